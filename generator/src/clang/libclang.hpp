@@ -1,0 +1,174 @@
+// Thin RAII layer over the libclang C API.
+//
+// This is the only place in uapikit that names CX* types or calls clang_*
+// functions. Everything else sees value types (Cursor, Type, SourcePos) and
+// owning handles (Index, TranslationUnit) with their own small enums, so a
+// libclang upgrade touches one file pair.
+#pragma once
+
+#include <clang-c/Index.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace uapikit::clang {
+
+// A position in a source file. `file` is the path as clang opened it
+// (empty for builtins and the command line).
+struct SourcePos {
+    std::string file;
+    unsigned line = 0;
+    unsigned column = 0;
+};
+
+enum class CursorKind {
+    Struct,
+    Union,
+    Enum,
+    EnumConstant,
+    Field,
+    Typedef,
+    Var,
+    MacroDefinition,
+    InclusionDirective,
+    Other,
+};
+
+enum class TypeKind {
+    Record,
+    Enum,
+    ConstantArray,
+    IncompleteArray,
+    Pointer,
+    Builtin,
+    Other,
+};
+
+// Result of constant-evaluating a declaration's initializer.
+struct IntegerValue {
+    bool is_unsigned = false;
+    std::uint64_t bits = 0;  // two's complement when signed
+};
+
+class Cursor;
+
+class Type {
+public:
+    explicit Type(CXType t) : t_(t) {}
+
+    TypeKind kind() const;
+    std::string spelling() const;
+    Type canonical() const;
+    // Size/alignment in bytes; nullopt when clang cannot lay the type out
+    // (incomplete, dependent, void ...).
+    std::optional<std::int64_t> size() const;
+    std::optional<std::int64_t> align() const;
+    Type array_element() const;
+    std::int64_t array_length() const;  // -1 unless a constant array
+    Cursor declaration() const;
+    // The fields of a record type in declaration order, including the
+    // implicit unnamed field of a C11 anonymous struct/union member (which
+    // a plain child visit does not show).
+    std::vector<Cursor> fields() const;
+
+private:
+    CXType t_;
+};
+
+class Cursor {
+public:
+    explicit Cursor(CXCursor c) : c_(c) {}
+
+    bool is_null() const;
+    CursorKind kind() const;
+    std::string spelling() const;
+    SourcePos location() const;           // expansion location
+    bool is_definition() const;
+    bool is_unnamed_record() const;       // a struct/union with no tag name
+    bool is_anonymous_member() const;     // C11 anonymous struct/union member
+    bool is_bitfield() const;
+    int bit_width() const;                // -1 unless a bitfield
+    std::optional<std::int64_t> field_offset_bits() const;
+    Type type() const;
+    Type typedef_underlying() const;
+    Type enum_integer_type() const;
+    IntegerValue enum_value() const;
+    bool is_function_like_macro() const;
+    // Constant-evaluates a variable's initializer; nullopt unless the
+    // result is an integer.
+    std::optional<IntegerValue> evaluate_integer() const;
+    std::vector<Cursor> children() const;
+    bool operator==(const Cursor& other) const;
+    unsigned hash() const;
+
+private:
+    friend class TranslationUnit;
+    CXCursor c_;
+};
+
+// One diagnostic as clang reports it, located at its expansion point.
+struct Diagnostic {
+    enum class Severity { Note, Warning, Error, Fatal } severity;
+    SourcePos where;
+    std::string message;
+};
+
+// A token of a macro definition or other extent.
+struct Token {
+    enum class Kind { Punctuation, Keyword, Identifier, Literal, Comment } kind;
+    std::string text;
+};
+
+class Index {
+public:
+    Index();
+    ~Index();
+    Index(const Index&) = delete;
+    Index& operator=(const Index&) = delete;
+
+private:
+    friend class TranslationUnit;
+    CXIndex index_;
+};
+
+// In-memory file handed to the parser instead of a file on disk.
+struct UnsavedFile {
+    std::string path;
+    std::string contents;
+};
+
+struct ParseOptions {
+    bool detailed_preprocessing_record = false;  // keep macro definitions
+};
+
+class TranslationUnit {
+public:
+    // Parses `main` (given in memory) with `args`. Throws ParseFailure when
+    // libclang could not produce a translation unit at all; compile errors
+    // are reported through diagnostics() instead.
+    TranslationUnit(Index& index, const UnsavedFile& main, const std::vector<std::string>& args,
+                    ParseOptions options);
+    ~TranslationUnit();
+    TranslationUnit(const TranslationUnit&) = delete;
+    TranslationUnit& operator=(const TranslationUnit&) = delete;
+
+    Cursor root() const;
+    std::vector<Diagnostic> diagnostics() const;
+    std::vector<Token> tokens(const Cursor& c) const;
+    // Every file the translation unit opened (main file excluded).
+    std::vector<std::string> included_files() const;
+
+private:
+    CXTranslationUnit tu_ = nullptr;
+};
+
+struct ParseFailure {
+    std::string message;
+};
+
+}  // namespace uapikit::clang

@@ -1,0 +1,41 @@
+// uapikit-gen: reads Linux uapi headers with libclang and reports their ABI.
+#include "commands/scan_command.hpp"
+#include "util/errors.hpp"
+#include "version.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+    CLI::App app{"uapikit-gen: exact multi-target ABI manifests, checks and bindings for Linux uapi headers"};
+    app.set_version_flag("--version", std::string("uapikit-gen ") + uapikit::kVersion);
+    app.require_subcommand(1);
+    std::map<CLI::App*, std::function<int()>> commands;
+    auto scan = uapikit::commands::add_scan_command(app);
+    commands[app.get_subcommand("scan")] = scan;
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "uapikit-gen: error: " << e.what() << "\nRun 'uapikit-gen --help' for usage.\n";
+        return 2;
+    }
+    try {
+        for (auto& [sub, run] : commands)
+            if (sub->parsed()) return run();
+    } catch (const uapikit::InputError& e) {
+        std::cerr << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "uapikit-gen: internal error: " << e.what() << "\n";
+        return 1;
+    }
+    return 1;
+}

@@ -1,0 +1,173 @@
+#include "scan/ast_walker.hpp"
+
+#include "ir/holes.hpp"
+
+#include <regex>
+
+namespace uapikit::scan {
+namespace {
+
+using clang::Cursor;
+using clang::CursorKind;
+using clang::Type;
+using clang::TypeKind;
+
+bool is_record(const Cursor& c) { return c.kind() == CursorKind::Struct || c.kind() == CursorKind::Union; }
+
+// A tag name is a C identifier; clang spells unnamed tags as prose.
+bool is_identifier(const std::string& s) {
+    static const std::regex id(R"([A-Za-z_][A-Za-z0-9_]*)");
+    return std::regex_match(s, id);
+}
+
+bool is_unnamed(const Cursor& c) { return c.is_unnamed_record() || !is_identifier(c.spelling()); }
+
+Type strip_arrays(Type t) {
+    while (t.kind() == TypeKind::ConstantArray || t.kind() == TypeKind::IncompleteArray) t = t.array_element();
+    return t;
+}
+
+ir::Integer to_ir(clang::IntegerValue v) { return {v.is_unsigned, v.bits}; }
+
+}  // namespace
+
+std::optional<ir::Origin> AstWalker::origin_of(const Cursor& c) const {
+    clang::SourcePos pos = c.location();
+    auto rel = origins_.relative(pos.file);
+    if (!rel) return std::nullopt;
+    return ir::Origin{*rel, pos.line, pos.column};
+}
+
+std::string AstWalker::location_key(const Cursor& c) const {
+    clang::SourcePos pos = c.location();
+    auto rel = origins_.relative(pos.file);
+    return (rel ? *rel : pos.file) + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column);
+}
+
+// Replaces clang's "(unnamed struct at /abs/path.h:3:5)" with the synthetic
+// name, so spellings carry no machine-specific paths.
+std::string AstWalker::stable_spelling(const std::string& spelling) const {
+    // clang may qualify it with the enclosing record ("demo::(anonymous at
+    // ...)"); the synthetic name already says where it lives.
+    static const std::regex unnamed(
+        R"((?:[A-Za-z_][A-Za-z0-9_]*::)*\((?:unnamed|anonymous)(?: (?:struct|union|enum))? at ([^)]+):(\d+):(\d+)\))");
+    std::string out;
+    auto begin = spelling.cbegin();
+    std::smatch m;
+    while (std::regex_search(begin, spelling.cend(), m, unnamed)) {
+        out.append(begin, m[0].first);
+        auto rel = origins_.relative(m[1].str());
+        std::string key = (rel ? *rel : m[1].str()) + ":" + m[2].str() + ":" + m[3].str();
+        auto it = synthetic_names_.find(key);
+        out += it != synthetic_names_.end() ? it->second : "@at:" + key;
+        begin = m[0].second;
+    }
+    out.append(begin, spelling.cend());
+    return out;
+}
+
+std::string AstWalker::name_for_unnamed(const Cursor& c) const {
+    auto it = synthetic_names_.find(location_key(c));
+    if (it != synthetic_names_.end()) return it->second;
+    auto origin = origin_of(c);
+    std::string kind = c.kind() == CursorKind::Union ? "union" : c.kind() == CursorKind::Enum ? "enum" : "struct";
+    return "@" + kind + "@" + (origin ? origin->file + ":" + std::to_string(origin->line) : location_key(c));
+}
+
+void AstWalker::walk(const Cursor& root) {
+    auto top = root.children();
+    // typedef struct { ... } name_t;  gives the unnamed record its name.
+    for (const Cursor& c : top) {
+        if (c.kind() != CursorKind::Typedef) continue;
+        Cursor decl = c.typedef_underlying().declaration();
+        if ((is_record(decl) || decl.kind() == CursorKind::Enum) && is_unnamed(decl))
+            synthetic_names_.emplace(location_key(decl), c.spelling());
+    }
+    for (const Cursor& c : top) {
+        if (!c.is_definition() || !origin_of(c)) continue;
+        bool unnamed = (is_record(c) || c.kind() == CursorKind::Enum) && is_unnamed(c);
+        if (is_record(c))
+            visit_record(c, unnamed ? name_for_unnamed(c) : c.spelling());
+        else if (c.kind() == CursorKind::Enum)
+            visit_enum(c, unnamed ? name_for_unnamed(c) : c.spelling());
+    }
+}
+
+void AstWalker::visit_record(const Cursor& c, const std::string& name) {
+    auto origin = origin_of(c);
+    if (!origin || !visited_.insert(location_key(c)).second) return;
+    auto kids = c.children();
+    auto fields = c.type().fields();
+
+    // Name unnamed nested records after the member that holds them:
+    // "parent::member" for a named member, "parent::@unionN" for an
+    // anonymous one (N counts anonymous members of that kind from 1).
+    unsigned anonymous_structs = 0, anonymous_unions = 0;
+    for (const Cursor& kid : fields) {
+        Cursor decl = strip_arrays(kid.type()).declaration();
+        if (!is_record(decl) || !is_unnamed(decl)) continue;
+        std::string key = location_key(decl);
+        if (synthetic_names_.count(key)) continue;
+        std::string member = kid.spelling();
+        if (member.empty() || !is_identifier(member)) {
+            bool is_union = decl.kind() == CursorKind::Union;
+            member = is_union ? "@union" + std::to_string(++anonymous_unions)
+                              : "@struct" + std::to_string(++anonymous_structs);
+        }
+        synthetic_names_.emplace(key, name + "::" + member);
+    }
+    for (const Cursor& kid : kids) {
+        if (!kid.is_definition()) continue;
+        if (is_record(kid))
+            visit_record(kid, is_unnamed(kid) ? name_for_unnamed(kid) : kid.spelling());
+        else if (kid.kind() == CursorKind::Enum)
+            visit_enum(kid, is_unnamed(kid) ? name_for_unnamed(kid) : kid.spelling());
+    }
+
+    ir::Record r;
+    r.name = name;
+    r.kind = c.kind() == CursorKind::Union ? ir::RecordKind::Union : ir::RecordKind::Struct;
+    r.origin = *origin;
+    Type t = c.type();
+    r.size = static_cast<std::uint64_t>(t.size().value_or(0));
+    r.align = static_cast<std::uint64_t>(t.align().value_or(0));
+    for (const Cursor& field : fields) r.fields.push_back(make_field(field));
+    r.holes = ir::find_holes(r.fields, r.size);
+    records_.push_back(std::move(r));
+}
+
+ir::Field AstWalker::make_field(const Cursor& field) {
+    ir::Field f;
+    f.name = field.spelling();
+    if (!is_identifier(f.name)) f.name.clear();
+    Type t = field.type();
+    f.type = stable_spelling(t.spelling());
+    f.canonical_type = stable_spelling(t.canonical().spelling());
+    f.offset_bits = static_cast<std::uint64_t>(field.field_offset_bits().value_or(0));
+    if (t.kind() == TypeKind::IncompleteArray) {
+        f.flexible = true;
+        f.size = 0;
+        f.align = static_cast<std::uint64_t>(t.array_element().align().value_or(0));
+    } else {
+        f.size = static_cast<std::uint64_t>(t.size().value_or(0));
+        f.align = static_cast<std::uint64_t>(t.align().value_or(0));
+    }
+    if (field.is_bitfield()) f.bit_width = static_cast<unsigned>(field.bit_width());
+    f.anonymous = f.name.empty() && !f.bit_width && is_record(strip_arrays(t).declaration());
+    return f;
+}
+
+void AstWalker::visit_enum(const Cursor& c, const std::string& name) {
+    auto origin = origin_of(c);
+    if (!origin || !visited_.insert(location_key(c)).second) return;
+    ir::Enum e;
+    e.origin = *origin;
+    e.underlying = c.enum_integer_type().spelling();
+    for (const Cursor& kid : c.children())
+        if (kid.kind() == CursorKind::EnumConstant) e.constants.push_back({kid.spelling(), to_ir(kid.enum_value())});
+    // An unnamed enum is known by its first constant: stable and searchable.
+    e.name = name.starts_with("@enum@") && !e.constants.empty() ? "@enum:" + e.constants.front().name : name;
+    enums_.push_back(std::move(e));
+}
+
+}  // namespace uapikit::scan

@@ -1,0 +1,43 @@
+// Turns the declarations of one parsed translation unit into IR records and
+// enums. Sizes, alignments and offsets are read from libclang; the only
+// thing derived here is padding (ir::find_holes).
+#pragma once
+
+#include "clang/libclang.hpp"
+#include "ir/abi.hpp"
+#include "scan/origin_mapper.hpp"
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace uapikit::scan {
+
+class AstWalker {
+public:
+    explicit AstWalker(const OriginMapper& origins) : origins_(origins) {}
+
+    // Visits every record and enum definition declared in a uapi file.
+    void walk(const clang::Cursor& root);
+
+    std::vector<ir::Record> take_records() { return std::move(records_); }
+    std::vector<ir::Enum> take_enums() { return std::move(enums_); }
+
+private:
+    std::optional<ir::Origin> origin_of(const clang::Cursor& c) const;
+    std::string location_key(const clang::Cursor& c) const;
+    void visit_record(const clang::Cursor& c, const std::string& name);
+    void visit_enum(const clang::Cursor& c, const std::string& name);
+    ir::Field make_field(const clang::Cursor& field);
+    std::string stable_spelling(const std::string& clang_spelling) const;
+    std::string name_for_unnamed(const clang::Cursor& c) const;
+
+    const OriginMapper& origins_;
+    std::map<std::string, std::string> synthetic_names_;  // location key -> name
+    std::set<std::string> visited_;
+    std::vector<ir::Record> records_;
+    std::vector<ir::Enum> enums_;
+};
+
+}  // namespace uapikit::scan

@@ -1,0 +1,60 @@
+// A cheap lexical index of the `#include` and `#define` lines of header
+// files, used only to decide which macro names to probe before the single
+// libclang parse of a header. It never decides a value, a location or a
+// layout: clang does that. Over-approximation is harmless (probes are
+// guarded by #ifdef); a file it misses is caught after the parse by
+// comparing against the files clang actually opened.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace uapikit::scan {
+
+struct IncludeLine {
+    std::string spec;  // what is between <> or ""
+    bool angled = false;
+};
+
+struct DefineLine {
+    std::string name;
+    std::string body;  // replacement text, comments removed, whitespace folded
+};
+
+struct HeaderText {
+    std::vector<IncludeLine> includes;
+    std::vector<DefineLine> object_like_defines;
+};
+
+// Reads the preprocessor lines of one file.
+HeaderText read_header_text(const std::filesystem::path& file);
+
+// Thread-safe cache of read_header_text by normalised path.
+class DefineIndex {
+public:
+    std::shared_ptr<const HeaderText> get(const std::filesystem::path& file);
+
+    // Files reachable from `entry` through #include lines resolved against
+    // `include_dirs` (quoted includes first against the includer's folder),
+    // `entry` included. Paths are lexically normalised.
+    std::vector<std::filesystem::path> closure(const std::filesystem::path& entry,
+                                               const std::vector<std::filesystem::path>& include_dirs);
+
+private:
+    std::mutex mutex_;
+    std::map<std::filesystem::path, std::shared_ptr<const HeaderText>> cache_;
+};
+
+// True when a macro body could be an integer expression worth probing:
+// nothing that can only be a string, statement, attribute or declaration.
+bool worth_probing(const DefineLine& define);
+
+// True when a body builds an ioctl request number (_IO, _IOR, _IOW, _IOWR,
+// _IOC and their _BAD forms).
+bool builds_ioctl_number(const std::string& body);
+
+}  // namespace uapikit::scan

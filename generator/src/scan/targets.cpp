@@ -1,0 +1,53 @@
+#include "scan/targets.hpp"
+
+namespace uapikit::scan {
+
+const std::vector<Target>& supported_targets() {
+    static const std::vector<Target> targets = {
+        {"x86_64-linux-gnu", "x86"},          {"i386-linux-gnu", "x86"},
+        {"aarch64-linux-gnu", "arm64"},       {"arm-linux-gnueabihf", "arm"},
+        {"riscv64-linux-gnu", "riscv"},       {"powerpc64le-linux-gnu", "powerpc"},
+        {"s390x-linux-gnu", "s390"},
+    };
+    return targets;
+}
+
+const Target* find_target(std::string_view triple) {
+    for (const Target& t : supported_targets())
+        if (t.triple == triple) return &t;
+    return nullptr;
+}
+
+std::string supported_target_list() {
+    std::string out;
+    for (const Target& t : supported_targets()) {
+        if (!out.empty()) out += ", ";
+        out += t.triple;
+    }
+    return out;
+}
+
+namespace {
+void replace_all(std::string& s, std::string_view from, std::string_view to) {
+    for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
+        s.replace(pos, from.size(), to);
+}
+}  // namespace
+
+std::string expand_include_dir(std::string dir, const Target& target) {
+    replace_all(dir, "{arch}", target.kernel_arch);
+    replace_all(dir, "{triple}", target.triple);
+    return dir;
+}
+
+std::vector<std::string> clang_arguments(const Target& target, const std::vector<std::string>& include_dirs) {
+    std::vector<std::string> args = {"-x", "c", "-std=gnu11", "--target=" + std::string(target.triple),
+                                     "-nostdlibinc", "-ferror-limit=0"};
+    for (const auto& dir : include_dirs) {
+        args.push_back("-I");
+        args.push_back(dir);
+    }
+    return args;
+}
+
+}  // namespace uapikit::scan

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, every Debian 12 package uapikit needs to build,
+# test and benchmark. Packages already present are left alone, so a second
+# run costs one dpkg query. Needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+packages=(
+  # build
+  meson ninja-build pkg-config g++ make
+  clang-19 libclang-19-dev llvm-19-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev libboost1.81-dev doctest-dev
+  # real kernel headers for the accuracy tests (make headers_install)
+  linux-source-6.12 xz-utils bc rsync python3
+  # benchmark peers
+  bindgen hyperfine
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages present" >&2
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Prints the closing 'N passed, N failed' line from meson's test logs.
+
+A doctest program counts as many tests as the cases it ran (read from its
+own summary line); any other test counts as one. Exit status 1 when any
+test failed or when no test ran at all.
+"""
+import json
+import re
+import sys
+
+DOCTEST_SUMMARY = re.compile(
+    r"\[doctest\] test cases:\s*(\d+)\s*\|\s*(\d+) passed\s*\|\s*(\d+) failed\s*\|\s*(\d+) skipped")
+
+
+def count(testlog_path):
+    passed = failed = skipped = 0
+    failures = []
+    with open(testlog_path, encoding="utf-8") as log:
+        for line in log:
+            if not line.strip():
+                continue
+            entry = json.loads(line)
+            result = entry.get("result", "")
+            summary = DOCTEST_SUMMARY.findall(entry.get("stdout", "") or "")
+            if summary:
+                _, ok, bad, skip = (int(x) for x in summary[-1])
+                # A crash after the summary still fails the program.
+                if result not in ("OK", "EXPECTEDFAIL") and bad == 0:
+                    bad = 1
+                passed, failed, skipped = passed + ok, failed + bad, skipped + skip
+            elif result in ("OK", "EXPECTEDFAIL"):
+                passed += 1
+            elif result == "SKIP":
+                skipped += 1
+            else:
+                failed += 1
+            if result not in ("OK", "EXPECTEDFAIL", "SKIP"):
+                failures.append(entry.get("name", "?"))
+    return passed, failed, skipped, failures
+
+
+def main(paths):
+    passed = failed = skipped = 0
+    for path in paths:
+        p, f, s, names = count(path)
+        passed, failed, skipped = passed + p, failed + f, skipped + s
+        for name in names:
+            print(f"FAILED: {name} ({path})")
+    print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    return 0 if failed == 0 and passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Set-up plus every test: installs what is missing, builds with g++ 12 and
+# with clang++ 19 (both -Wall -Wextra -Werror), runs the fast suites on the
+# g++ build and every suite on an AddressSanitizer + UndefinedBehavior-
+# Sanitizer clang build, then prints 'N passed, N failed' from the results.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+bash scripts/kernel-headers.sh build/cache >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+
+jobs=$(nproc)
+logs=()
+status=0
+
+configure() {  # dir, compiler, extra meson args...
+  local dir=$1 compiler=$2
+  shift 2
+  if [[ ! -f "$dir/build.ninja" ]]; then
+    CXX=$compiler meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; return 1; }
+  fi
+  ninja -C "$dir" >"$dir.build.log" 2>&1 || { tail -50 "$dir.build.log"; return 1; }
+}
+
+mkdir -p build
+if configure build/gcc g++; then
+  meson test -C build/gcc --suite fast --num-processes "$jobs" --print-errorlogs || status=1
+  logs+=(build/gcc/meson-logs/testlog.json)
+else
+  echo "FAILED: g++ build"; status=1
+fi
+
+if configure build/clang-san clang++-19 -Db_sanitize=address,undefined -Db_lundef=false; then
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  meson test -C build/clang-san --num-processes "$jobs" --print-errorlogs || status=1
+  logs+=(build/clang-san/meson-logs/testlog.json)
+else
+  echo "FAILED: clang++-19 sanitizer build"; status=1
+fi
+
+if ((${#logs[@]})); then
+  python3 scripts/summarize_tests.py "${logs[@]}" || status=1
+else
+  echo "0 passed, 1 failed"
+fi
+exit $status
