@@ -13,10 +13,18 @@ std::string take(CXString s) {
     return out;
 }
 
-SourcePos position(CXSourceLocation loc) {
+// Diagnostics are placed where clang prints them: the expansion point.
+// Declarations use the file location instead, which for a name passed as a
+// macro argument is where the argument was written, as clang's own dumps do.
+enum class Resolve { Expansion, File };
+
+SourcePos position(CXSourceLocation loc, Resolve how) {
     CXFile file = nullptr;
     unsigned line = 0, column = 0, offset = 0;
-    clang_getExpansionLocation(loc, &file, &line, &column, &offset);
+    if (how == Resolve::Expansion)
+        clang_getExpansionLocation(loc, &file, &line, &column, &offset);
+    else
+        clang_getFileLocation(loc, &file, &line, &column, &offset);
     SourcePos pos;
     if (file) pos.file = take(clang_getFileName(file));
     pos.line = line;
@@ -87,7 +95,7 @@ CursorKind Cursor::kind() const {
 }
 
 std::string Cursor::spelling() const { return take(clang_getCursorSpelling(c_)); }
-SourcePos Cursor::location() const { return position(clang_getCursorLocation(c_)); }
+SourcePos Cursor::location() const { return position(clang_getCursorLocation(c_), Resolve::File); }
 bool Cursor::is_definition() const { return clang_isCursorDefinition(c_); }
 
 bool Cursor::is_unnamed_record() const {
@@ -191,7 +199,7 @@ std::vector<Diagnostic> TranslationUnit::diagnostics() const {
             case CXDiagnostic_Warning: diag.severity = Diagnostic::Severity::Warning; break;
             default: diag.severity = Diagnostic::Severity::Note; break;
         }
-        diag.where = position(clang_getDiagnosticLocation(d));
+        diag.where = position(clang_getDiagnosticLocation(d), Resolve::Expansion);
         diag.message = take(clang_getDiagnosticSpelling(d));
         clang_disposeDiagnostic(d);
         out.push_back(std::move(diag));

@@ -87,7 +87,7 @@ public:
     bool is_null() const;
     CursorKind kind() const;
     std::string spelling() const;
-    SourcePos location() const;           // expansion location
+    SourcePos location() const;           // file location (see libclang.cpp)
     bool is_definition() const;
     bool is_unnamed_record() const;       // a struct/union with no tag name
     bool is_anonymous_member() const;     // C11 anonymous struct/union member

@@ -38,14 +38,26 @@ std::optional<ir::Origin> AstWalker::origin_of(const Cursor& c) const {
     return ir::Origin{*rel, pos.line, pos.column};
 }
 
-std::string AstWalker::location_key(const Cursor& c) const {
-    clang::SourcePos pos = c.location();
-    auto rel = origins_.relative(pos.file);
-    return (rel ? *rel : pos.file) + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column);
+// Spells a field's type, naming unnamed records and enums by their
+// synthetic name: "struct kvm_run::@union1", "struct x::named[2]".
+std::string AstWalker::spell(const Type& t) const {
+    std::string dims;
+    Type base = t;
+    while (base.kind() == TypeKind::ConstantArray || base.kind() == TypeKind::IncompleteArray) {
+        dims += base.kind() == TypeKind::IncompleteArray ? "[]" : "[" + std::to_string(base.array_length()) + "]";
+        base = base.array_element();
+    }
+    Cursor decl = base.declaration();
+    if (auto it = synthetic_names_.find(decl); it != synthetic_names_.end() && is_unnamed(decl)) {
+        const char* kind = decl.kind() == CursorKind::Union ? "union " : decl.kind() == CursorKind::Enum ? "enum " : "struct ";
+        return kind + it->second + dims;
+    }
+    return stable_spelling(t.spelling());
 }
 
-// Replaces clang's "(unnamed struct at /abs/path.h:3:5)" with the synthetic
-// name, so spellings carry no machine-specific paths.
+// Fallback for unnamed types in other positions (a pointer to one, say):
+// replaces clang's "(unnamed struct at /abs/path.h:3:5)" with a
+// path-relative form, so spellings carry no machine-specific paths.
 std::string AstWalker::stable_spelling(const std::string& spelling) const {
     // clang may qualify it with the enclosing record ("demo::(anonymous at
     // ...)"); the synthetic name already says where it lives.
@@ -57,9 +69,7 @@ std::string AstWalker::stable_spelling(const std::string& spelling) const {
     while (std::regex_search(begin, spelling.cend(), m, unnamed)) {
         out.append(begin, m[0].first);
         auto rel = origins_.relative(m[1].str());
-        std::string key = (rel ? *rel : m[1].str()) + ":" + m[2].str() + ":" + m[3].str();
-        auto it = synthetic_names_.find(key);
-        out += it != synthetic_names_.end() ? it->second : "@at:" + key;
+        out += "@at:" + (rel ? *rel : m[1].str()) + ":" + m[2].str() + ":" + m[3].str();
         begin = m[0].second;
     }
     out.append(begin, spelling.cend());
@@ -67,11 +77,13 @@ std::string AstWalker::stable_spelling(const std::string& spelling) const {
 }
 
 std::string AstWalker::name_for_unnamed(const Cursor& c) const {
-    auto it = synthetic_names_.find(location_key(c));
+    auto it = synthetic_names_.find(c);
     if (it != synthetic_names_.end()) return it->second;
     auto origin = origin_of(c);
     std::string kind = c.kind() == CursorKind::Union ? "union" : c.kind() == CursorKind::Enum ? "enum" : "struct";
-    return "@" + kind + "@" + (origin ? origin->file + ":" + std::to_string(origin->line) : location_key(c));
+    clang::SourcePos pos = c.location();
+    return "@" + kind + "@" + (origin ? origin->file : pos.file) + ":" + std::to_string(pos.line) + ":" +
+           std::to_string(pos.column);
 }
 
 void AstWalker::walk(const Cursor& root) {
@@ -81,7 +93,7 @@ void AstWalker::walk(const Cursor& root) {
         if (c.kind() != CursorKind::Typedef) continue;
         Cursor decl = c.typedef_underlying().declaration();
         if ((is_record(decl) || decl.kind() == CursorKind::Enum) && is_unnamed(decl))
-            synthetic_names_.emplace(location_key(decl), c.spelling());
+            synthetic_names_.emplace(decl, c.spelling());
     }
     for (const Cursor& c : top) {
         if (!c.is_definition() || !origin_of(c)) continue;
@@ -95,7 +107,7 @@ void AstWalker::walk(const Cursor& root) {
 
 void AstWalker::visit_record(const Cursor& c, const std::string& name) {
     auto origin = origin_of(c);
-    if (!origin || !visited_.insert(location_key(c)).second) return;
+    if (!origin || !visited_.insert(c).second) return;
     auto kids = c.children();
     auto fields = c.type().fields();
 
@@ -106,15 +118,14 @@ void AstWalker::visit_record(const Cursor& c, const std::string& name) {
     for (const Cursor& kid : fields) {
         Cursor decl = strip_arrays(kid.type()).declaration();
         if (!is_record(decl) || !is_unnamed(decl)) continue;
-        std::string key = location_key(decl);
-        if (synthetic_names_.count(key)) continue;
+        if (synthetic_names_.count(decl)) continue;
         std::string member = kid.spelling();
         if (member.empty() || !is_identifier(member)) {
             bool is_union = decl.kind() == CursorKind::Union;
             member = is_union ? "@union" + std::to_string(++anonymous_unions)
                               : "@struct" + std::to_string(++anonymous_structs);
         }
-        synthetic_names_.emplace(key, name + "::" + member);
+        synthetic_names_.emplace(decl, name + "::" + member);
     }
     for (const Cursor& kid : kids) {
         if (!kid.is_definition()) continue;
@@ -141,8 +152,8 @@ ir::Field AstWalker::make_field(const Cursor& field) {
     f.name = field.spelling();
     if (!is_identifier(f.name)) f.name.clear();
     Type t = field.type();
-    f.type = stable_spelling(t.spelling());
-    f.canonical_type = stable_spelling(t.canonical().spelling());
+    f.type = spell(t);
+    f.canonical_type = spell(t.canonical());
     f.offset_bits = static_cast<std::uint64_t>(field.field_offset_bits().value_or(0));
     if (t.kind() == TypeKind::IncompleteArray) {
         f.flexible = true;
@@ -159,7 +170,7 @@ ir::Field AstWalker::make_field(const Cursor& field) {
 
 void AstWalker::visit_enum(const Cursor& c, const std::string& name) {
     auto origin = origin_of(c);
-    if (!origin || !visited_.insert(location_key(c)).second) return;
+    if (!origin || !visited_.insert(c).second) return;
     ir::Enum e;
     e.origin = *origin;
     e.underlying = c.enum_integer_type().spelling();

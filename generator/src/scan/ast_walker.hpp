@@ -7,9 +7,9 @@
 #include "ir/abi.hpp"
 #include "scan/origin_mapper.hpp"
 
-#include <map>
-#include <set>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace uapikit::scan {
@@ -25,17 +25,26 @@ public:
     std::vector<ir::Enum> take_enums() { return std::move(enums_); }
 
 private:
+    struct CursorHash {
+        std::size_t operator()(const clang::Cursor& c) const { return c.hash(); }
+    };
+    // Keyed by declaration, not by location: macros such as
+    // __struct_group and __DECLARE_FLEX_ARRAY expand to several records at
+    // one source position.
+    template <typename V>
+    using ByDecl = std::unordered_map<clang::Cursor, V, CursorHash>;
+
     std::optional<ir::Origin> origin_of(const clang::Cursor& c) const;
-    std::string location_key(const clang::Cursor& c) const;
     void visit_record(const clang::Cursor& c, const std::string& name);
     void visit_enum(const clang::Cursor& c, const std::string& name);
     ir::Field make_field(const clang::Cursor& field);
+    std::string spell(const clang::Type& t) const;
     std::string stable_spelling(const std::string& clang_spelling) const;
     std::string name_for_unnamed(const clang::Cursor& c) const;
 
     const OriginMapper& origins_;
-    std::map<std::string, std::string> synthetic_names_;  // location key -> name
-    std::set<std::string> visited_;
+    ByDecl<std::string> synthetic_names_;
+    std::unordered_set<clang::Cursor, CursorHash> visited_;
     std::vector<ir::Record> records_;
     std::vector<ir::Enum> enums_;
 };

@@ -17,6 +17,7 @@ struct HeaderInput {
     std::string name;              // as the manifest lists it ("linux/kvm.h")
     std::string include_operand;   // "<linux/kvm.h>" or "\"/abs/path.h\""
     std::filesystem::path file;    // resolved on disk
+    std::string not_found;         // set instead of `file` when it does not exist for this target
 };
 
 struct TargetSetup {

@@ -32,11 +32,11 @@ HeaderInput resolve_header(const std::string& spec, const std::vector<fs::path>&
     if (fs::is_regular_file(spec, ec)) {
         fs::path absolute = fs::absolute(spec).lexically_normal();
         roots.push_back(absolute.parent_path());
-        return {fs::path(spec).lexically_normal().generic_string(), "\"" + absolute.string() + "\"", absolute};
+        return {fs::path(spec).lexically_normal().generic_string(), "\"" + absolute.string() + "\"", absolute, {}};
     }
     for (const auto& dir : include_dirs) {
         fs::path candidate = dir / spec;
-        if (fs::is_regular_file(candidate, ec)) return {spec, "<" + spec + ">", candidate.lexically_normal()};
+        if (fs::is_regular_file(candidate, ec)) return {spec, "<" + spec + ">", candidate.lexically_normal(), {}};
     }
     std::string searched;
     for (const auto& dir : include_dirs) searched += (searched.empty() ? "" : ", ") + dir.string();
@@ -65,7 +65,16 @@ std::vector<PreparedTarget> prepare(const ScanRequest& request) {
             p.setup.include_dirs.push_back(fs::path(expanded).lexically_normal());
         }
         p.setup.roots = p.setup.include_dirs;
-        for (const auto& spec : request.headers) p.headers.push_back(resolve_header(spec, p.setup.include_dirs, p.setup.roots));
+        for (const auto& spec : request.headers) {
+            try {
+                p.headers.push_back(resolve_header(spec, p.setup.include_dirs, p.setup.roots));
+            } catch (const InputError& e) {
+                // A header one architecture does not export (asm-less
+                // linux/kvm.h on arm) is that target's failure, not the run's.
+                if (!request.keep_going) throw;
+                p.headers.push_back({spec, {}, {}, e.what()});
+            }
+        }
         // Absolute paths as clang will see them, so an input header outside
         // every -I folder is still reported against its own folder.
         p.setup.clang_args = clang_arguments(*target, dirs);
@@ -125,8 +134,13 @@ ir::Manifest scan(const ScanRequest& request) {
     }
     DefineIndex defines;
     for_each_job(targets, request.jobs, [&](clang::Index& index, std::size_t t, std::size_t h) {
+        const HeaderInput& header = targets[t].headers[h];
+        if (!header.not_found.empty()) {
+            results[t][h].error = ir::HeaderError{header.name, header.not_found};
+            return;
+        }
         try {
-            results[t][h] = scan_header(index, targets[t].headers[h], targets[t].setup, defines);
+            results[t][h] = scan_header(index, header, targets[t].setup, defines);
         } catch (const clang::ParseFailure& f) {
             failures[t][h] = targets[t].headers[h].name + ": error: " + f.message;
         }
@@ -163,6 +177,7 @@ ir::Manifest scan(const ScanRequest& request) {
 void parse_only(const ScanRequest& request, bool keep_macros) {
     std::vector<PreparedTarget> targets = prepare(request);
     for_each_job(targets, request.jobs, [&](clang::Index& index, std::size_t t, std::size_t h) {
+        if (!targets[t].headers[h].not_found.empty()) return;
         try {
             scan::parse_only(index, targets[t].headers[h], targets[t].setup, keep_macros);
         } catch (const clang::ParseFailure&) {

@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Scans every include/linux/*.h of one target's headers_install tree with
+uapikit-gen (one header per translation unit, --keep-going) and checks the
+resulting manifest against clang's own layout dump with layout_accuracy.
+
+Usage: real_header_accuracy.py --gen UAPIKIT_GEN --headers DIR --target TRIPLE
+  DIR holds <arch>/include trees (scripts/kernel-headers.sh output).
+Exit status 0 when every record, field offset and compile failure agrees.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import layout_accuracy  # noqa: E402
+
+ARCH = {
+    "x86_64-linux-gnu": "x86", "i386-linux-gnu": "x86", "aarch64-linux-gnu": "arm64",
+    "arm-linux-gnueabihf": "arm", "riscv64-linux-gnu": "riscv",
+    "powerpc64le-linux-gnu": "powerpc", "s390x-linux-gnu": "s390",
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--gen", required=True)
+    ap.add_argument("--headers", required=True)
+    ap.add_argument("--target", required=True, choices=sorted(ARCH))
+    ap.add_argument("--clang", default="clang-19")
+    ap.add_argument("-j", "--jobs", type=int, default=1)
+    a = ap.parse_args()
+
+    tree = os.path.join(a.headers, ARCH[a.target], "include")
+    headers = sorted("linux/" + f for f in os.listdir(os.path.join(tree, "linux")) if f.endswith(".h"))
+    with tempfile.TemporaryDirectory() as tmp:
+        manifest = os.path.join(tmp, "manifest.json")
+        scan = subprocess.run([a.gen, "scan", *headers, "-I", tree, "--target", a.target,
+                               "--keep-going", "-j", str(a.jobs), "-o", manifest],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if scan.returncode != 0:
+            print(scan.stderr, file=sys.stderr)
+            print(f"uapikit-gen scan failed with status {scan.returncode}")
+            return 1
+        print(f"{a.target}: scanned {len(headers)} headers from {tree}")
+        return layout_accuracy.main(["--manifest", manifest, "--clang", a.clang, "-j", str(a.jobs)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# Build (once) and cache the sanitised Linux 6.12 UAPI headers for every
+# architecture uapikit tests against.
+#
+# Result layout:
+#   CACHE_DIR/src-6.12/                 minimal slice of the kernel source tree
+#   CACHE_DIR/linux-6.12/<arch>/include output of `make headers_install`
+#
+# Each finished directory carries a stamp file.  Work always happens in a
+# temporary sibling directory that is renamed into place only after it is
+# complete, so an interrupted run can never leave a tree that looks done.
+set -euo pipefail
+
+readonly KVER=6.12
+readonly ARCHES=(x86 arm64 arm riscv powerpc s390)
+readonly MAX_JOBS=2
+readonly STAMP=.uapikit-stamp
+# Bump whenever the extraction list or build recipe changes; it is part of
+# every stamp, so old caches are rebuilt automatically.
+readonly RECIPE=1
+TARBALL=${UAPIKIT_LINUX_TARBALL:-/usr/src/linux-source-${KVER}.tar.xz}
+readonly TARBALL
+readonly TOPDIR=linux-source-${KVER}
+
+usage() {
+    cat <<EOF
+Usage: scripts/kernel-headers.sh [CACHE_DIR]
+
+Extract the parts of ${TARBALL} that 'make headers_install' needs and
+install the UAPI headers of Linux ${KVER} for: ${ARCHES[*]}.
+
+  CACHE_DIR  cache root (default: <repo>/build/cache)
+
+Outputs CACHE_DIR/linux-${KVER}/<arch>/include; prints CACHE_DIR/linux-${KVER}
+on stdout. Finished pieces are stamped and skipped on later runs.
+Set UAPIKIT_LINUX_TARBALL to use another tarball.
+EOF
+}
+
+case "${1:-}" in
+    -h|--help) usage; exit 0 ;;
+    -*) echo "kernel-headers.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+esac
+if [[ $# -gt 1 ]]; then
+    echo "kernel-headers.sh: too many arguments (try --help)" >&2
+    exit 2
+fi
+
+if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] < 501)); then
+    echo "kernel-headers.sh: bash >= 5.1 required (wait -n -p)" >&2
+    exit 2
+fi
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache_arg=${1:-$repo_root/build/cache}
+mkdir -p "$cache_arg"
+CACHE=$(cd "$cache_arg" && pwd)
+SRC=$CACHE/src-$KVER
+OUT=$CACHE/linux-$KVER
+
+log() { printf 'kernel-headers: %s\n' "$*" >&2; }
+die() { printf 'kernel-headers: error: %s\n' "$1" >&2; exit "${2:-1}"; }
+
+# Identity of the input tarball: a rebuilt/upgraded linux-source package
+# invalidates the cache.  Empty when the tarball is absent.
+tarball_key=""
+if [[ -f $TARBALL ]]; then
+    tarball_key=$(stat -L -c '%s:%Y' "$TARBALL")
+fi
+
+# stamp_ok DIR: DIR is complete and was built from the current inputs.
+# Without a tarball any complete stamp is accepted (nothing to compare with).
+stamp_ok() {
+    local f=$1/$STAMP line
+    [[ -f $f ]] || return 1
+    read -r line <"$f" || return 1
+    [[ -z $tarball_key || $line == "recipe=$RECIPE tarball=$tarball_key" ]]
+}
+write_stamp() {
+    printf 'recipe=%s tarball=%s\n' "$RECIPE" "$tarball_key" >"$1/$STAMP"
+}
+
+# ---- fast path: everything already present ----------------------------
+all_done=1
+for a in "${ARCHES[@]}"; do
+    stamp_ok "$OUT/$a" || { all_done=0; break; }
+done
+if [[ $all_done == 1 ]]; then
+    printf '%s\n' "$OUT"
+    exit 0
+fi
+
+[[ -f $TARBALL ]] ||
+    die "$TARBALL not found; run: apt-get install linux-source-$KVER" 2
+for tool in make rsync tar xz; do
+    command -v "$tool" >/dev/null || die "'$tool' is required but not installed"
+done
+hostcc_args=()
+if ! command -v gcc >/dev/null; then
+    if command -v clang-19 >/dev/null; then
+        hostcc_args=(HOSTCC=clang-19)
+    elif command -v clang >/dev/null; then
+        hostcc_args=(HOSTCC=clang)
+    else
+        die "no host C compiler (gcc or clang) found; headers_install needs one"
+    fi
+fi
+
+# Serialise concurrent runs on the same cache; the holder may also clean up
+# temporaries that a killed earlier run left behind.
+mkdir -p "$OUT"
+exec 9>"$CACHE/.kernel-headers.lock"
+if command -v flock >/dev/null; then
+    flock 9
+fi
+rm -rf "$CACHE"/.tmp-src.* "$OUT"/.tmp-*
+
+tmpdirs=()
+declare -A job_arch=()
+cleanup() {
+    local pid d
+    set +m  # no "Terminated" job notices for the jobs stopped below
+    # Jobs run in their own process groups (set -m below): stop whole groups
+    # so no orphaned make keeps writing into a directory we delete.
+    for pid in "${!job_arch[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    for d in "${tmpdirs[@]}"; do rm -rf "$d"; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- step 1: extract the source slice ----------------------------------
+# Found by tracing headers_install for each arch: the top Makefile, the
+# kbuild plumbing in scripts/ (including the host tools fixdep and unifdef),
+# the UAPI trees, each arch's Makefile and whatever its archheaders /
+# archscripts targets use (syscall tables and generators; x86 additionally
+# builds arch/x86/tools/relocs, which includes tools/include/tools).
+extract_patterns=(
+    Makefile
+    scripts/Kbuild.include
+    'scripts/Makefile*'
+    scripts/subarch.include
+    scripts/basic
+    scripts/include
+    scripts/headers_install.sh
+    scripts/unifdef.c
+    scripts/syscall.tbl
+    scripts/syscallhdr.sh
+    scripts/syscalltbl.sh
+    include/uapi
+    tools/include/tools
+    'arch/*/Makefile'
+    'arch/*/include/uapi'
+    'arch/*/tools'
+    'arch/*/entry/syscalls'
+    'arch/*/kernel/syscalls'
+    'arch/*/kernel/Makefile.syscalls'
+)
+
+if ! stamp_ok "$SRC"; then
+    log "extracting source slice from $TARBALL"
+    t0=$SECONDS
+    tmp=$(mktemp -d "$CACHE/.tmp-src.XXXXXX")
+    tmpdirs+=("$tmp")
+    members=()
+    for p in "${extract_patterns[@]}"; do members+=("$TOPDIR/$p"); done
+    # The Debian tarball is multi-block, so xz can decompress in parallel.
+    xz -T"$MAX_JOBS" -dc "$TARBALL" |
+        tar -x -C "$tmp" --strip-components=1 --wildcards \
+            --no-wildcards-match-slash "${members[@]}"
+    write_stamp "$tmp"
+    if [[ -e $SRC ]]; then
+        stale=$(mktemp -d "$CACHE/.tmp-src.XXXXXX")
+        tmpdirs+=("$stale")
+        mv "$SRC" "$stale/"
+    fi
+    mv "$tmp" "$SRC"
+    log "source slice ready ($((SECONDS - t0))s)"
+fi
+
+# ---- step 2: headers_install per arch, at most MAX_JOBS at once ---------
+build_arch() {
+    local arch=$1 tmp=$2 t0=$SECONDS
+    # Out-of-tree build (O=) keeps the shared source slice pristine, so
+    # several arches can be built from it concurrently.
+    if ! make -s -C "$SRC" O="$tmp/obj" ARCH="$arch" "${hostcc_args[@]}" \
+            headers_install INSTALL_HDR_PATH="$tmp/out" >"$tmp/build.log" 2>&1; then
+        log "$arch: headers_install FAILED; last lines of the log:"
+        tail -n 20 "$tmp/build.log" >&2
+        return 1
+    fi
+    [[ -d $tmp/out/include/asm && -d $tmp/out/include/linux ]] || {
+        log "$arch: headers_install produced no asm/ or linux/ directory"
+        return 1
+    }
+    write_stamp "$tmp/out"
+    # Move a stale tree aside before deleting it: a half-deleted tree could
+    # otherwise still carry its stamp.
+    if [[ -e $OUT/$arch ]]; then mv "$OUT/$arch" "$tmp/stale"; fi
+    mv "$tmp/out" "$OUT/$arch"
+    rm -rf "$tmp"
+    log "$arch: installed $(find "$OUT/$arch/include" -name '*.h' | wc -l) headers ($((SECONDS - t0))s)"
+}
+
+set -m
+failed=()
+reap_one() {
+    local pid rc=0
+    wait -n -p pid "${!job_arch[@]}" || rc=$?
+    [[ $rc == 0 ]] || failed+=("${job_arch[$pid]}")
+    unset "job_arch[$pid]"
+}
+
+for a in "${ARCHES[@]}"; do
+    if stamp_ok "$OUT/$a"; then
+        log "$a: cached"
+        continue
+    fi
+    while [[ ${#job_arch[@]} -ge $MAX_JOBS ]]; do reap_one; done
+    tmp=$(mktemp -d "$OUT/.tmp-$a.XXXXXX")
+    tmpdirs+=("$tmp")
+    log "$a: make headers_install"
+    build_arch "$a" "$tmp" &
+    job_arch[$!]=$a
+done
+while [[ ${#job_arch[@]} -gt 0 ]]; do reap_one; done
+
+if [[ ${#failed[@]} -gt 0 ]]; then
+    die "headers_install failed for: ${failed[*]}"
+fi
+printf '%s\n' "$OUT"

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Set-up plus the main job on the shipped defaults: builds uapikit-gen and
+# scans Linux 6.12's linux/iommufd.h and linux/kvm.h for every supported
+# target into build/manifests/linux-6.12.json, then prints a summary.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+bash scripts/setup.sh
+tree=$(bash scripts/kernel-headers.sh build/cache)
+
+if [[ ! -f build/gcc/build.ninja ]]; then
+  CXX=g++ meson setup build/gcc >build/gcc.setup.log 2>&1 || { cat build/gcc.setup.log; exit 1; }
+fi
+ninja -C build/gcc generator/uapikit-gen >/dev/null
+
+targets=(x86_64-linux-gnu i386-linux-gnu aarch64-linux-gnu arm-linux-gnueabihf
+         riscv64-linux-gnu powerpc64le-linux-gnu s390x-linux-gnu)
+args=()
+for t in "${targets[@]}"; do args+=(--target "$t"); done
+mkdir -p build/manifests
+out=build/manifests/linux-6.12.json
+build/gcc/generator/uapikit-gen scan linux/iommufd.h linux/kvm.h -I "$tree/{arch}/include" "${args[@]}" -o "$out"
+
+python3 - "$out" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+print(f"wrote {sys.argv[1]}")
+print(f"{'target':24} {'records':>8} {'enums':>6} {'macros':>7} {'ioctls':>7}  iommu_hwpt_alloc  kvm_run")
+for triple, t in m["targets"].items():
+    rec = {r["name"]: r for r in t["records"]}
+    ioctls = sum(1 for x in t["macros"] if "ioctl" in x)
+    def shape(name):
+        r = rec.get(name)
+        return f"{r['size']}/{r['align']}" if r else "-"
+    print(f"{triple:24} {len(t['records']):8} {len(t['enums']):6} {len(t['macros']):7} {ioctls:7}  "
+          f"{shape('iommu_hwpt_alloc'):>16}  {shape('kvm_run'):>7}")
+PY
