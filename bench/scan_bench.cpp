@@ -102,6 +102,9 @@ int main(int argc, char** argv) {
     unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
     unsigned rounds = 3;
     bool skip_bindgen = false;
+    // Debian's bindgen 0.60 panics on clang 16+ spellings of unnamed types
+    // ("(unnamed at ...)"), so it runs on the libclang it was built for.
+    std::string bindgen_libclang = "/usr/lib/llvm-14/lib";
     std::vector<std::string> targets;
     app.add_option("--tree", tree_pattern, "headers_install include folder, with {arch}")->required();
     app.add_option("--target", targets, "targets (default: all supported)");
@@ -109,6 +112,7 @@ int main(int argc, char** argv) {
     app.add_option("--rounds", rounds, "rounds of floor and scan (best is reported)");
     app.add_option("--bindgen", bindgen, "bindgen executable");
     app.add_flag("--no-bindgen", skip_bindgen, "skip the bindgen phase");
+    app.add_option("--bindgen-libclang", bindgen_libclang, "LIBCLANG_PATH for bindgen");
     CLI11_PARSE(app, argc, argv);
 
     if (targets.empty())
@@ -139,6 +143,7 @@ int main(int argc, char** argv) {
     std::cout << "uapikit-gen scan (incl. JSON text): " << scan << " s  (" << manifest_bytes / 1024 << " KiB)\n";
     std::cout << "scan / floor:                       " << scan / floor << "x\n";
     if (!skip_bindgen) {
+        setenv("LIBCLANG_PATH", bindgen_libclang.c_str(), 1);
         int failed = 0;
         double bg = seconds([&] { failed = run_bindgen(bindgen, req, jobs); });
         std::cout << "bindgen:                            " << bg << " s  (" << failed << " of " << parses

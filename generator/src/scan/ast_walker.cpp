@@ -2,6 +2,8 @@
 
 #include "ir/holes.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <regex>
 
 namespace uapikit::scan {
@@ -16,8 +18,8 @@ bool is_record(const Cursor& c) { return c.kind() == CursorKind::Struct || c.kin
 
 // A tag name is a C identifier; clang spells unnamed tags as prose.
 bool is_identifier(const std::string& s) {
-    static const std::regex id(R"([A-Za-z_][A-Za-z0-9_]*)");
-    return std::regex_match(s, id);
+    auto word = [](char c) { return c == '_' || std::isalnum(static_cast<unsigned char>(c)); };
+    return !s.empty() && !std::isdigit(static_cast<unsigned char>(s[0])) && std::all_of(s.begin(), s.end(), word);
 }
 
 bool is_unnamed(const Cursor& c) { return c.is_unnamed_record() || !is_identifier(c.spelling()); }
@@ -59,6 +61,7 @@ std::string AstWalker::spell(const Type& t) const {
 // replaces clang's "(unnamed struct at /abs/path.h:3:5)" with a
 // path-relative form, so spellings carry no machine-specific paths.
 std::string AstWalker::stable_spelling(const std::string& spelling) const {
+    if (spelling.find(" at ") == std::string::npos) return spelling;  // the common case, without a regex
     // clang may qualify it with the enclosing record ("demo::(anonymous at
     // ...)"); the synthetic name already says where it lives.
     static const std::regex unnamed(
@@ -86,8 +89,7 @@ std::string AstWalker::name_for_unnamed(const Cursor& c) const {
            std::to_string(pos.column);
 }
 
-void AstWalker::walk(const Cursor& root) {
-    auto top = root.children();
+void AstWalker::walk(const std::vector<Cursor>& top) {
     // typedef struct { ... } name_t;  gives the unnamed record its name.
     for (const Cursor& c : top) {
         if (c.kind() != CursorKind::Typedef) continue;

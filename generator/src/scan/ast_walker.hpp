@@ -19,7 +19,7 @@ public:
     explicit AstWalker(const OriginMapper& origins) : origins_(origins) {}
 
     // Visits every record and enum definition declared in a uapi file.
-    void walk(const clang::Cursor& root);
+    void walk(const std::vector<clang::Cursor>& top_level);
 
     std::vector<ir::Record> take_records() { return std::move(records_); }
     std::vector<ir::Enum> take_enums() { return std::move(enums_); }

@@ -1,7 +1,7 @@
 #include "scan/define_index.hpp"
 
 #include <fstream>
-#include <regex>
+#include <cctype>
 #include <set>
 #include <sstream>
 
@@ -75,22 +75,71 @@ std::string fold_whitespace(const std::string& s) {
 
 }  // namespace
 
+namespace {
+
+bool is_word_char(char c) { return c == '_' || std::isalnum(static_cast<unsigned char>(c)); }
+
+std::size_t skip_spaces(const std::string& s, std::size_t i) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+    return i;
+}
+
+std::string word_at(const std::string& s, std::size_t& i) {
+    std::size_t start = i;
+    while (i < s.size() && is_word_char(s[i])) ++i;
+    return s.substr(start, i - start);
+}
+
+// The identifiers of a body, in order, each with whether "(" follows it.
+std::vector<std::pair<std::string, bool>> identifiers(const std::string& body) {
+    std::vector<std::pair<std::string, bool>> out;
+    for (std::size_t i = 0; i < body.size();) {
+        if (body[i] == '\'') {  // skip a character literal
+            for (++i; i < body.size() && body[i] != '\''; ++i)
+                if (body[i] == '\\') ++i;
+            ++i;
+        } else if (std::isdigit(static_cast<unsigned char>(body[i]))) {
+            while (i < body.size() && is_word_char(body[i])) ++i;  // a number, with its suffix
+        } else if (is_word_char(body[i])) {
+            std::string w = word_at(body, i);
+            out.emplace_back(std::move(w), skip_spaces(body, i) < body.size() && body[skip_spaces(body, i)] == '(');
+        } else {
+            ++i;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
 HeaderText read_header_text(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
     std::stringstream buffer;
     buffer << in.rdbuf();
-    static const std::regex include_re(R"(^\s*#\s*include\s*([<"])([^>"]+)[>"])");
-    static const std::regex define_re(R"(^\s*#\s*define\s+([A-Za-z_][A-Za-z0-9_]*)(\(?)(.*)$)");
     HeaderText out;
     for (const std::string& line : logical_lines(buffer.str())) {
-        std::size_t hash = line.find_first_not_of(" \t");
-        if (hash == std::string::npos || line[hash] != '#') continue;
-        std::smatch m;
-        if (std::regex_search(line, m, include_re)) {
-            out.includes.push_back({m[2].str(), m[1].str() == "<"});
-        } else if (std::regex_search(line, m, define_re) && m[2].str().empty()) {
-            out.object_like_defines.push_back({m[1].str(), fold_whitespace(m[3].str())});
+        std::size_t i = skip_spaces(line, 0);
+        if (i >= line.size() || line[i] != '#') continue;
+        i = skip_spaces(line, i + 1);
+        std::string directive = word_at(line, i);
+        i = skip_spaces(line, i);
+        if (directive == "include" && i < line.size() && (line[i] == '<' || line[i] == '"')) {
+            char close = line[i] == '<' ? '>' : '"';
+            std::size_t end = line.find(close, i + 1);
+            if (end != std::string::npos) out.includes.push_back({line.substr(i + 1, end - i - 1), close == '>'});
+        } else if (directive == "define") {
+            std::string name = word_at(line, i);
+            if (name.empty() || (i < line.size() && line[i] == '(')) continue;  // function-like
+            out.object_like_defines.push_back({std::move(name), fold_whitespace(line.substr(i))});
         }
+    }
+    for (const DefineLine& d : out.object_like_defines) {
+        if (worth_probing(d)) {
+            out.probe_names.push_back(d.name);
+            if (builds_ioctl_number(d.body)) out.ioctl_names.push_back(d.name);
+        }
+        auto ids = identifiers(d.body);
+        if (ids.size() == 1 && ids[0].first == d.body) out.aliases.emplace_back(d.name, d.body);
     }
     return out;
 }
@@ -105,6 +154,32 @@ std::shared_ptr<const HeaderText> DefineIndex::get(const fs::path& file) {
     return cache_.emplace(file, std::move(text)).first->second;
 }
 
+const std::vector<fs::path>& DefineIndex::resolved_includes(const fs::path& file,
+                                                           const std::vector<fs::path>& include_dirs) {
+    std::string dirs_key;
+    for (const auto& d : include_dirs) dirs_key += d.native() + '\n';
+    auto key = std::make_pair(file, dirs_key);
+    {
+        std::lock_guard lock(resolved_mutex_);
+        if (auto it = resolved_.find(key); it != resolved_.end()) return it->second;
+    }
+    std::vector<fs::path> found;
+    for (const IncludeLine& inc : get(file)->includes) {
+        std::vector<fs::path> candidates;
+        if (!inc.angled) candidates.push_back(file.parent_path() / inc.spec);
+        for (const auto& dir : include_dirs) candidates.push_back(dir / inc.spec);
+        for (auto& candidate : candidates) {
+            std::error_code ec;
+            if (fs::is_regular_file(candidate, ec)) {
+                found.push_back(candidate.lexically_normal());
+                break;
+            }
+        }
+    }
+    std::lock_guard lock(resolved_mutex_);
+    return resolved_.emplace(std::move(key), std::move(found)).first->second;
+}
+
 std::vector<fs::path> DefineIndex::closure(const fs::path& entry, const std::vector<fs::path>& include_dirs) {
     std::vector<fs::path> order;
     std::set<fs::path> seen;
@@ -114,18 +189,7 @@ std::vector<fs::path> DefineIndex::closure(const fs::path& entry, const std::vec
         pending.pop_back();
         if (!seen.insert(file).second) continue;
         order.push_back(file);
-        for (const IncludeLine& inc : get(file)->includes) {
-            std::vector<fs::path> candidates;
-            if (!inc.angled) candidates.push_back(file.parent_path() / inc.spec);
-            for (const auto& dir : include_dirs) candidates.push_back(dir / inc.spec);
-            for (auto& candidate : candidates) {
-                std::error_code ec;
-                if (fs::is_regular_file(candidate, ec)) {
-                    pending.push_back(candidate.lexically_normal());
-                    break;
-                }
-            }
-        }
+        for (const auto& next : resolved_includes(file, include_dirs)) pending.push_back(next);
     }
     return order;
 }
@@ -133,22 +197,38 @@ std::vector<fs::path> DefineIndex::closure(const fs::path& entry, const std::vec
 bool worth_probing(const DefineLine& define) {
     const std::string& b = define.body;
     if (b.empty() || b == define.name) return false;
-    // Character literals are integers (the iommufd type is ';'), so take
-    // them out before looking for statement punctuation.
-    static const std::regex char_literal(R"('(\\.|[^'\\])+')");
-    std::string outside_chars = std::regex_replace(b, char_literal, "0");
-    if (outside_chars.find_first_of("\"{};#") != std::string::npos) return false;
-    static const std::regex excluded(R"(\b(__attribute__|__attribute|asm|__asm__|typedef|struct|union|enum)\b)");
+    // Character literals are integers (the iommufd type is ';'), so only
+    // punctuation outside them counts.
+    bool in_char = false;
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        char c = b[i];
+        if (in_char) {
+            if (c == '\\') ++i;
+            else if (c == '\'') in_char = false;
+            continue;
+        }
+        if (c == '\'') in_char = true;
+        else if (c == '"' || c == '{' || c == '}' || c == ';' || c == '#') return false;
+    }
     // sizeof(struct x) and _IOW(t, n, struct x) are integers; other uses of
     // tags and attributes are types or declarations.
-    bool integer_use_of_tags = b.find("sizeof") != std::string::npos || builds_ioctl_number(b);
-    if (!integer_use_of_tags && std::regex_search(b, excluded)) return false;
-    return true;
+    static const std::set<std::string> declaration_words = {"__attribute__", "__attribute", "asm", "__asm__",
+                                                            "typedef", "struct", "union", "enum"};
+    bool integer_use_of_tags = builds_ioctl_number(b);
+    bool declares = false;
+    for (const auto& [word, call] : identifiers(b)) {
+        if (word == "sizeof") integer_use_of_tags = true;
+        if (declaration_words.count(word)) declares = true;
+    }
+    return integer_use_of_tags || !declares;
 }
 
 bool builds_ioctl_number(const std::string& body) {
-    static const std::regex ioctl_re(R"(\b_IO(R|W|WR|C)?(_BAD)?\s*\()");
-    return std::regex_search(body, ioctl_re);
+    static const std::set<std::string> builders = {"_IO", "_IOR", "_IOW", "_IOWR", "_IOC",
+                                                   "_IOR_BAD", "_IOW_BAD", "_IOWR_BAD"};
+    for (const auto& [word, call] : identifiers(body))
+        if (call && builders.count(word)) return true;
+    return false;
 }
 
 }  // namespace uapikit::scan

@@ -25,9 +25,14 @@ struct DefineLine {
     std::string body;  // replacement text, comments removed, whitespace folded
 };
 
+// What one file contributes to the probes. Worked out once when the file
+// is first read, since every translation unit that includes it asks again.
 struct HeaderText {
     std::vector<IncludeLine> includes;
     std::vector<DefineLine> object_like_defines;
+    std::vector<std::string> probe_names;   // defines worth_probing()
+    std::vector<std::string> ioctl_names;   // ... that also build_ioctl_number()
+    std::vector<std::pair<std::string, std::string>> aliases;  // NAME -> OTHER for "#define NAME OTHER"
 };
 
 // Reads the preprocessor lines of one file.
@@ -45,8 +50,14 @@ public:
                                                const std::vector<std::filesystem::path>& include_dirs);
 
 private:
+    // Direct includes of `file` resolved against one set of folders.
+    const std::vector<std::filesystem::path>& resolved_includes(const std::filesystem::path& file,
+                                                                const std::vector<std::filesystem::path>& include_dirs);
+
     std::mutex mutex_;
     std::map<std::filesystem::path, std::shared_ptr<const HeaderText>> cache_;
+    std::mutex resolved_mutex_;
+    std::map<std::pair<std::filesystem::path, std::string>, std::vector<std::filesystem::path>> resolved_;
 };
 
 // True when a macro body could be an integer expression worth probing:

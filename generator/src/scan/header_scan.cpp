@@ -19,20 +19,27 @@ struct Candidates {
     std::set<std::string> ioctl_macros;
 };
 
-void add_candidates(DefineIndex& defines, const std::vector<fs::path>& files, Candidates& out) {
-    for (const auto& file : files)
-        for (const DefineLine& d : defines.get(file)->object_like_defines) {
-            if (!worth_probing(d)) continue;
-            out.macros.insert(d.name);
-            if (builds_ioctl_number(d.body)) out.ioctl_macros.insert(d.name);
-        }
+// Probes the macros of `probe_files`; whether one is an ioctl number may
+// depend on an alias chain through any file of the closure.
+Candidates candidates_for(DefineIndex& defines, const ProbeScope& scope) {
+    Candidates out;
+    std::set<std::string> ioctl_names;
+    std::vector<std::pair<std::string, std::string>> aliases;
+    for (const auto& file : scope.closure) {
+        auto text = defines.get(file);
+        ioctl_names.insert(text->ioctl_names.begin(), text->ioctl_names.end());
+        aliases.insert(aliases.end(), text->aliases.begin(), text->aliases.end());
+        if (scope.probe_files.count(file)) out.macros.insert(text->probe_names.begin(), text->probe_names.end());
+    }
     // A macro that is another ioctl macro's name is an ioctl too.
     for (bool grew = true; grew;) {
         grew = false;
-        for (const auto& file : files)
-            for (const DefineLine& d : defines.get(file)->object_like_defines)
-                if (out.ioctl_macros.count(d.body) && out.ioctl_macros.insert(d.name).second) grew = true;
+        for (const auto& [name, target] : aliases)
+            if (ioctl_names.count(target) && ioctl_names.insert(name).second) grew = true;
     }
+    for (const auto& name : out.macros)
+        if (ioctl_names.count(name)) out.ioctl_macros.insert(name);
+    return out;
 }
 
 std::string format_error(const clang::Diagnostic& d) {
@@ -48,55 +55,40 @@ bool is_error(const clang::Diagnostic& d) {
 }  // namespace
 
 HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const TargetSetup& setup,
-                       DefineIndex& defines) {
+                       DefineIndex& defines, const ProbeScope& scope) {
     OriginMapper origins(setup.roots);
-    std::vector<fs::path> files = defines.closure(header.file, setup.include_dirs);
-    std::set<fs::path> known(files.begin(), files.end());
+    Candidates candidates = candidates_for(defines, scope);
+    ProbePlan plan = plan_probes({header.include_operand}, candidates.macros, !candidates.ioctl_macros.empty());
+    clang::TranslationUnit tu(index, {kMainFile, plan.source}, setup.clang_args,
+                              {.detailed_preprocessing_record = true});
 
-    // Normally one pass. A second happens only if clang opened a uapi file
-    // the lexical closure did not predict (a computed include), so its
-    // macros get probed too.
-    for (int pass = 0;; ++pass) {
-        Candidates candidates;
-        add_candidates(defines, files, candidates);
-        ProbePlan plan = plan_probes({header.include_operand}, candidates.macros, candidates.ioctl_macros);
-        clang::TranslationUnit tu(index, {kMainFile, plan.source}, setup.clang_args,
-                                  {.detailed_preprocessing_record = true});
+    HeaderScan out;
+    for (const auto& f : tu.included_files())
+        if (origins.relative(f)) out.included.insert(fs::path(f).lexically_normal());
 
-        std::vector<fs::path> missed;
-        for (const auto& f : tu.included_files()) {
-            fs::path p = fs::path(f).lexically_normal();
-            if (origins.relative(f) && !known.count(p)) missed.push_back(p);
-        }
-        if (!missed.empty() && pass == 0) {
-            for (auto& m : missed) {
-                for (auto& extra : defines.closure(m, setup.include_dirs))
-                    if (known.insert(extra).second) files.push_back(extra);
+    std::map<std::string, std::string> probe_errors;
+    for (const auto& d : tu.diagnostics()) {
+        if (!is_error(d)) continue;
+        if (d.where.file == kMainFile) {
+            if (auto it = plan.macro_at_line.find(d.where.line); it != plan.macro_at_line.end()) {
+                probe_errors.emplace(it->second, d.message);
+                continue;
             }
-            continue;
         }
-
-        HeaderScan out;
-        std::map<std::string, std::string> probe_errors;
-        for (const auto& d : tu.diagnostics()) {
-            if (!is_error(d)) continue;
-            if (d.where.file == kMainFile) {
-                if (auto it = plan.macro_at_line.find(d.where.line); it != plan.macro_at_line.end()) {
-                    probe_errors.emplace(it->second, d.message);
-                    continue;
-                }
-            }
-            if (!out.error) out.error = ir::HeaderError{header.name, format_error(d)};
-        }
-        if (out.error) return out;
-
-        AstWalker walker(origins);
-        walker.walk(tu.root());
-        out.records = walker.take_records();
-        out.enums = walker.take_enums();
-        out.macros = read_macros(tu, origins, probe_errors);
-        return out;
+        if (!out.error) out.error = ir::HeaderError{header.name, format_error(d)};
     }
+    if (out.error) return out;
+
+    auto top = tu.root().children();
+    AstWalker walker(origins);
+    walker.walk(top);
+    out.records = walker.take_records();
+    out.enums = walker.take_enums();
+    MacroReading macros = read_macros(tu, top, origins, probe_errors, scope.probe_files, candidates.macros,
+                                      candidates.ioctl_macros);
+    out.macros = std::move(macros.macros);
+    out.unresolved = std::move(macros.unresolved_files);
+    return out;
 }
 
 void parse_only(clang::Index& index, const HeaderInput& header, const TargetSetup& setup, bool keep_macros) {

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,10 +32,22 @@ struct HeaderScan {
     std::vector<ir::Enum> enums;
     std::vector<ir::Macro> macros;
     std::optional<ir::HeaderError> error;  // set when the header does not compile alone
+    std::set<std::filesystem::path> included;  // uapi files the parse opened, normalised
+    // Probed files holding a definition this parse could not report: one
+    // #undef'd or overridden before the end of the translation unit. Another
+    // header that includes the file may still see it.
+    std::set<std::filesystem::path> unresolved;
+};
+
+// Which macros a parse evaluates. A multi-header scan evaluates each file's
+// macros in one translation unit, not in every one that includes the file.
+struct ProbeScope {
+    std::vector<std::filesystem::path> closure;     // every file the header may include
+    std::set<std::filesystem::path> probe_files;    // the files whose macros this parse evaluates
 };
 
 HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const TargetSetup& setup,
-                       DefineIndex& defines);
+                       DefineIndex& defines, const ProbeScope& scope);
 
 // What the benchmark calls "the floor": the same parse with nothing after it.
 void parse_only(clang::Index& index, const HeaderInput& header, const TargetSetup& setup, bool keep_macros);

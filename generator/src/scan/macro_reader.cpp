@@ -1,6 +1,7 @@
 #include "scan/macro_reader.hpp"
 
 #include <map>
+#include <unordered_map>
 
 namespace uapikit::scan {
 namespace {
@@ -11,7 +12,7 @@ using clang::Token;
 
 struct ProbeResults {
     std::map<std::string, ir::Integer> value;
-    std::map<std::string, ir::Ioctl> ioctl;
+    std::map<std::string, std::uint64_t> encoding;  // _IOC_* name -> value
 };
 
 ProbeResults evaluate_probes(const std::vector<Cursor>& top) {
@@ -21,21 +22,28 @@ ProbeResults evaluate_probes(const std::vector<Cursor>& top) {
         if (c.kind() != CursorKind::Var || !parse_probe_variable(c.spelling(), probe)) continue;
         auto v = c.evaluate_integer();
         if (!v) continue;
-        using Q = ProbeVariable::Quantity;
-        if (probe.quantity == Q::Value) {
+        if (probe.quantity == ProbeVariable::Quantity::Value)
             out.value[probe.macro] = {v->is_unsigned, v->bits};
-            continue;
-        }
-        ir::Ioctl& ioc = out.ioctl[probe.macro];
-        switch (probe.quantity) {
-            case Q::IoctlDir: ioc.dir = static_cast<ir::IoctlDir>(v->bits & 3); break;
-            case Q::IoctlType: ioc.type = v->bits; break;
-            case Q::IoctlNr: ioc.nr = v->bits; break;
-            case Q::IoctlSize: ioc.size = v->bits; break;
-            case Q::Value: break;
-        }
+        else
+            out.encoding[probe.macro] = v->bits;
     }
     return out;
+}
+
+// Splits a request number with the target's _IOC_* shifts and masks;
+// nullopt when the translation unit does not define all of them.
+std::optional<ir::Ioctl> decode_ioctl(std::uint64_t request, const std::map<std::string, std::uint64_t>& enc) {
+    for (const char* name : kIoctlEncodingMacros)
+        if (!enc.count(name)) return std::nullopt;
+    auto field = [&](const char* shift, const char* mask) { return (request >> enc.at(shift)) & enc.at(mask); };
+    std::uint64_t dir = field("_IOC_DIRSHIFT", "_IOC_DIRMASK");
+    ir::Ioctl ioc;
+    bool reads = dir & enc.at("_IOC_READ"), writes = dir & enc.at("_IOC_WRITE");
+    ioc.dir = reads && writes ? ir::IoctlDir::ReadWrite : reads ? ir::IoctlDir::Read : writes ? ir::IoctlDir::Write : ir::IoctlDir::None;
+    ioc.type = field("_IOC_TYPESHIFT", "_IOC_TYPEMASK");
+    ioc.nr = field("_IOC_NRSHIFT", "_IOC_NRMASK");
+    ioc.size = field("_IOC_SIZESHIFT", "_IOC_SIZEMASK");
+    return ioc;
 }
 
 // A body that failed to evaluate is still reported when it reads like an
@@ -56,20 +64,34 @@ bool reads_like_integer(const std::vector<Token>& tokens) {
 
 }  // namespace
 
-std::vector<ir::Macro> read_macros(const clang::TranslationUnit& tu, const OriginMapper& origins,
-                                   const std::map<std::string, std::string>& probe_errors) {
-    auto top = tu.root().children();
+MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cursor>& top,
+                         const OriginMapper& origins, const std::map<std::string, std::string>& probe_errors,
+                         const std::set<std::filesystem::path>& probe_files,
+                         const std::set<std::string>& probed_names, const std::set<std::string>& ioctl_names) {
     ProbeResults probes = evaluate_probes(top);
 
-    // The last definition wins, as it does for the preprocessor.
+    std::unordered_map<std::string, bool> probed;  // clang's path -> in probe_files
+    auto is_probed = [&](const std::string& file) {
+        auto [it, added] = probed.try_emplace(file, false);
+        if (added) it->second = origins.relative(file) && probe_files.count(std::filesystem::path(file).lexically_normal());
+        return it->second;
+    };
+    // The last definition of a name is the one in force at the end, as for
+    // the preprocessor; its value is what the probe saw. Every earlier
+    // definition site is left to a translation unit where it is the last.
+    MacroReading out;
     std::map<std::string, Cursor> definitions;
     for (const Cursor& c : top) {
         if (c.kind() != CursorKind::MacroDefinition || c.is_function_like_macro()) continue;
-        if (!origins.relative(c.location().file)) continue;
-        definitions.insert_or_assign(c.spelling(), c);
+        std::string file = c.location().file;
+        if (!is_probed(file)) continue;
+        auto [it, added] = definitions.try_emplace(c.spelling(), c);
+        if (!added) {
+            out.unresolved_files.insert(std::filesystem::path(it->second.location().file).lexically_normal());
+            it->second = c;
+        }
     }
 
-    std::vector<ir::Macro> macros;
     for (const auto& [name, cursor] : definitions) {
         clang::SourcePos pos = cursor.location();
         ir::Macro m;
@@ -77,16 +99,19 @@ std::vector<ir::Macro> read_macros(const clang::TranslationUnit& tu, const Origi
         m.origin = {*origins.relative(pos.file), pos.line, pos.column};
         if (auto v = probes.value.find(name); v != probes.value.end()) {
             m.value = v->second;
-            if (auto ioc = probes.ioctl.find(name); ioc != probes.ioctl.end()) m.ioctl = ioc->second;
+            if (ioctl_names.count(name)) m.ioctl = decode_ioctl(v->second.bits, probes.encoding);
         } else if (auto err = probe_errors.find(name); err != probe_errors.end()) {
             if (!reads_like_integer(tu.tokens(cursor))) continue;
             m.error = err->second;
         } else {
+            // Not defined any more at the end (#undef), or never probed
+            // because it cannot be an integer.
+            if (probed_names.count(name)) out.unresolved_files.insert(std::filesystem::path(pos.file).lexically_normal());
             continue;
         }
-        macros.push_back(std::move(m));
+        out.macros.push_back(std::move(m));
     }
-    return macros;
+    return out;
 }
 
 }  // namespace uapikit::scan

@@ -7,6 +7,8 @@
 #include "scan/origin_mapper.hpp"
 #include "scan/probes.hpp"
 
+#include <filesystem>
+#include <set>
 #include <vector>
 
 namespace uapikit::scan {
@@ -14,7 +16,18 @@ namespace uapikit::scan {
 // `probe_errors` maps a macro name to the compiler's first error on its
 // probe line. Macros whose body cannot be an integer expression (types,
 // attributes, strings, empty guards) are left out.
-std::vector<ir::Macro> read_macros(const clang::TranslationUnit& tu, const OriginMapper& origins,
-                                   const std::map<std::string, std::string>& probe_errors);
+struct MacroReading {
+    std::vector<ir::Macro> macros;
+    // Probed files with a definition that is not the one in force at the end
+    // of the translation unit (#undef'd or redefined elsewhere).
+    std::set<std::filesystem::path> unresolved_files;
+};
+
+// Only macros defined in `probe_files` are read: the others were not probed
+// in this translation unit.
+MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<clang::Cursor>& top_level,
+                         const OriginMapper& origins, const std::map<std::string, std::string>& probe_errors,
+                         const std::set<std::filesystem::path>& probe_files,
+                         const std::set<std::string>& probed_names, const std::set<std::string>& ioctl_names);
 
 }  // namespace uapikit::scan

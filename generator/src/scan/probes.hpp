@@ -18,12 +18,22 @@ struct ProbePlan {
 };
 
 // `includes` are the #include operands as written ("<linux/kvm.h>").
+// `with_ioctl_encoding` adds the probes of kIoctlEncodingMacros.
 ProbePlan plan_probes(const std::vector<std::string>& includes, const std::set<std::string>& macros,
-                      const std::set<std::string>& ioctl_macros);
+                      bool with_ioctl_encoding);
 
-// What a probe variable's name says: which macro, and which quantity.
+// The target's ioctl encoding macros. A plan with ioctl macros probes these
+// once, so request numbers are decoded with the target's own layout
+// (powerpc: 13-bit size, 3-bit direction) as seen by that very parse.
+inline constexpr const char* kIoctlEncodingMacros[] = {
+    "_IOC_NRSHIFT", "_IOC_TYPESHIFT", "_IOC_SIZESHIFT", "_IOC_DIRSHIFT", "_IOC_NRMASK",
+    "_IOC_TYPEMASK", "_IOC_SIZEMASK", "_IOC_DIRMASK", "_IOC_READ", "_IOC_WRITE",
+};
+
+// What a probe variable's name says: which macro, and whether it is a
+// value to report or an ioctl encoding constant.
 struct ProbeVariable {
-    enum class Quantity { Value, IoctlDir, IoctlType, IoctlNr, IoctlSize } quantity;
+    enum class Quantity { Value, Encoding } quantity;
     std::string macro;
 };
 

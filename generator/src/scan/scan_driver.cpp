@@ -83,24 +83,103 @@ std::vector<PreparedTarget> prepare(const ScanRequest& request) {
     return out;
 }
 
-// Runs work(target_index, header_index) for every pair on `jobs` threads,
-// each thread with its own libclang index (indexes are not shared).
-void for_each_job(const std::vector<PreparedTarget>& targets, unsigned jobs,
-                  const std::function<void(clang::Index&, std::size_t, std::size_t)>& work) {
-    std::vector<std::pair<std::size_t, std::size_t>> pairs;
+using Job = std::pair<std::size_t, std::size_t>;  // (target index, header index)
+
+std::vector<Job> all_jobs(const std::vector<PreparedTarget>& targets) {
+    std::vector<Job> jobs;
     for (std::size_t t = 0; t < targets.size(); ++t)
-        for (std::size_t h = 0; h < targets[t].headers.size(); ++h) pairs.emplace_back(t, h);
-    if (jobs == 0) jobs = std::max(1u, std::thread::hardware_concurrency());
-    jobs = std::min<unsigned>(jobs, static_cast<unsigned>(std::max<std::size_t>(1, pairs.size())));
+        for (std::size_t h = 0; h < targets[t].headers.size(); ++h) jobs.emplace_back(t, h);
+    return jobs;
+}
+
+// Runs work(index, job) for every job on `threads` threads, each with its
+// own libclang index (indexes are not shared between threads).
+void run_jobs(const std::vector<Job>& jobs, unsigned threads,
+              const std::function<void(clang::Index&, const Job&)>& work) {
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    threads = std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(1, jobs.size())));
     std::atomic<std::size_t> next{0};
     auto worker = [&] {
         clang::Index index;
-        for (std::size_t i; (i = next.fetch_add(1)) < pairs.size();) work(index, pairs[i].first, pairs[i].second);
+        for (std::size_t i; (i = next.fetch_add(1)) < jobs.size();) work(index, jobs[i]);
     };
-    std::vector<std::jthread> threads;
-    for (unsigned i = 1; i < jobs; ++i) threads.emplace_back(worker);
+    std::vector<std::jthread> pool;
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back(worker);
     worker();
 }
+
+// Each file's macros are evaluated in one translation unit only: the first
+// header, in input order, whose include closure holds the file. The merge
+// keeps the first occurrence in input order anyway, so this gives the same
+// manifest as probing everywhere, at a fraction of the parse time.
+std::vector<ProbeScope> assign_macro_owners(const PreparedTarget& target, DefineIndex& defines) {
+    std::vector<ProbeScope> scopes(target.headers.size());
+    std::set<fs::path> taken;
+    for (std::size_t h = 0; h < target.headers.size(); ++h) {
+        if (!target.headers[h].not_found.empty()) continue;
+        scopes[h].closure = defines.closure(target.headers[h].file, target.setup.include_dirs);
+        for (const auto& file : scopes[h].closure)
+            if (taken.insert(file).second) scopes[h].probe_files.insert(file);
+    }
+    return scopes;
+}
+
+// Macro evaluation may need more rounds after the first: for files no
+// successful parse evaluated (the lexical closure missed them, or their
+// owner failed to compile), and for files with a definition the evaluating
+// parse could not report (#undef'd or overridden before its end). Each such
+// file goes to the next successful header, in input order, that opened it.
+// The manifest then holds exactly what parsing every header with every
+// probe would report, and each round strictly advances, so it ends.
+class MacroRounds {
+public:
+    explicit MacroRounds(const std::vector<HeaderScan>& first) : results_(first) {}
+
+    // Records what a round's parses did with the files they probed.
+    void record(const std::vector<std::set<fs::path>>& probed, const std::vector<HeaderScan>& round) {
+        for (std::size_t h = 0; h < probed.size(); ++h)
+            for (const auto& f : probed[h]) {
+                if (!ok(h) || !round[h].included.count(f)) continue;  // not evaluated here
+                if (round[h].unresolved.count(f))
+                    pending_after_[f] = h;
+                else
+                    done_.insert(f);
+            }
+        // Files some parse opened that nobody has evaluated yet.
+        for (std::size_t h = 0; h < results_.size(); ++h)
+            if (ok(h))
+                for (const auto& f : results_[h].included)
+                    if (!done_.count(f)) pending_after_.try_emplace(f, kNone);
+        for (const auto& f : done_) pending_after_.erase(f);
+    }
+
+    // Files each header should probe next round; empty when finished.
+    std::vector<std::set<fs::path>> next() {
+        std::vector<std::set<fs::path>> assign(results_.size());
+        std::vector<fs::path> exhausted;
+        for (const auto& [f, after] : pending_after_) {
+            std::size_t h = after == kNone ? 0 : after + 1;
+            while (h < results_.size() && !(ok(h) && results_[h].included.count(f))) ++h;
+            if (h < results_.size())
+                assign[h].insert(f);
+            else
+                exhausted.push_back(f);  // no header reports it: neither would a full parse
+        }
+        for (const auto& f : exhausted) {
+            pending_after_.erase(f);
+            done_.insert(f);
+        }
+        return assign;
+    }
+
+private:
+    static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+    bool ok(std::size_t h) const { return !results_[h].error; }
+
+    const std::vector<HeaderScan>& results_;
+    std::set<fs::path> done_;
+    std::map<fs::path, std::size_t> pending_after_;  // file -> header index it must come after
+};
 
 template <typename T>
 void append_unique(std::vector<T>& into, std::vector<T>&& from, std::set<std::string>& seen,
@@ -126,25 +205,58 @@ void sort_by_name(std::vector<T>& items) {
 
 ir::Manifest scan(const ScanRequest& request) {
     std::vector<PreparedTarget> targets = prepare(request);
+    DefineIndex defines;
     std::vector<std::vector<HeaderScan>> results(targets.size());
     std::vector<std::vector<std::string>> failures(targets.size());
+    std::vector<std::vector<ProbeScope>> scopes(targets.size());
     for (std::size_t t = 0; t < targets.size(); ++t) {
         results[t].resize(targets[t].headers.size());
         failures[t].resize(targets[t].headers.size());
+        scopes[t] = assign_macro_owners(targets[t], defines);
     }
-    DefineIndex defines;
-    for_each_job(targets, request.jobs, [&](clang::Index& index, std::size_t t, std::size_t h) {
+    auto parse = [&](clang::Index& index, const Job& job, std::vector<HeaderScan>& into) {
+        auto [t, h] = job;
         const HeaderInput& header = targets[t].headers[h];
         if (!header.not_found.empty()) {
-            results[t][h].error = ir::HeaderError{header.name, header.not_found};
+            into[h].error = ir::HeaderError{header.name, header.not_found};
             return;
         }
         try {
-            results[t][h] = scan_header(index, header, targets[t].setup, defines);
+            into[h] = scan_header(index, header, targets[t].setup, defines, scopes[t][h]);
         } catch (const clang::ParseFailure& f) {
-            failures[t][h] = targets[t].headers[h].name + ": error: " + f.message;
+            failures[t][h] = header.name + ": error: " + f.message;
         }
-    });
+    };
+    run_jobs(all_jobs(targets), request.jobs,
+             [&](clang::Index& index, const Job& job) { parse(index, job, results[job.first]); });
+
+    // Further, small rounds until every definition is reported where a
+    // parse of its own would report it.
+    for (std::size_t t = 0; t < targets.size(); ++t) {
+        MacroRounds rounds(results[t]);
+        std::vector<std::set<fs::path>> probed(targets[t].headers.size());
+        for (std::size_t h = 0; h < probed.size(); ++h) probed[h] = scopes[t][h].probe_files;
+        rounds.record(probed, results[t]);
+        for (;;) {
+            probed = rounds.next();
+            std::vector<Job> jobs;
+            for (std::size_t h = 0; h < probed.size(); ++h) {
+                scopes[t][h].probe_files = probed[h];
+                if (!probed[h].empty()) {
+                    jobs.emplace_back(t, h);
+                    for (const auto& f : probed[h])
+                        if (std::find(scopes[t][h].closure.begin(), scopes[t][h].closure.end(), f) == scopes[t][h].closure.end())
+                            scopes[t][h].closure.push_back(f);
+                }
+            }
+            if (jobs.empty()) break;
+            std::vector<HeaderScan> round(targets[t].headers.size());
+            run_jobs(jobs, request.jobs, [&](clang::Index& index, const Job& job) { parse(index, job, round); });
+            for (const auto& [tt, h] : jobs)
+                for (auto& m : round[h].macros) results[t][h].macros.push_back(std::move(m));
+            rounds.record(probed, round);
+        }
+    }
 
     ir::Manifest manifest;
     manifest.generator = std::string("uapikit-gen ") + kVersion;
@@ -176,10 +288,11 @@ ir::Manifest scan(const ScanRequest& request) {
 
 void parse_only(const ScanRequest& request, bool keep_macros) {
     std::vector<PreparedTarget> targets = prepare(request);
-    for_each_job(targets, request.jobs, [&](clang::Index& index, std::size_t t, std::size_t h) {
-        if (!targets[t].headers[h].not_found.empty()) return;
+    run_jobs(all_jobs(targets), request.jobs, [&](clang::Index& index, const Job& job) {
+        const HeaderInput& header = targets[job.first].headers[job.second];
+        if (!header.not_found.empty()) return;
         try {
-            scan::parse_only(index, targets[t].headers[h], targets[t].setup, keep_macros);
+            scan::parse_only(index, header, targets[job.first].setup, keep_macros);
         } catch (const clang::ParseFailure&) {
         }
     });
