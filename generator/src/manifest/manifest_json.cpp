@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <future>
+
 namespace uapikit::manifest {
 namespace {
 
@@ -79,28 +81,57 @@ json macro_json(const ir::Macro& m) {
     return j;
 }
 
+// Layout: the skeleton is indented, and each record, enum, macro and error
+// is one compact line. A line per declaration keeps diffs of committed
+// manifests readable, and every value is still serialised by nlohmann.
+void put_list(std::string& out, const char* key, const std::vector<json>& items, bool last) {
+    out += "   " + json(key).dump() + ": [";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        out += i ? ",\n    " : "\n    ";
+        out += items[i].dump();
+    }
+    out += items.empty() ? "]" : "\n   ]";
+    out += last ? "\n" : ",\n";
+}
+
+template <typename T>
+std::vector<json> to_items(const std::vector<T>& from, json (*convert)(const T&)) {
+    std::vector<json> items;
+    items.reserve(from.size());
+    for (const auto& x : from) items.push_back(convert(x));
+    return items;
+}
+
+json error_json(const ir::HeaderError& e) { return {{"header", e.header}, {"message", e.message}}; }
+
+std::string target_text(const ir::TargetAbi& abi) {
+    std::string out;
+    out += "   \"clang_args\": " + json(abi.clang_args).dump() + ",\n";
+    out += "   \"headers\": " + json(abi.headers).dump() + ",\n";
+    put_list(out, "errors", to_items(abi.errors, error_json), false);
+    put_list(out, "records", to_items(abi.records, record_json), false);
+    put_list(out, "enums", to_items(abi.enums, enum_json), false);
+    put_list(out, "macros", to_items(abi.macros, macro_json), true);
+    return out;
+}
+
 }  // namespace
 
 std::string to_json_text(const ir::Manifest& manifest) {
-    json root;
-    root["uapikit_manifest"] = kSchemaVersion;
-    root["generator"] = manifest.generator;
-    root["targets"] = json::object();
+    // Targets are independent: serialise them in parallel.
+    std::vector<std::future<std::string>> parts;
+    for (const auto& [triple, abi] : manifest.targets)
+        parts.push_back(std::async(std::launch::async, [&abi = abi] { return target_text(abi); }));
+    std::string out = "{\n \"uapikit_manifest\": " + std::to_string(kSchemaVersion) + ",\n";
+    out += " \"generator\": " + json(manifest.generator).dump() + ",\n";
+    out += " \"targets\": {";
+    std::size_t i = 0;
     for (const auto& [triple, abi] : manifest.targets) {
-        json t;
-        t["clang_args"] = abi.clang_args;
-        t["headers"] = abi.headers;
-        t["errors"] = json::array();
-        for (const auto& e : abi.errors) t["errors"].push_back({{"header", e.header}, {"message", e.message}});
-        t["records"] = json::array();
-        for (const auto& r : abi.records) t["records"].push_back(record_json(r));
-        t["enums"] = json::array();
-        for (const auto& e : abi.enums) t["enums"].push_back(enum_json(e));
-        t["macros"] = json::array();
-        for (const auto& m : abi.macros) t["macros"].push_back(macro_json(m));
-        root["targets"][triple] = std::move(t);
+        out += i ? ",\n  " : "\n  ";
+        out += json(triple).dump() + ": {\n" + parts[i++].get() + "  }";
     }
-    return root.dump(1) + "\n";
+    out += manifest.targets.empty() ? "}\n}\n" : "\n }\n}\n";
+    return out;
 }
 
 }  // namespace uapikit::manifest

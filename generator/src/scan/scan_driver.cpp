@@ -92,34 +92,48 @@ std::vector<Job> all_jobs(const std::vector<PreparedTarget>& targets) {
     return jobs;
 }
 
-// Runs work(index, job) for every job on `threads` threads, each with its
-// own libclang index (indexes are not shared between threads).
-void run_jobs(const std::vector<Job>& jobs, unsigned threads,
-              const std::function<void(clang::Index&, const Job&)>& work) {
+// Runs work(worker, i) for i in [0, count) on `threads` threads; `worker`
+// is per-thread state made by make_worker().
+template <typename MakeWorker, typename Work>
+void parallel_for(std::size_t count, unsigned threads, MakeWorker make_worker, Work work) {
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-    threads = std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(1, jobs.size())));
+    threads = std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(1, count)));
     std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-        clang::Index index;
-        for (std::size_t i; (i = next.fetch_add(1)) < jobs.size();) work(index, jobs[i]);
+    auto run = [&] {
+        auto worker = make_worker();
+        for (std::size_t i; (i = next.fetch_add(1)) < count;) work(*worker, i);
     };
     std::vector<std::jthread> pool;
-    for (unsigned i = 1; i < threads; ++i) pool.emplace_back(worker);
-    worker();
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back(run);
+    run();
+}
+
+// Each thread parses with its own libclang index (indexes are not shared).
+void run_jobs(const std::vector<Job>& jobs, unsigned threads,
+              const std::function<void(clang::Index&, const Job&)>& work) {
+    parallel_for(jobs.size(), threads, [] { return std::make_unique<clang::Index>(); },
+                 [&](clang::Index& index, std::size_t i) { work(index, jobs[i]); });
 }
 
 // Each file's macros are evaluated in one translation unit only: the first
 // header, in input order, whose include closure holds the file. The merge
 // keeps the first occurrence in input order anyway, so this gives the same
 // manifest as probing everywhere, at a fraction of the parse time.
-std::vector<ProbeScope> assign_macro_owners(const PreparedTarget& target, DefineIndex& defines) {
-    std::vector<ProbeScope> scopes(target.headers.size());
-    std::set<fs::path> taken;
-    for (std::size_t h = 0; h < target.headers.size(); ++h) {
-        if (!target.headers[h].not_found.empty()) continue;
-        scopes[h].closure = defines.closure(target.headers[h].file, target.setup.include_dirs);
-        for (const auto& file : scopes[h].closure)
-            if (taken.insert(file).second) scopes[h].probe_files.insert(file);
+std::vector<std::vector<ProbeScope>> assign_macro_owners(const std::vector<PreparedTarget>& targets,
+                                                         DefineIndex& defines, unsigned threads) {
+    std::vector<std::vector<ProbeScope>> scopes(targets.size());
+    for (std::size_t t = 0; t < targets.size(); ++t) scopes[t].resize(targets[t].headers.size());
+    std::vector<Job> jobs = all_jobs(targets);
+    parallel_for(jobs.size(), threads, [] { return std::make_unique<int>(); }, [&](int&, std::size_t i) {
+        auto [t, h] = jobs[i];
+        if (targets[t].headers[h].not_found.empty())
+            scopes[t][h].closure = defines.closure(targets[t].headers[h].file, targets[t].setup.include_dirs);
+    });
+    for (auto& target_scopes : scopes) {
+        std::set<fs::path> taken;
+        for (auto& scope : target_scopes)
+            for (const auto& file : scope.closure)
+                if (taken.insert(file).second) scope.probe_files.insert(file);
     }
     return scopes;
 }
@@ -208,12 +222,11 @@ ir::Manifest scan(const ScanRequest& request) {
     DefineIndex defines;
     std::vector<std::vector<HeaderScan>> results(targets.size());
     std::vector<std::vector<std::string>> failures(targets.size());
-    std::vector<std::vector<ProbeScope>> scopes(targets.size());
     for (std::size_t t = 0; t < targets.size(); ++t) {
         results[t].resize(targets[t].headers.size());
         failures[t].resize(targets[t].headers.size());
-        scopes[t] = assign_macro_owners(targets[t], defines);
     }
+    std::vector<std::vector<ProbeScope>> scopes = assign_macro_owners(targets, defines, request.jobs);
     auto parse = [&](clang::Index& index, const Job& job, std::vector<HeaderScan>& into) {
         auto [t, h] = job;
         const HeaderInput& header = targets[t].headers[h];
@@ -231,31 +244,35 @@ ir::Manifest scan(const ScanRequest& request) {
              [&](clang::Index& index, const Job& job) { parse(index, job, results[job.first]); });
 
     // Further, small rounds until every definition is reported where a
-    // parse of its own would report it.
+    // parse of its own would report it; all targets share each round.
+    std::vector<MacroRounds> rounds;
+    std::vector<std::vector<std::set<fs::path>>> probed(targets.size());
     for (std::size_t t = 0; t < targets.size(); ++t) {
-        MacroRounds rounds(results[t]);
-        std::vector<std::set<fs::path>> probed(targets[t].headers.size());
-        for (std::size_t h = 0; h < probed.size(); ++h) probed[h] = scopes[t][h].probe_files;
-        rounds.record(probed, results[t]);
-        for (;;) {
-            probed = rounds.next();
-            std::vector<Job> jobs;
-            for (std::size_t h = 0; h < probed.size(); ++h) {
-                scopes[t][h].probe_files = probed[h];
-                if (!probed[h].empty()) {
-                    jobs.emplace_back(t, h);
-                    for (const auto& f : probed[h])
-                        if (std::find(scopes[t][h].closure.begin(), scopes[t][h].closure.end(), f) == scopes[t][h].closure.end())
-                            scopes[t][h].closure.push_back(f);
-                }
+        rounds.emplace_back(results[t]);
+        for (const auto& scope : scopes[t]) probed[t].push_back(scope.probe_files);
+        rounds[t].record(probed[t], results[t]);
+    }
+    for (;;) {
+        std::vector<Job> jobs;
+        for (std::size_t t = 0; t < targets.size(); ++t) {
+            probed[t] = rounds[t].next();
+            for (std::size_t h = 0; h < probed[t].size(); ++h) {
+                if (probed[t][h].empty()) continue;
+                ProbeScope& scope = scopes[t][h];
+                scope.probe_files = probed[t][h];
+                for (const auto& f : scope.probe_files)
+                    if (std::find(scope.closure.begin(), scope.closure.end(), f) == scope.closure.end())
+                        scope.closure.push_back(f);
+                jobs.emplace_back(t, h);
             }
-            if (jobs.empty()) break;
-            std::vector<HeaderScan> round(targets[t].headers.size());
-            run_jobs(jobs, request.jobs, [&](clang::Index& index, const Job& job) { parse(index, job, round); });
-            for (const auto& [tt, h] : jobs)
-                for (auto& m : round[h].macros) results[t][h].macros.push_back(std::move(m));
-            rounds.record(probed, round);
         }
+        if (jobs.empty()) break;
+        std::vector<std::vector<HeaderScan>> round(targets.size());
+        for (std::size_t t = 0; t < targets.size(); ++t) round[t].resize(targets[t].headers.size());
+        run_jobs(jobs, request.jobs, [&](clang::Index& index, const Job& job) { parse(index, job, round[job.first]); });
+        for (const auto& [t, h] : jobs)
+            for (auto& m : round[t][h].macros) results[t][h].macros.push_back(std::move(m));
+        for (std::size_t t = 0; t < targets.size(); ++t) rounds[t].record(probed[t], round[t]);
     }
 
     ir::Manifest manifest;
