@@ -13,6 +13,7 @@ bash scripts/kernel-headers.sh build/cache >/dev/null || { echo "0 passed, 1 fai
 jobs=$(nproc)
 logs=()
 status=0
+build_failures=0
 
 configure() {  # dir, compiler, extra meson args...
   local dir=$1 compiler=$2
@@ -28,7 +29,7 @@ if configure build/gcc g++; then
   meson test -C build/gcc --suite fast --num-processes "$jobs" --print-errorlogs || status=1
   logs+=(build/gcc/meson-logs/testlog.json)
 else
-  echo "FAILED: g++ build"; status=1
+  echo "FAILED: g++ build"; status=1; build_failures=$((build_failures + 1))
 fi
 
 if configure build/clang-san clang++-19 -Db_sanitize=address,undefined -Db_lundef=false; then
@@ -36,12 +37,8 @@ if configure build/clang-san clang++-19 -Db_sanitize=address,undefined -Db_lunde
   meson test -C build/clang-san --num-processes "$jobs" --print-errorlogs || status=1
   logs+=(build/clang-san/meson-logs/testlog.json)
 else
-  echo "FAILED: clang++-19 sanitizer build"; status=1
+  echo "FAILED: clang++-19 sanitizer build"; status=1; build_failures=$((build_failures + 1))
 fi
 
-if ((${#logs[@]})); then
-  python3 scripts/summarize_tests.py "${logs[@]}" || status=1
-else
-  echo "0 passed, 1 failed"
-fi
+python3 scripts/summarize_tests.py --build-failures "$build_failures" "${logs[@]}" || status=1
 exit $status

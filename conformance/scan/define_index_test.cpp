@@ -77,3 +77,15 @@ TEST_CASE("character literals do not hide an integer body") {
     CHECK(worth_probing({"A", "'\\''"}));
     CHECK_FALSE(worth_probing({"A", "';' ; x"}));
 }
+
+TEST_CASE("plain integer literals are recognised, expressions are not") {
+    CHECK(is_plain_integer_literal("0x80"));
+    CHECK(is_plain_integer_literal("(1024)"));
+    CHECK(is_plain_integer_literal("( 0755 )"));
+    CHECK(is_plain_integer_literal("4294967295UL"));
+    CHECK_FALSE(is_plain_integer_literal("(-1)"));
+    CHECK_FALSE(is_plain_integer_literal("(1 << 3)"));
+    CHECK_FALSE(is_plain_integer_literal("';'"));
+    CHECK_FALSE(is_plain_integer_literal("FOO"));
+    CHECK_FALSE(is_plain_integer_literal("(1)+(2)"));
+}

@@ -7,7 +7,11 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <iterator>
+#include <set>
+#include <tuple>
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -172,4 +176,56 @@ TEST_CASE("a header that needs libc is reported with the compiler's first error"
         CHECK(errors[0]["header"] == "linux/if.h");
         CHECK(errors[0]["message"].get<std::string>().find("error: 'sys/socket.h' file not found") != std::string::npos);
     }
+}
+
+TEST_CASE("scanning headers together reports what scanning each alone reports") {
+    // fs.h #undefs NR_OPEN from limits.h; elf.h and elf-fdpic.h both define
+    // PT_GNU_STACK; btrfs.h reaches both through other headers. Each file's
+    // macros are evaluated in one translation unit of a joint scan, so this
+    // is where that shortcut would show.
+    const std::vector<std::string> headers = {"linux/btrfs.h", "linux/elf-fdpic.h", "linux/elf.h", "linux/fs.h",
+                                              "linux/limits.h"};
+    const std::string tree = required_env("UAPIKIT_KERNEL_HEADERS") + "/x86/include";
+    auto scan = [&](const std::vector<std::string>& which) {
+        fs::path out = fs::temp_directory_path() / ("uapikit-joint-" + std::to_string(getpid()) + ".json");
+        std::vector<std::string> argv = {required_env("UAPIKIT_GEN"), "scan"};
+        argv.insert(argv.end(), which.begin(), which.end());
+        argv.insert(argv.end(), {"-I", tree, "-o", out.string()});
+        REQUIRE(run_command(argv).exit_code == 0);
+        json m = json::parse(read_file(out.string()));
+        fs::remove(out);
+        return m["targets"]["x86_64-linux-gnu"];
+    };
+    // The reference: one run per header, merged first-come in input order.
+    json expected = json::array();
+    std::set<std::string> seen;
+    for (const auto& h : headers) {
+        const json alone = scan({h});
+        for (const auto& m : alone["macros"]) {
+            std::string key = m["name"].get<std::string>() + "@" + m["file"].get<std::string>() + ":" +
+                              std::to_string(m["line"].get<int>());
+            if (seen.insert(key).second) expected.push_back(m);
+        }
+    }
+    auto by_key = [](const json& a, const json& b) {
+        return std::tie(a["name"], a["file"], a["line"]) < std::tie(b["name"], b["file"], b["line"]);
+    };
+    std::vector<json> want(expected.begin(), expected.end()), got;
+    const json together = scan(headers);
+    for (const auto& m : together["macros"]) got.push_back(m);
+    std::sort(want.begin(), want.end(), by_key);
+    std::sort(got.begin(), got.end(), by_key);
+    // Report only what differs, not two arrays of hundreds of macros.
+    std::vector<json> missing, extra;
+    std::set_difference(want.begin(), want.end(), got.begin(), got.end(), std::back_inserter(missing), by_key);
+    std::set_difference(got.begin(), got.end(), want.begin(), want.end(), std::back_inserter(extra), by_key);
+    CHECK_MESSAGE(missing.empty(), "missing from the joint scan: " << json(missing).dump());
+    CHECK_MESSAGE(extra.empty(), "only in the joint scan: " << json(extra).dump());
+    CHECK(got == want);  // same declarations, so this compares values
+    auto has = [&](const char* name, const char* file) {
+        return std::any_of(got.begin(), got.end(), [&](const json& m) { return m["name"] == name && m["file"] == file; });
+    };
+    CHECK(has("NR_OPEN", "linux/limits.h"));
+    CHECK(has("PT_GNU_STACK", "linux/elf.h"));
+    CHECK(has("PT_GNU_STACK", "linux/elf-fdpic.h"));
 }

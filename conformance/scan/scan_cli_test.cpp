@@ -182,6 +182,9 @@ TEST_CASE("macros: values, ioctl decoding, errors, and what is left out") {
     const json& bit = macro(t, "FX_USES_BIT");
     CHECK_FALSE(bit.contains("value"));
     CHECK(bit["error"].get<std::string>().find("BIT") != std::string::npos);
+    CHECK(macro(t, "FX_OCTAL")["value"] == 493);  // 0755
+    CHECK(macro(t, "FX_BIG_HEX")["value"] == 18446744073709551615ull);
+    CHECK(find_named(t["macros"], "FX_GONE") == nullptr);  // #undef'd by the end
     CHECK(find_named(t["macros"], "FX_STRING") == nullptr);
     CHECK(find_named(t["macros"], "FX_TYPE_ALIAS") == nullptr);
     CHECK(find_named(t["macros"], "UAPIKIT_FIXTURE_H") == nullptr);  // empty include guard

@@ -1,7 +1,9 @@
 #include "scan/define_index.hpp"
 
 #include <fstream>
+#include <algorithm>
 #include <cctype>
+#include <string_view>
 #include <set>
 #include <sstream>
 
@@ -134,7 +136,9 @@ HeaderText read_header_text(const fs::path& file) {
         }
     }
     for (const DefineLine& d : out.object_like_defines) {
-        if (worth_probing(d)) {
+        if (is_plain_integer_literal(d.body)) {
+            out.literal_names.push_back(d.name);
+        } else if (worth_probing(d)) {
             out.probe_names.push_back(d.name);
             if (builds_ioctl_number(d.body)) out.ioctl_names.push_back(d.name);
         }
@@ -221,6 +225,17 @@ bool worth_probing(const DefineLine& define) {
         if (declaration_words.count(word)) declares = true;
     }
     return integer_use_of_tags || !declares;
+}
+
+bool is_plain_integer_literal(const std::string& body) {
+    std::string_view b = body;
+    while (b.size() >= 2 && b.front() == '(' && b.back() == ')') {
+        b = b.substr(1, b.size() - 2);
+        while (!b.empty() && b.front() == ' ') b.remove_prefix(1);
+        while (!b.empty() && b.back() == ' ') b.remove_suffix(1);
+    }
+    if (b.empty() || !std::isdigit(static_cast<unsigned char>(b.front()))) return false;
+    return std::all_of(b.begin(), b.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
 }
 
 bool builds_ioctl_number(const std::string& body) {

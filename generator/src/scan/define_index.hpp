@@ -30,7 +30,8 @@ struct DefineLine {
 struct HeaderText {
     std::vector<IncludeLine> includes;
     std::vector<DefineLine> object_like_defines;
-    std::vector<std::string> probe_names;   // defines worth_probing()
+    std::vector<std::string> probe_names;   // defines worth_probing() that are not plain literals
+    std::vector<std::string> literal_names; // defines whose body is one integer literal, maybe in parentheses
     std::vector<std::string> ioctl_names;   // ... that also build_ioctl_number()
     std::vector<std::pair<std::string, std::string>> aliases;  // NAME -> OTHER for "#define NAME OTHER"
 };
@@ -63,6 +64,10 @@ private:
 // True when a macro body could be an integer expression worth probing:
 // nothing that can only be a string, statement, attribute or declaration.
 bool worth_probing(const DefineLine& define);
+
+// True when a body is a single integer literal (decimal, octal or hex, any
+// suffix), possibly in parentheses: its value needs no constant evaluator.
+bool is_plain_integer_literal(const std::string& body);
 
 // True when a body builds an ioctl request number (_IO, _IOR, _IOW, _IOWR,
 // _IOC and their _BAD forms).

@@ -15,7 +15,7 @@ namespace {
 const char* const kMainFile = "<uapikit-scan>.c";
 
 struct Candidates {
-    std::set<std::string> macros;
+    ProbeSet probes;
     std::set<std::string> ioctl_macros;
 };
 
@@ -29,7 +29,10 @@ Candidates candidates_for(DefineIndex& defines, const ProbeScope& scope) {
         auto text = defines.get(file);
         ioctl_names.insert(text->ioctl_names.begin(), text->ioctl_names.end());
         aliases.insert(aliases.end(), text->aliases.begin(), text->aliases.end());
-        if (scope.probe_files.count(file)) out.macros.insert(text->probe_names.begin(), text->probe_names.end());
+        if (scope.probe_files.count(file)) {
+            out.probes.values.insert(text->probe_names.begin(), text->probe_names.end());
+            out.probes.literals.insert(text->literal_names.begin(), text->literal_names.end());
+        }
     }
     // A macro that is another ioctl macro's name is an ioctl too.
     for (bool grew = true; grew;) {
@@ -37,8 +40,13 @@ Candidates candidates_for(DefineIndex& defines, const ProbeScope& scope) {
         for (const auto& [name, target] : aliases)
             if (ioctl_names.count(target) && ioctl_names.insert(name).second) grew = true;
     }
-    for (const auto& name : out.macros)
+    // A name defined as a literal in one file and otherwise in another is
+    // evaluated by clang.
+    for (const auto& name : out.probes.values) {
+        out.probes.literals.erase(name);
         if (ioctl_names.count(name)) out.ioctl_macros.insert(name);
+    }
+    out.probes.ioctl_encoding = !out.ioctl_macros.empty();
     return out;
 }
 
@@ -58,7 +66,7 @@ HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const Tar
                        DefineIndex& defines, const ProbeScope& scope) {
     OriginMapper origins(setup.roots);
     Candidates candidates = candidates_for(defines, scope);
-    ProbePlan plan = plan_probes({header.include_operand}, candidates.macros, !candidates.ioctl_macros.empty());
+    ProbePlan plan = plan_probes({header.include_operand}, candidates.probes);
     clang::TranslationUnit tu(index, {kMainFile, plan.source}, setup.clang_args,
                               {.detailed_preprocessing_record = true});
 
@@ -84,7 +92,7 @@ HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const Tar
     walker.walk(top);
     out.records = walker.take_records();
     out.enums = walker.take_enums();
-    MacroReading macros = read_macros(tu, top, origins, probe_errors, scope.probe_files, candidates.macros,
+    MacroReading macros = read_macros(tu, top, origins, probe_errors, scope.probe_files, candidates.probes,
                                       candidates.ioctl_macros);
     out.macros = std::move(macros.macros);
     out.unresolved = std::move(macros.unresolved_files);

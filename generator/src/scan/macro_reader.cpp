@@ -1,5 +1,8 @@
 #include "scan/macro_reader.hpp"
 
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <map>
 #include <unordered_map>
 
@@ -13,6 +16,7 @@ using clang::Token;
 struct ProbeResults {
     std::map<std::string, ir::Integer> value;
     std::map<std::string, std::uint64_t> encoding;  // _IOC_* name -> value
+    std::set<std::string> undefined;                // literal macros #undef'd by the end
 };
 
 ProbeResults evaluate_probes(const std::vector<Cursor>& top) {
@@ -20,6 +24,10 @@ ProbeResults evaluate_probes(const std::vector<Cursor>& top) {
     for (const Cursor& c : top) {
         ProbeVariable probe;
         if (c.kind() != CursorKind::Var || !parse_probe_variable(c.spelling(), probe)) continue;
+        if (probe.quantity == ProbeVariable::Quantity::Undefined) {
+            out.undefined.insert(probe.macro);
+            continue;
+        }
         auto v = c.evaluate_integer();
         if (!v) continue;
         if (probe.quantity == ProbeVariable::Quantity::Value)
@@ -46,6 +54,26 @@ std::optional<ir::Ioctl> decode_ioctl(std::uint64_t request, const std::map<std:
     return ioc;
 }
 
+// The value of a definition whose tokens are one integer literal, maybe in
+// parentheses: C's rules for decimal, octal (leading 0) and hex digits; the
+// suffix only picks a type, and the value is never negative.
+std::optional<ir::Integer> literal_value(const std::vector<Token>& tokens) {
+    std::size_t first = 1, last = tokens.size();  // tokens[0] is the macro name
+    while (last - first >= 3 && tokens[first].text == "(" && tokens[last - 1].text == ")") ++first, --last;
+    if (last - first != 1 || tokens[first].kind != Token::Kind::Literal) return std::nullopt;
+    const std::string& text = tokens[first].text;
+    std::size_t digits_end = text.find_first_of("uUlL");
+    std::string digits = text.substr(0, digits_end);
+    if (digits_end != std::string::npos &&
+        text.find_first_not_of("uUlL", digits_end) != std::string::npos) return std::nullopt;
+    int base = digits.size() > 1 && digits[0] == '0' ? (digits[1] == 'x' || digits[1] == 'X' ? 16 : 8) : 10;
+    errno = 0;
+    char* end = nullptr;
+    std::uint64_t v = std::strtoull(digits.c_str(), &end, base);
+    if (errno || end != digits.c_str() + digits.size()) return std::nullopt;
+    return ir::Integer{v > static_cast<std::uint64_t>(INT64_MAX), v};
+}
+
 // A body that failed to evaluate is still reported when it reads like an
 // integer expression: it has a number or character literal, or calls
 // something. A bare type name or empty guard is not an integer macro.
@@ -67,12 +95,12 @@ bool reads_like_integer(const std::vector<Token>& tokens) {
 MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cursor>& top,
                          const OriginMapper& origins, const std::map<std::string, std::string>& probe_errors,
                          const std::set<std::filesystem::path>& probe_files,
-                         const std::set<std::string>& probed_names, const std::set<std::string>& ioctl_names) {
+                         const ProbeSet& probed, const std::set<std::string>& ioctl_names) {
     ProbeResults probes = evaluate_probes(top);
 
-    std::unordered_map<std::string, bool> probed;  // clang's path -> in probe_files
+    std::unordered_map<std::string, bool> in_probe_files;  // clang's path -> answer
     auto is_probed = [&](const std::string& file) {
-        auto [it, added] = probed.try_emplace(file, false);
+        auto [it, added] = in_probe_files.try_emplace(file, false);
         if (added) it->second = origins.relative(file) && probe_files.count(std::filesystem::path(file).lexically_normal());
         return it->second;
     };
@@ -97,7 +125,14 @@ MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cur
         ir::Macro m;
         m.name = name;
         m.origin = {*origins.relative(pos.file), pos.line, pos.column};
-        if (auto v = probes.value.find(name); v != probes.value.end()) {
+        if (probed.literals.count(name)) {
+            auto v = probes.undefined.count(name) ? std::nullopt : literal_value(tu.tokens(cursor));
+            if (!v) {
+                out.unresolved_files.insert(std::filesystem::path(pos.file).lexically_normal());
+                continue;
+            }
+            m.value = v;
+        } else if (auto v = probes.value.find(name); v != probes.value.end()) {
             m.value = v->second;
             if (ioctl_names.count(name)) m.ioctl = decode_ioctl(v->second.bits, probes.encoding);
         } else if (auto err = probe_errors.find(name); err != probe_errors.end()) {
@@ -106,7 +141,7 @@ MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cur
         } else {
             // Not defined any more at the end (#undef), or never probed
             // because it cannot be an integer.
-            if (probed_names.count(name)) out.unresolved_files.insert(std::filesystem::path(pos.file).lexically_normal());
+            if (probed.values.count(name)) out.unresolved_files.insert(std::filesystem::path(pos.file).lexically_normal());
             continue;
         }
         out.macros.push_back(std::move(m));

@@ -28,6 +28,6 @@ struct MacroReading {
 MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<clang::Cursor>& top_level,
                          const OriginMapper& origins, const std::map<std::string, std::string>& probe_errors,
                          const std::set<std::filesystem::path>& probe_files,
-                         const std::set<std::string>& probed_names, const std::set<std::string>& ioctl_names);
+                         const ProbeSet& probed, const std::set<std::string>& ioctl_names);
 
 }  // namespace uapikit::scan

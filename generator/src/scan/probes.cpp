@@ -11,9 +11,10 @@ struct QuantityName {
     std::string_view prefix;
 };
 
-constexpr std::array<QuantityName, 2> kQuantities = {{
+constexpr std::array<QuantityName, 3> kQuantities = {{
     {ProbeVariable::Quantity::Value, "__uapikit_value_"},
     {ProbeVariable::Quantity::Encoding, "__uapikit_encoding_"},
+    {ProbeVariable::Quantity::Undefined, "__uapikit_undefined_"},
 }};
 
 std::string prefix_of(ProbeVariable::Quantity q) {
@@ -24,8 +25,7 @@ std::string prefix_of(ProbeVariable::Quantity q) {
 
 }  // namespace
 
-ProbePlan plan_probes(const std::vector<std::string>& includes, const std::set<std::string>& macros,
-                      bool with_ioctl_encoding) {
+ProbePlan plan_probes(const std::vector<std::string>& includes, const ProbeSet& probes) {
     using Q = ProbeVariable::Quantity;
     ProbePlan plan;
     unsigned line = 1;
@@ -42,9 +42,13 @@ ProbePlan plan_probes(const std::vector<std::string>& includes, const std::set<s
         plan.source += "#include " + inc + "\n";
         ++line;
     }
-    for (const auto& name : macros) add(name, Q::Value);
-    if (with_ioctl_encoding)
+    for (const auto& name : probes.values) add(name, Q::Value);
+    if (probes.ioctl_encoding)
         for (const char* name : kIoctlEncodingMacros) add(name, Q::Encoding);
+    for (const auto& name : probes.literals) {
+        plan.source += "#ifndef " + name + "\nstatic const int " + prefix_of(Q::Undefined) + name + " = 0;\n#endif\n";
+        line += 3;
+    }
     return plan;
 }
 

@@ -17,10 +17,18 @@ struct ProbePlan {
     std::map<unsigned, std::string> macro_at_line;  // main-file line -> macro name
 };
 
+// Macros to probe. `values` are evaluated by clang. `literals` have a single
+// integer literal as body: their value is read from clang's token, so they
+// only get an #ifndef guard that declares something when the macro is no
+// longer defined at the end of the translation unit.
+struct ProbeSet {
+    std::set<std::string> values;
+    std::set<std::string> literals;
+    bool ioctl_encoding = false;  // also probe kIoctlEncodingMacros
+};
+
 // `includes` are the #include operands as written ("<linux/kvm.h>").
-// `with_ioctl_encoding` adds the probes of kIoctlEncodingMacros.
-ProbePlan plan_probes(const std::vector<std::string>& includes, const std::set<std::string>& macros,
-                      bool with_ioctl_encoding);
+ProbePlan plan_probes(const std::vector<std::string>& includes, const ProbeSet& probes);
 
 // The target's ioctl encoding macros. A plan with ioctl macros probes these
 // once, so request numbers are decoded with the target's own layout
@@ -33,7 +41,7 @@ inline constexpr const char* kIoctlEncodingMacros[] = {
 // What a probe variable's name says: which macro, and whether it is a
 // value to report or an ioctl encoding constant.
 struct ProbeVariable {
-    enum class Quantity { Value, Encoding } quantity;
+    enum class Quantity { Value, Encoding, Undefined } quantity;
     std::string macro;
 };
 
