@@ -75,8 +75,8 @@ std::vector<PreparedTarget> prepare(const ScanRequest& request) {
                 p.headers.push_back({spec, {}, {}, e.what()});
             }
         }
-        // Absolute paths as clang will see them, so an input header outside
-        // every -I folder is still reported against its own folder.
+        // The -I folders as the user wrote them: the manifest records
+        // exactly what clang was given.
         p.setup.clang_args = clang_arguments(*target, dirs);
         out.push_back(std::move(p));
     }
@@ -217,6 +217,37 @@ void sort_by_name(std::vector<T>& items) {
 
 }  // namespace
 
+namespace {
+
+// One target's results merged in input order: the first occurrence of each
+// declaration wins, then everything is sorted by name for a stable file.
+ir::TargetAbi merge_target(const PreparedTarget& target, std::vector<HeaderScan>& results,
+                           const std::vector<std::string>& failures, bool keep_going) {
+    ir::TargetAbi abi;
+    abi.triple = std::string(target.target->triple);
+    abi.clang_args = target.setup.clang_args;
+    std::set<std::string> seen_records, seen_enums, seen_macros;
+    for (std::size_t h = 0; h < target.headers.size(); ++h) {
+        HeaderScan& r = results[h];
+        abi.headers.push_back(target.headers[h].name);
+        if (!failures[h].empty()) throw InputError(failures[h]);
+        if (r.error) {
+            if (!keep_going) throw InputError(r.error->message);
+            abi.errors.push_back(*r.error);
+            continue;
+        }
+        append_unique(abi.records, std::move(r.records), seen_records, record_key);
+        append_unique(abi.enums, std::move(r.enums), seen_enums, enum_key);
+        append_unique(abi.macros, std::move(r.macros), seen_macros, macro_key);
+    }
+    sort_by_name(abi.records);
+    sort_by_name(abi.enums);
+    sort_by_name(abi.macros);
+    return abi;
+}
+
+}  // namespace
+
 ir::Manifest scan(const ScanRequest& request) {
     std::vector<PreparedTarget> targets = prepare(request);
     DefineIndex defines;
@@ -240,11 +271,12 @@ ir::Manifest scan(const ScanRequest& request) {
             failures[t][h] = header.name + ": error: " + f.message;
         }
     };
+    // Every header once, with its share of the macros.
     run_jobs(all_jobs(targets), request.jobs,
              [&](clang::Index& index, const Job& job) { parse(index, job, results[job.first]); });
 
-    // Further, small rounds until every definition is reported where a
-    // parse of its own would report it; all targets share each round.
+    // Then small rounds until every definition is reported where a parse of
+    // its own would report it; all targets share each round.
     std::vector<MacroRounds> rounds;
     std::vector<std::vector<std::set<fs::path>>> probed(targets.size());
     for (std::size_t t = 0; t < targets.size(); ++t) {
@@ -278,26 +310,7 @@ ir::Manifest scan(const ScanRequest& request) {
     ir::Manifest manifest;
     manifest.generator = std::string("uapikit-gen ") + kVersion;
     for (std::size_t t = 0; t < targets.size(); ++t) {
-        ir::TargetAbi abi;
-        abi.triple = std::string(targets[t].target->triple);
-        abi.clang_args = targets[t].setup.clang_args;
-        std::set<std::string> seen_records, seen_enums, seen_macros;
-        for (std::size_t h = 0; h < targets[t].headers.size(); ++h) {
-            HeaderScan& r = results[t][h];
-            abi.headers.push_back(targets[t].headers[h].name);
-            if (!failures[t][h].empty()) throw InputError(failures[t][h]);
-            if (r.error) {
-                if (!request.keep_going) throw InputError(r.error->message);
-                abi.errors.push_back(*r.error);
-                continue;
-            }
-            append_unique(abi.records, std::move(r.records), seen_records, record_key);
-            append_unique(abi.enums, std::move(r.enums), seen_enums, enum_key);
-            append_unique(abi.macros, std::move(r.macros), seen_macros, macro_key);
-        }
-        sort_by_name(abi.records);
-        sort_by_name(abi.enums);
-        sort_by_name(abi.macros);
+        ir::TargetAbi abi = merge_target(targets[t], results[t], failures[t], request.keep_going);
         manifest.targets.emplace(abi.triple, std::move(abi));
     }
     return manifest;
