@@ -24,11 +24,11 @@ struct PreparedTarget {
     std::vector<HeaderInput> headers;
 };
 
+// A path that exists is taken as a path; anything else is looked up the way
+// #include <...> would. When nothing is found, `not_found` says why.
 HeaderInput resolve_header(const std::string& spec, const std::vector<fs::path>& include_dirs,
                            std::vector<fs::path>& roots) {
     std::error_code ec;
-    // A path that exists is taken as a path; anything else is looked up the
-    // way #include <...> would.
     if (fs::is_regular_file(spec, ec)) {
         fs::path absolute = fs::absolute(spec).lexically_normal();
         roots.push_back(absolute.parent_path());
@@ -40,8 +40,8 @@ HeaderInput resolve_header(const std::string& spec, const std::vector<fs::path>&
     }
     std::string searched;
     for (const auto& dir : include_dirs) searched += (searched.empty() ? "" : ", ") + dir.string();
-    throw input_error("header '" + spec + "' not found" +
-                      (searched.empty() ? std::string(" (no -I folders given)") : " in " + searched));
+    return {spec, {}, {}, "header '" + spec + "' not found" +
+                              (searched.empty() ? std::string(" (no -I folders given)") : " in " + searched)};
 }
 
 std::vector<PreparedTarget> prepare(const ScanRequest& request) {
@@ -66,14 +66,11 @@ std::vector<PreparedTarget> prepare(const ScanRequest& request) {
         }
         p.setup.roots = p.setup.include_dirs;
         for (const auto& spec : request.headers) {
-            try {
-                p.headers.push_back(resolve_header(spec, p.setup.include_dirs, p.setup.roots));
-            } catch (const InputError& e) {
-                // A header one architecture does not export (asm-less
-                // linux/kvm.h on arm) is that target's failure, not the run's.
-                if (!request.keep_going) throw;
-                p.headers.push_back({spec, {}, {}, e.what()});
-            }
+            p.headers.push_back(resolve_header(spec, p.setup.include_dirs, p.setup.roots));
+            // With --keep-going, a header one architecture does not export
+            // (linux/kvm.h on arm) is that target's failure, not the run's.
+            if (!p.headers.back().not_found.empty() && !request.keep_going)
+                throw input_error(p.headers.back().not_found);
         }
         // The -I folders as the user wrote them: the manifest records
         // exactly what clang was given.
