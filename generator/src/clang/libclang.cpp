@@ -44,14 +44,9 @@ std::optional<std::int64_t> layout_value(long long v) {
 TypeKind Type::kind() const {
     switch (t_.kind) {
         case CXType_Record: return TypeKind::Record;
-        case CXType_Enum: return TypeKind::Enum;
         case CXType_ConstantArray: return TypeKind::ConstantArray;
         case CXType_IncompleteArray: return TypeKind::IncompleteArray;
-        case CXType_Pointer: return TypeKind::Pointer;
-        default:
-            if (t_.kind >= CXType_FirstBuiltin && t_.kind <= CXType_LastBuiltin)
-                return TypeKind::Builtin;
-            return TypeKind::Other;
+        default: return TypeKind::Other;
     }
 }
 
@@ -89,7 +84,6 @@ CursorKind Cursor::kind() const {
         case CXCursor_TypedefDecl: return CursorKind::Typedef;
         case CXCursor_VarDecl: return CursorKind::Var;
         case CXCursor_MacroDefinition: return CursorKind::MacroDefinition;
-        case CXCursor_InclusionDirective: return CursorKind::InclusionDirective;
         default: return CursorKind::Other;
     }
 }
@@ -104,7 +98,6 @@ bool Cursor::is_unnamed_record() const {
     return clang_Cursor_isAnonymous(c_) != 0;
 }
 
-bool Cursor::is_anonymous_member() const { return clang_Cursor_isAnonymousRecordDecl(c_) != 0; }
 bool Cursor::is_bitfield() const { return clang_Cursor_isBitField(c_); }
 int Cursor::bit_width() const { return clang_getFieldDeclBitWidth(c_); }
 

@@ -35,17 +35,13 @@ enum class CursorKind {
     Typedef,
     Var,
     MacroDefinition,
-    InclusionDirective,
     Other,
 };
 
 enum class TypeKind {
     Record,
-    Enum,
     ConstantArray,
     IncompleteArray,
-    Pointer,
-    Builtin,
     Other,
 };
 
@@ -90,7 +86,6 @@ public:
     SourcePos location() const;           // file location (see libclang.cpp)
     bool is_definition() const;
     bool is_unnamed_record() const;       // a struct/union with no tag name
-    bool is_anonymous_member() const;     // C11 anonymous struct/union member
     bool is_bitfield() const;
     int bit_width() const;                // -1 unless a bitfield
     std::optional<std::int64_t> field_offset_bits() const;

@@ -50,8 +50,10 @@ Candidates candidates_for(DefineIndex& defines, const ProbeScope& scope) {
     return out;
 }
 
-std::string format_error(const clang::Diagnostic& d) {
-    std::string where = d.where.file.empty() || d.where.file == kMainFile ? std::string("<command line>") : d.where.file;
+// An error in the in-memory main file is about its #include of the header,
+// so it is reported against the header's name.
+std::string format_error(const clang::Diagnostic& d, const std::string& header) {
+    std::string where = d.where.file == kMainFile ? header : d.where.file.empty() ? "<command line>" : d.where.file;
     return where + ":" + std::to_string(d.where.line) + ":" + std::to_string(d.where.column) +
            ": error: " + d.message;
 }
@@ -83,7 +85,7 @@ HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const Tar
                 continue;
             }
         }
-        if (!out.error) out.error = ir::HeaderError{header.name, format_error(d)};
+        if (!out.error) out.error = ir::HeaderError{header.name, format_error(d, header.name)};
     }
     if (out.error) return out;
 

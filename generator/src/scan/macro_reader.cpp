@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <filesystem>
 #include <cstdlib>
 #include <map>
 #include <unordered_map>
@@ -90,6 +91,8 @@ bool reads_like_integer(const std::vector<Token>& tokens) {
     return false;
 }
 
+std::filesystem::path normalised(const std::string& file) { return std::filesystem::path(file).lexically_normal(); }
+
 }  // namespace
 
 MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cursor>& top,
@@ -101,7 +104,7 @@ MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cur
     std::unordered_map<std::string, bool> in_probe_files;  // clang's path -> answer
     auto is_probed = [&](const std::string& file) {
         auto [it, added] = in_probe_files.try_emplace(file, false);
-        if (added) it->second = origins.relative(file) && probe_files.count(std::filesystem::path(file).lexically_normal());
+        if (added) it->second = origins.relative(file) && probe_files.count(normalised(file));
         return it->second;
     };
     // The last definition of a name is the one in force at the end, as for
@@ -115,7 +118,7 @@ MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cur
         if (!is_probed(file)) continue;
         auto [it, added] = definitions.try_emplace(c.spelling(), c);
         if (!added) {
-            out.unresolved_files.insert(std::filesystem::path(it->second.location().file).lexically_normal());
+            out.unresolved_files.insert(normalised(it->second.location().file));
             it->second = c;
         }
     }
@@ -128,7 +131,7 @@ MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cur
         if (probed.literals.count(name)) {
             auto v = probes.undefined.count(name) ? std::nullopt : literal_value(tu.tokens(cursor));
             if (!v) {
-                out.unresolved_files.insert(std::filesystem::path(pos.file).lexically_normal());
+                out.unresolved_files.insert(normalised(pos.file));
                 continue;
             }
             m.value = v;
@@ -141,7 +144,7 @@ MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cur
         } else {
             // Not defined any more at the end (#undef), or never probed
             // because it cannot be an integer.
-            if (probed.values.count(name)) out.unresolved_files.insert(std::filesystem::path(pos.file).lexically_normal());
+            if (probed.values.count(name)) out.unresolved_files.insert(normalised(pos.file));
             continue;
         }
         out.macros.push_back(std::move(m));
