@@ -1,4 +1,8 @@
 // uapikit-gen: reads Linux uapi headers with libclang and reports their ABI.
+#include "commands/abi_command.hpp"
+#include "commands/check_command.hpp"
+#include "commands/diff_command.hpp"
+#include "commands/emit_tests_command.hpp"
 #include "commands/scan_command.hpp"
 #include "util/errors.hpp"
 #include "version.hpp"
@@ -12,8 +16,12 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("uapikit-gen ") + uapikit::kVersion);
     app.require_subcommand(1);
     std::map<CLI::App*, std::function<int()>> commands;
-    auto scan = uapikit::commands::add_scan_command(app);
-    commands[app.get_subcommand("scan")] = scan;
+    auto add = [&](const char* name, std::function<int()> run) { commands[app.get_subcommand(name)] = std::move(run); };
+    add("scan", uapikit::commands::add_scan_command(app));
+    add("check", uapikit::commands::add_check_command(app));
+    add("diff", uapikit::commands::add_diff_command(app));
+    add("emit-tests", uapikit::commands::add_emit_tests_command(app));
+    add("abi", uapikit::commands::add_abi_command(app));
 
     try {
         app.parse(argc, argv);

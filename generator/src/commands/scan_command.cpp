@@ -13,6 +13,7 @@ namespace uapikit::commands {
 std::function<int()> add_scan_command(CLI::App& app) {
     auto request = std::make_shared<scan::ScanRequest>();
     auto output = std::make_shared<std::string>();
+    auto partial = std::make_shared<bool>(false);
     CLI::App* cmd = app.add_subcommand(
         "scan", "Parse uapi headers with libclang and write their exact layout per target as a JSON manifest.");
     cmd->footer(
@@ -27,16 +28,21 @@ std::function<int()> add_scan_command(CLI::App& app) {
     cmd->add_option("headers", request->headers, "Headers to scan: include-style names (linux/kvm.h) or file paths")
         ->required();
     cmd->add_option("-I", request->include_dirs, "Folder to search for #include <...> (repeatable)");
+    cmd->add_option("-D", request->defines, "Define a macro for the parse: NAME or NAME=VALUE (repeatable)");
     cmd->add_option("--target", request->targets, "Target triple (repeatable; default x86_64-linux-gnu)");
     cmd->add_option("-o,--output", *output, "Manifest file to write")->required();
     cmd->add_option("-j,--jobs", request->jobs, "Parallel parses (default: number of CPUs)");
     cmd->add_flag("--keep-going", request->keep_going,
                   "List headers that do not compile under the target's \"errors\" instead of failing");
-    return [request, output] {
+    cmd->add_flag("--partial", *partial,
+                  "Mark the manifest as describing only part of an interface: diff reports what the other side\n"
+                  "has beyond it as not covered instead of removed or new");
+    return [request, output, partial] {
         // Open the destination first: an unwritable path fails in
         // milliseconds, not after the scan.
         AtomicFile file(*output);
         ir::Manifest manifest = scan::scan(*request);
+        manifest.partial = *partial;
         for (const auto& [triple, abi] : manifest.targets)
             for (const auto& e : abi.errors) std::cerr << "uapikit-gen: warning: " << triple << ": skipped " << e.header << ": " << e.message << "\n";
         file.commit(manifest::to_json_text(manifest));

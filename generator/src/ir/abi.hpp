@@ -107,6 +107,10 @@ struct TargetAbi {
 
 struct Manifest {
     std::string generator;  // "uapikit-gen VERSION"
+    std::string version;    // the abi/ version it was built for; "" for a plain scan
+    // The headers describe only part of an interface: a declaration missing
+    // here is "not described", not "removed" (see abi/README.md).
+    bool partial = false;
     std::map<std::string, TargetAbi> targets;  // keyed by triple, sorted
 };
 

@@ -124,6 +124,8 @@ std::string to_json_text(const ir::Manifest& manifest) {
         parts.push_back(std::async(std::launch::async, [&abi = abi] { return target_text(abi); }));
     std::string out = "{\n \"uapikit_manifest\": " + std::to_string(kSchemaVersion) + ",\n";
     out += " \"generator\": " + json(manifest.generator).dump() + ",\n";
+    if (!manifest.version.empty()) out += " \"version\": " + json(manifest.version).dump() + ",\n";
+    out += std::string(" \"partial\": ") + (manifest.partial ? "true" : "false") + ",\n";
     out += " \"targets\": {";
     std::size_t i = 0;
     for (const auto& [triple, abi] : manifest.targets) {

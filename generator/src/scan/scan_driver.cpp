@@ -46,6 +46,9 @@ HeaderInput resolve_header(const std::string& spec, const std::vector<fs::path>&
 
 std::vector<PreparedTarget> prepare(const ScanRequest& request) {
     if (request.headers.empty()) throw input_error("no headers to scan");
+    for (const auto& define : request.defines)
+        if (define.empty() || define.front() == '=')
+            throw input_error("-D needs NAME or NAME=VALUE, got '" + define + "'");
     std::vector<std::string> triples = request.targets;
     if (triples.empty()) triples.push_back("x86_64-linux-gnu");
     std::vector<PreparedTarget> out;
@@ -74,7 +77,7 @@ std::vector<PreparedTarget> prepare(const ScanRequest& request) {
         }
         // The -I folders as the user wrote them: the manifest records
         // exactly what clang was given.
-        p.setup.clang_args = clang_arguments(*target, dirs);
+        p.setup.clang_args = clang_arguments(*target, dirs, request.defines);
         out.push_back(std::move(p));
     }
     return out;

@@ -13,6 +13,7 @@ namespace uapikit::scan {
 struct ScanRequest {
     std::vector<std::string> headers;       // include-style names or file paths
     std::vector<std::string> include_dirs;  // may contain {arch} / {triple}
+    std::vector<std::string> defines;       // NAME or NAME=VALUE, as -D
     std::vector<std::string> targets;       // triples; empty means x86_64-linux-gnu
     unsigned jobs = 0;                      // 0: one per hardware thread
     bool keep_going = false;                // record failing headers instead of stopping

@@ -10,6 +10,9 @@ namespace uapikit::scan {
 struct Target {
     std::string_view triple;
     std::string_view kernel_arch;  // the ARCH= of `make headers_install`
+    // A preprocessor condition true only when compiling for this target, so
+    // generated code can select its expectations.
+    std::string_view predefined_test;
 };
 
 const std::vector<Target>& supported_targets();
@@ -26,7 +29,9 @@ std::string expand_include_dir(std::string dir, const Target& target);
 
 // The exact clang arguments scan parses with for `target`. C, not C++: the
 // uapi headers are C, and the kernel ABI is the C layout. No libc or host
-// headers: only the given trees and clang's own builtin headers.
-std::vector<std::string> clang_arguments(const Target& target, const std::vector<std::string>& include_dirs);
+// headers: only the given trees and clang's own builtin headers. `defines`
+// are NAME or NAME=VALUE, passed on as -D.
+std::vector<std::string> clang_arguments(const Target& target, const std::vector<std::string>& include_dirs,
+                                         const std::vector<std::string>& defines = {});
 
 }  // namespace uapikit::scan

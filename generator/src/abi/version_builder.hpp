@@ -1,0 +1,22 @@
+// Builds a version's manifest from its version.json: scans its headers for
+// its targets and records the -I folders with {abi} and {kernel} left
+// symbolic, so the committed manifest is the same on every machine.
+#pragma once
+
+#include "abi/version_catalog.hpp"
+
+namespace uapikit::abi {
+
+struct BuildPaths {
+    std::filesystem::path abi_dir;
+    std::filesystem::path kernel_headers;  // holds <arch>/include trees
+    unsigned jobs = 0;
+};
+
+// The kernel headers folder: `option`, else $UAPIKIT_KERNEL_HEADERS, else
+// the build's default cache.
+std::filesystem::path kernel_headers_from(const std::string& option);
+
+ir::Manifest build_version(const VersionSpec& version, const BuildPaths& paths);
+
+}  // namespace uapikit::abi

@@ -1,0 +1,26 @@
+// `uapikit-gen diff`: compares two versions target by target and classifies
+// every change by the rules in docs/abi-rules.md.
+#pragma once
+
+#include "analysis/finding.hpp"
+
+#include <string>
+
+namespace uapikit::analysis {
+
+struct LabelledManifest {
+    std::string label;  // version name or file, used in notes
+    const ir::Manifest* manifest = nullptr;
+};
+
+struct DiffOptions {
+    // NEW is OLD plus changes (its version is based_on OLD, directly or not):
+    // a partial NEW then still covers everything OLD describes, so what it
+    // lacks was removed and what it adds is new.
+    bool new_descends_from_old = false;
+};
+
+// Throws InputError when the two sides were scanned for different targets.
+Report diff(const LabelledManifest& old_side, const LabelledManifest& new_side, const DiffOptions& options = {});
+
+}  // namespace uapikit::analysis

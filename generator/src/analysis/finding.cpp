@@ -1,0 +1,64 @@
+#include "analysis/finding.hpp"
+
+#include "scan/targets.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace uapikit::analysis {
+namespace {
+
+auto identity(const Finding& f) {
+    return std::tie(f.kind, f.severity, f.record, f.field, f.old_value, f.new_value, f.message, f.origin.file,
+                    f.origin.line, f.origin.column);
+}
+
+std::size_t target_rank(const std::string& triple) {
+    const auto& all = scan::supported_targets();
+    for (std::size_t i = 0; i < all.size(); ++i)
+        if (all[i].triple == triple) return i;
+    return all.size();
+}
+
+}  // namespace
+
+const char* severity_name(Severity s) {
+    switch (s) {
+        case Severity::Compatible: return "compatible";
+        case Severity::Warning: return "warning";
+        case Severity::Incompatible: return "incompatible";
+    }
+    return "warning";
+}
+
+void FindingCollector::add(const std::string& target, Finding finding) {
+    for (auto& existing : report_.findings) {
+        if (identity(existing) != identity(finding)) continue;
+        if (std::find(existing.targets.begin(), existing.targets.end(), target) == existing.targets.end())
+            existing.targets.push_back(target);
+        return;
+    }
+    finding.targets = {target};
+    report_.findings.push_back(std::move(finding));
+}
+
+void FindingCollector::not_covered(NotCovered item) {
+    for (const auto& existing : report_.not_covered)
+        if (existing.kind == item.kind && existing.name == item.name && existing.only_in == item.only_in) return;
+    report_.not_covered.push_back(std::move(item));
+}
+
+Report FindingCollector::take() {
+    for (auto& f : report_.findings)
+        std::stable_sort(f.targets.begin(), f.targets.end(),
+                         [](const auto& a, const auto& b) { return target_rank(a) < target_rank(b); });
+    return std::move(report_);
+}
+
+int exit_status(const Report& report) {
+    int status = 0;
+    for (const auto& f : report.findings) status |= f.severity == Severity::Incompatible ? 8 : 4;
+    return status;
+}
+
+}  // namespace uapikit::analysis

@@ -1,0 +1,67 @@
+#include "analysis/report_output.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+
+namespace uapikit::analysis {
+namespace {
+
+std::string join(const std::vector<std::string>& items, const char* sep) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : sep) + item;
+    return out;
+}
+
+}  // namespace
+
+std::string to_text(const Report& report) {
+    std::string out;
+    for (const auto& f : report.findings) {
+        out += f.origin.file + ":" + std::to_string(f.origin.line) + ":" + std::to_string(f.origin.column) + ": ";
+        out += std::string(severity_name(f.severity)) + ": " + f.record;
+        if (!f.field.empty()) out += "." + f.field;
+        out += ": " + f.message;
+        if (f.old_value || f.new_value)
+            out += " (" + f.old_value.value_or("none") + " -> " + f.new_value.value_or("none") + ")";
+        out += " [" + f.kind + "] {" + join(f.targets, ", ") + "}\n";
+    }
+    if (!report.not_covered.empty()) {
+        std::map<std::string, std::map<std::string, int>> counts;  // side -> kind -> n
+        for (const auto& n : report.not_covered) ++counts[n.only_in][n.kind];
+        for (const auto& [side, kinds] : counts) {
+            std::vector<std::string> parts;
+            for (const auto& [kind, n] : kinds) parts.push_back(std::to_string(n) + " " + kind + (n == 1 ? "" : "s"));
+            out += "note: not compared: " + join(parts, ", ") + " only in " + side +
+                   ", which the other side does not describe (a partial description); --format json lists them\n";
+        }
+    }
+    return out;
+}
+
+std::string to_json(const Report& report) {
+    using json = nlohmann::ordered_json;
+    json root;
+    root["findings"] = json::array();
+    for (const auto& f : report.findings) {
+        json j;
+        j["kind"] = f.kind;
+        j["severity"] = severity_name(f.severity);
+        j["record"] = f.record;
+        if (!f.field.empty()) j["field"] = f.field;
+        j["targets"] = f.targets;
+        if (f.old_value) j["old"] = *f.old_value;
+        if (f.new_value) j["new"] = *f.new_value;
+        j["message"] = f.message;
+        j["file"] = f.origin.file;
+        j["line"] = f.origin.line;
+        j["column"] = f.origin.column;
+        root["findings"].push_back(std::move(j));
+    }
+    root["not_covered"] = json::array();
+    for (const auto& n : report.not_covered)
+        root["not_covered"].push_back({{"kind", n.kind}, {"name", n.name}, {"only_in", n.only_in}});
+    return root.dump(1) + "\n";
+}
+
+}  // namespace uapikit::analysis

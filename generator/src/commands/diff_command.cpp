@@ -1,0 +1,40 @@
+#include "commands/diff_command.hpp"
+
+#include "abi/version_catalog.hpp"
+#include "analysis/abi_diff.hpp"
+#include "commands/findings_command.hpp"
+
+#include <memory>
+
+namespace uapikit::commands {
+
+std::function<int()> add_diff_command(CLI::App& app) {
+    struct State {
+        std::string old_side, new_side;
+        FindingsOptions findings;
+    };
+    auto state = std::make_shared<State>();
+    CLI::App* cmd = app.add_subcommand("diff", "Compare two ABI versions per target and classify every change.");
+    cmd->add_option("old", state->old_side, "The older version: a name from abi/ or a manifest file")->required();
+    cmd->add_option("new", state->new_side, "The newer version: a name from abi/ or a manifest file")->required();
+    add_findings_options(*cmd, state->findings);
+    cmd->footer(std::string(
+                    "Each change is compatible, a warning or incompatible by the rules in docs/abi-rules.md; the\n"
+                    "iommufd size-field convention makes growth after the last field compatible. When one side is\n"
+                    "a partial description, what only the other side has is listed as not compared, not as\n"
+                    "removed or new.\n\n"
+                    "Example:\n  uapikit-gen diff linux-7.1 kvm-vm-fd-v2\n\n") +
+                kFindingsExitStatus);
+    return [state] {
+        abi::LoadedAbi o = abi::load_version_or_manifest(state->old_side, state->findings.abi_dir);
+        abi::LoadedAbi n = abi::load_version_or_manifest(state->new_side, state->findings.abi_dir);
+        analysis::DiffOptions options;
+        if (!o.manifest.version.empty() && !n.manifest.version.empty()) {
+            abi::VersionCatalog catalog(abi::abi_dir_from(state->findings.abi_dir));
+            options.new_descends_from_old = catalog.descends_from(n.manifest.version, o.manifest.version);
+        }
+        return print_report(analysis::diff({o.label, &o.manifest}, {n.label, &n.manifest}, options), state->findings);
+    };
+}
+
+}  // namespace uapikit::commands

@@ -1,0 +1,24 @@
+#include "commands/findings_command.hpp"
+
+#include "analysis/report_output.hpp"
+
+#include <iostream>
+
+namespace uapikit::commands {
+
+const char* const kFindingsExitStatus =
+    "Exit status (a bitmask, as abidiff's): 0 nothing found; 1 tool error; 2 usage or input error;\n"
+    "4 compatible changes or warnings only; 8 set when anything is incompatible (so 12 means both).";
+
+void add_findings_options(CLI::App& cmd, FindingsOptions& options) {
+    cmd.add_option("--format", options.format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+    cmd.add_option("--abi-dir", options.abi_dir, "Folder of ABI versions (default: $UAPIKIT_ABI_DIR, else the kit's abi/)");
+}
+
+int print_report(const analysis::Report& report, const FindingsOptions& options) {
+    std::cout << (options.format == "json" ? analysis::to_json(report) : analysis::to_text(report));
+    std::cout.flush();
+    return analysis::exit_status(report);
+}
+
+}  // namespace uapikit::commands
