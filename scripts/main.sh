@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Set-up plus the main job on the shipped defaults: builds uapikit-gen and
+# Set-up plus the main job on the shipped defaults: builds uapikit-gen,
 # scans Linux 6.12's linux/iommufd.h and linux/kvm.h for every supported
-# target into build/manifests/linux-6.12.json, then prints a summary.
+# target into build/manifests/linux-6.12.json and prints a summary, then
+# reviews the shipped ABI versions: check on each proposal as posted and
+# diff along each proposal's history.
 # (32-bit arm has no KVM, so its manifest lists linux/kvm.h under errors.)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,3 +43,19 @@ for triple, t in m["targets"].items():
           f"{shape('iommu_hwpt_alloc'):>16}  {shape('kvm_run'):>7}")
 
 PY
+
+# The ABI review of the shipped versions (abi/): findings as compiler-style
+# lines; exit status 4/8/12 means findings, which is the point here.
+review() {
+  echo
+  echo "\$ uapikit-gen $*"
+  local status=0
+  build/gcc/generator/uapikit-gen "$@" || status=$?
+  (( status == 1 || status == 2 )) && exit "$status"
+  echo "(exit status $status)"
+}
+review check kvm-vm-fd-v2
+review check tsm-map-rfc1
+review diff amd-viommu-v2 amd-viommu-kvmfd-v2
+review diff linux-7.1 kvm-vm-fd-v2
+review diff linux-6.12 linux-7.1

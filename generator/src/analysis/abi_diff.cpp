@@ -1,5 +1,6 @@
 #include "analysis/abi_diff.hpp"
 
+#include "analysis/lints.hpp"
 #include "analysis/uapi_rules.hpp"
 #include "util/errors.hpp"
 
@@ -350,6 +351,24 @@ private:
     }
 };
 
+// A new or changed struct is reviewed as check would review it, so that a
+// new struct with tail padding or an i386/x86_64 mismatch is not waved
+// through as merely "new".
+void append_lints_of_changed_records(Report& report, const ir::Manifest& new_manifest) {
+    static const std::set<std::string> record_kinds = {
+        "new-struct", "compatible-extension", "struct-grew", "field-added-in-padding", "reserved-repurposed",
+        "field-moved", "field-size-changed", "field-type-changed", "field-renamed", "field-removed", "field-inserted",
+        "struct-shrunk", "alignment-changed", "record-kind-changed"};
+    std::set<std::string> touched;
+    for (const auto& f : report.findings)
+        if (record_kinds.count(f.kind)) touched.insert(f.record);
+    if (touched.empty()) return;
+    for (auto& lint : check(new_manifest, {}).findings) {
+        std::string owner = lint.record.substr(0, lint.record.find("::"));
+        if (touched.count(owner)) report.findings.push_back(std::move(lint));
+    }
+}
+
 }  // namespace
 
 Report diff(const LabelledManifest& old_side, const LabelledManifest& new_side, const DiffOptions& options) {
@@ -371,7 +390,9 @@ Report diff(const LabelledManifest& old_side, const LabelledManifest& new_side, 
         Side n(new_side.label, *new_side.manifest, new_side.manifest->targets.at(triple));
         TargetDiff(o, n, triple, options.new_descends_from_old, out).run();
     }
-    return out.take();
+    Report report = out.take();
+    append_lints_of_changed_records(report, *new_side.manifest);
+    return report;
 }
 
 }  // namespace uapikit::analysis

@@ -55,6 +55,23 @@ Report FindingCollector::take() {
     return std::move(report_);
 }
 
+void subtract_known(Report& report, const Report& known) {
+    auto same = [](const Finding& a, const Finding& b) {
+        return std::tie(a.kind, a.record, a.field, a.message) == std::tie(b.kind, b.record, b.field, b.message);
+    };
+    std::vector<Finding> kept;
+    for (auto& f : report.findings) {
+        for (const auto& k : known.findings) {
+            if (!same(f, k)) continue;
+            std::erase_if(f.targets, [&](const std::string& t) {
+                return std::find(k.targets.begin(), k.targets.end(), t) != k.targets.end();
+            });
+        }
+        if (!f.targets.empty()) kept.push_back(std::move(f));
+    }
+    report.findings = std::move(kept);
+}
+
 int exit_status(const Report& report) {
     int status = 0;
     for (const auto& f : report.findings) status |= f.severity == Severity::Incompatible ? 8 : 4;

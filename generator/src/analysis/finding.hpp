@@ -52,6 +52,11 @@ private:
     Report report_;
 };
 
+// Drops from `report` what `known` already has (same kind, record, field,
+// message; per target), so check can report only what a version adds over
+// a baseline.
+void subtract_known(Report& report, const Report& known);
+
 // abidiff-style bitmask: 0 nothing, 4 compatible changes or warnings only,
 // 8 set when anything is incompatible (12 when both kinds are present).
 int exit_status(const Report& report);

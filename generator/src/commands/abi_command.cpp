@@ -99,6 +99,8 @@ std::function<int()> add_abi_command(CLI::App& app) {
     s->list = cmd->add_subcommand("list", "List the versions");
     s->update = cmd->add_subcommand("update", "Rescan versions and rewrite their manifest.json");
     s->verify = cmd->add_subcommand("verify", "Rescan versions and fail (exit 8) when a committed manifest differs");
+    // --abi-dir may also follow the action: `abi verify --abi-dir DIR`.
+    for (CLI::App* sub : {s->list, s->update, s->verify}) sub->fallthrough();
     for (CLI::App* sub : {s->update, s->verify}) {
         sub->add_option("versions", s->names, "Versions to process (default: all)");
         sub->add_option("--kernel-headers", s->kernel_headers,

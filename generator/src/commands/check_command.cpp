@@ -11,6 +11,7 @@ namespace uapikit::commands {
 std::function<int()> add_check_command(CLI::App& app) {
     struct State {
         std::string subject;
+        std::string baseline;
         FindingsOptions findings;
         analysis::CheckOptions check;
     };
@@ -21,17 +22,25 @@ std::function<int()> add_check_command(CLI::App& app) {
     cmd->add_flag("--all-files", state->check.all_files,
                   "Also lint the headers the scanned ones include (linux/types.h, ...); by default only the scanned\n"
                   "headers and their asm/ halves are linted");
+    cmd->add_option("--baseline", state->baseline,
+                    "Report only what is not already found in this version or manifest (e.g. the version a\n"
+                    "proposal builds on), so CI flags what a change adds");
     add_findings_options(*cmd, state->findings);
     cmd->footer(std::string(
                     "Reports, per target: implicit padding (interior or tail); layouts that differ between a 32-bit\n"
                     "target and its 64-bit kernel (i386/x86_64, arm/aarch64); 64-bit fields without 8-byte\n"
                     "alignment; fields whose size depends on the ABI (long, pointers, enums, bool); macros that\n"
                     "do not evaluate in userspace; flag enums whose bits overlap. docs/abi-rules.md explains each.\n\n"
-                    "Example:\n  uapikit-gen check kvm-vm-fd-v2\n\n") +
+                    "Examples:\n  uapikit-gen check kvm-vm-fd-v2\n  uapikit-gen check kvm-vm-fd-v2 --baseline linux-7.1\n\n") +
                 kFindingsExitStatus);
     return [state] {
         abi::LoadedAbi loaded = abi::load_version_or_manifest(state->subject, state->findings.abi_dir);
-        return print_report(analysis::check(loaded.manifest, state->check), state->findings);
+        analysis::Report report = analysis::check(loaded.manifest, state->check);
+        if (!state->baseline.empty()) {
+            abi::LoadedAbi base = abi::load_version_or_manifest(state->baseline, state->findings.abi_dir);
+            analysis::subtract_known(report, analysis::check(base.manifest, state->check));
+        }
+        return print_report(report, state->findings);
     };
 }
 

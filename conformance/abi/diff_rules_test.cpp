@@ -1,0 +1,297 @@
+// diff's classification rules on hand-built layouts: every expectation is
+// the rule from docs/abi-rules.md applied to offsets computed by hand.
+#include "analysis/abi_diff.hpp"
+#include "util/errors.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+using namespace uapikit;
+using analysis::Severity;
+
+namespace {
+
+ir::Field u32(const std::string& name, std::uint64_t offset) { return {name, "__u32", "unsigned int", offset * 8, 4, 4, {}, false, false}; }
+ir::Field s32(const std::string& name, std::uint64_t offset) { return {name, "__s32", "int", offset * 8, 4, 4, {}, false, false}; }
+ir::Field u16(const std::string& name, std::uint64_t offset) { return {name, "__u16", "unsigned short", offset * 8, 2, 2, {}, false, false}; }
+ir::Field u64(const std::string& name, std::uint64_t offset) { return {name, "__u64", "unsigned long long", offset * 8, 8, 8, {}, false, false}; }
+
+ir::Record record(const std::string& name, std::uint64_t size, std::uint64_t align, std::vector<ir::Field> fields,
+                  std::vector<ir::Hole> holes = {}) {
+    ir::Record r;
+    r.name = name;
+    r.origin = {"linux/demo.h", 10, 8};
+    r.size = size;
+    r.align = align;
+    r.fields = std::move(fields);
+    r.holes = std::move(holes);
+    return r;
+}
+
+ir::Macro ioctl_macro(const std::string& name, std::uint64_t nr) {
+    ir::Macro m;
+    m.name = name;
+    m.origin = {"linux/demo.h", 40, 9};
+    m.value = ir::Integer{false, 0x3b00 | nr};
+    m.ioctl = ir::Ioctl{ir::IoctlDir::None, 0x3b, nr, 0};
+    return m;
+}
+
+ir::Enum enumeration(const std::string& name, std::vector<std::pair<std::string, std::uint64_t>> constants) {
+    ir::Enum e;
+    e.name = name;
+    e.origin = {"linux/demo.h", 30, 6};
+    e.underlying = "unsigned int";
+    for (auto& [n, v] : constants) e.constants.push_back({n, {false, v}});
+    return e;
+}
+
+struct Abi {
+    std::vector<ir::Record> records;
+    std::vector<ir::Enum> enums;
+    std::vector<ir::Macro> macros;
+    bool partial = false;
+};
+
+Abi with_records(std::vector<ir::Record> records) {
+    Abi a;
+    a.records = std::move(records);
+    return a;
+}
+Abi with_enums(std::vector<ir::Enum> enums) {
+    Abi a;
+    a.enums = std::move(enums);
+    return a;
+}
+Abi with_macros(std::vector<ir::Macro> macros) {
+    Abi a;
+    a.macros = std::move(macros);
+    return a;
+}
+
+ir::Manifest manifest(const Abi& abi, std::vector<std::string> targets = {"x86_64-linux-gnu"}) {
+    ir::Manifest m;
+    m.partial = abi.partial;
+    for (const auto& t : targets) {
+        ir::TargetAbi& ta = m.targets[t];
+        ta.triple = t;
+        ta.headers = {"linux/demo.h"};
+        ta.records = abi.records;
+        ta.enums = abi.enums;
+        ta.macros = abi.macros;
+    }
+    return m;
+}
+
+analysis::Report run(const Abi& old_abi, const Abi& new_abi) {
+    ir::Manifest o = manifest(old_abi), n = manifest(new_abi);
+    return analysis::diff({"old", &o}, {"new", &n});
+}
+
+// A copy of the one finding of `kind`; fails the test when there is not exactly one.
+analysis::Finding only(const analysis::Report& r, const std::string& kind) {
+    auto n = std::count_if(r.findings.begin(), r.findings.end(), [&](const auto& f) { return f.kind == kind; });
+    INFO("findings of kind " << kind);
+    REQUIRE(n == 1);
+    return *std::find_if(r.findings.begin(), r.findings.end(), [&](const auto& f) { return f.kind == kind; });
+}
+
+// The iommufd shape: size first, an id, then a 64-bit value at 8 (16 bytes).
+ir::Record base() { return record("demo_alloc", 16, 8, {u32("size", 0), u32("id", 4), u64("data", 8)}); }
+
+}  // namespace
+
+TEST_CASE("identical versions give no findings and exit status 0") {
+    auto r = run(with_records({base()}), with_records({base()}));
+    CHECK(r.findings.empty());
+    CHECK(analysis::exit_status(r) == 0);
+}
+
+TEST_CASE("growth after the last field of a size-prefixed struct is a compatible extension") {
+    auto grown = base();
+    grown.size = 24;
+    grown.fields.push_back(u32("extra", 16));
+    grown.fields.push_back(u32("__reserved", 20));
+    auto r = run(with_records({base()}), with_records({grown}));
+    REQUIRE(r.findings.size() == 1);
+    const auto& f = only(r, "compatible-extension");
+    CHECK(f.severity == Severity::Compatible);
+    CHECK(f.old_value == "16 bytes");
+    CHECK(f.new_value == "24 bytes");
+    CHECK(analysis::exit_status(r) == 4);
+}
+
+TEST_CASE("growth of a struct without a leading size field is only a warning") {
+    auto old_rec = record("demo_range", 8, 8, {u64("start", 0)});
+    auto new_rec = record("demo_range", 16, 8, {u64("start", 0), u64("last", 8)});
+    CHECK(only(run(with_records({old_rec}), with_records({new_rec})), "struct-grew").severity == Severity::Warning);
+}
+
+TEST_CASE("a moved field is incompatible and reports both offsets") {
+    // id leaves offset 4 for 16; a new field takes its old bytes.
+    auto moved = record("demo_alloc", 24, 8, {u32("size", 0), u32("flags", 4), u64("data", 8), u32("id", 16)}, {{20, 4}});
+    auto r = run(with_records({base()}), with_records({moved}));
+    const auto& f = only(r, "field-moved");
+    CHECK(f.field == "id");
+    CHECK(f.old_value == "offset 4");
+    CHECK(f.new_value == "offset 16");
+    CHECK(f.severity == Severity::Incompatible);
+    CHECK(only(r, "field-inserted").field == "flags");
+    // Growth with a broken prefix is not a compatible extension.
+    CHECK(only(r, "struct-grew").severity == Severity::Warning);
+    CHECK(analysis::exit_status(r) == 12);
+}
+
+TEST_CASE("a field changing size is incompatible; same size, other type is a warning") {
+    auto wider = record("demo", 8, 4, {u32("size", 0), u32("x", 4)});
+    auto narrowed = record("demo", 8, 4, {u32("size", 0), u16("x", 4)}, {{6, 2}});
+    CHECK(only(run(with_records({wider}), with_records({narrowed})), "field-size-changed").severity == Severity::Incompatible);
+    auto signed_x = record("demo", 8, 4, {u32("size", 0), s32("x", 4)});
+    const auto& f = only(run(with_records({wider}), with_records({signed_x})), "field-type-changed");
+    CHECK(f.severity == Severity::Warning);
+    CHECK(f.old_value == "unsigned int");
+    CHECK(f.new_value == "int");
+}
+
+TEST_CASE("removing a field is incompatible, renaming it is a warning, putting a reserved field to use is a warning") {
+    auto old_rec = record("demo", 12, 4, {u32("size", 0), u32("flags", 4), u32("__reserved", 8)});
+    auto removed = record("demo", 12, 4, {u32("size", 0), u32("__reserved", 8)}, {{4, 4}});
+    CHECK(only(run(with_records({old_rec}), with_records({removed})), "field-removed").severity == Severity::Incompatible);
+
+    auto renamed = record("demo", 12, 4, {u32("size", 0), u32("options", 4), u32("__reserved", 8)});
+    const auto& r1 = only(run(with_records({old_rec}), with_records({renamed})), "field-renamed");
+    CHECK(r1.severity == Severity::Warning);
+    CHECK(r1.new_value == "options");
+
+    auto used = record("demo", 12, 4, {u32("size", 0), u32("flags", 4), u32("fault_id", 8)});
+    const auto& r2 = only(run(with_records({old_rec}), with_records({used})), "reserved-repurposed");
+    CHECK(r2.severity == Severity::Warning);
+    CHECK(r2.field == "fault_id");
+}
+
+TEST_CASE("a field placed in former padding is a warning, one inserted over old fields is incompatible") {
+    // 12 bytes used, 4 of tail padding (16 with 8-byte alignment).
+    auto old_rec = record("demo", 16, 8, {u64("addr", 0), u32("len", 8)}, {{12, 4}});
+    auto filled = record("demo", 16, 8, {u64("addr", 0), u32("len", 8), u32("extra", 12)});
+    const auto& f = only(run(with_records({old_rec}), with_records({filled})), "field-added-in-padding");
+    CHECK(f.severity == Severity::Warning);
+    CHECK(f.new_value == "offset 12");
+
+    auto inserted = record("demo", 16, 8, {u64("addr", 0), u32("extra", 8), u32("len", 12)});
+    auto r = run(with_records({old_rec}), with_records({inserted}));
+    CHECK(only(r, "field-inserted").severity == Severity::Incompatible);
+    CHECK(only(r, "field-moved").field == "len");
+}
+
+TEST_CASE("a shrunk struct and a changed alignment are incompatible") {
+    auto shrunk = record("demo_alloc", 8, 4, {u32("size", 0), u32("id", 4)});
+    auto r = run(with_records({base()}), with_records({shrunk}));
+    CHECK(only(r, "struct-shrunk").severity == Severity::Incompatible);
+    CHECK(only(r, "alignment-changed").old_value == "align 8");
+    CHECK(only(r, "field-removed").field == "data");
+}
+
+TEST_CASE("enum constants: a new one is compatible, a changed or removed one is incompatible, a reused flag bit is incompatible") {
+    auto old_enum = enumeration("demo_flags", {{"DEMO_A", 1}, {"DEMO_B", 2}});
+    auto added = enumeration("demo_flags", {{"DEMO_A", 1}, {"DEMO_B", 2}, {"DEMO_C", 4}});
+    CHECK(only(run(with_enums({old_enum}), with_enums({added})), "new-constant").severity == Severity::Compatible);
+
+    auto changed = enumeration("demo_flags", {{"DEMO_A", 1}, {"DEMO_B", 8}});
+    const auto& c = only(run(with_enums({old_enum}), with_enums({changed})), "enum-constant-changed");
+    CHECK(c.old_value == "2");
+    CHECK(c.new_value == "8");
+
+    auto removed = enumeration("demo_flags", {{"DEMO_A", 1}});
+    CHECK(only(run(with_enums({old_enum}), with_enums({removed})), "enum-constant-removed").field == "DEMO_B");
+
+    auto reused = enumeration("demo_flags", {{"DEMO_A", 1}, {"DEMO_NEW", 2}});
+    auto r = run(with_enums({old_enum}), with_enums({reused}));
+    const auto& f = only(r, "flag-bit-reused");
+    CHECK(f.severity == Severity::Incompatible);
+    CHECK(f.old_value == "DEMO_B");
+}
+
+TEST_CASE("ioctl numbers: a changed number and a removed command are incompatible, a new command is compatible") {
+    Abi old_abi = with_macros({ioctl_macro("DEMO_CMD", 0x80), ioctl_macro("DEMO_OTHER", 0x81)});
+    Abi renumbered = with_macros({ioctl_macro("DEMO_CMD", 0x90), ioctl_macro("DEMO_OTHER", 0x81)});
+    const auto& f = only(run(old_abi, renumbered), "ioctl-number-changed");
+    CHECK(f.old_value == "0x3b80");
+    CHECK(f.new_value == "0x3b90");
+
+    Abi dropped = with_macros({ioctl_macro("DEMO_CMD", 0x80)});
+    CHECK(only(run(old_abi, dropped), "command-removed").record == "DEMO_OTHER");
+
+    Abi more = old_abi;
+    more.macros.push_back(ioctl_macro("DEMO_THIRD", 0x82));
+    auto r = run(old_abi, more);
+    CHECK(only(r, "new-command").severity == Severity::Compatible);
+    CHECK(analysis::exit_status(r) == 4);
+}
+
+TEST_CASE("a BIT() macro turned into an enum constant is reported as now evaluating") {
+    ir::Macro broken;
+    broken.name = "DEMO_FLAG";
+    broken.error = "call to undeclared function 'BIT'";
+    auto fixed = enumeration("demo_flags", {{"DEMO_FLAG", 1}});
+    auto r = run(with_macros({broken}), with_enums({fixed}));
+    REQUIRE(r.findings.size() == 1);
+    CHECK(r.findings[0].kind == "macro-now-evaluates");
+}
+
+TEST_CASE("a partial new side: what it does not describe is not compared, not removed") {
+    auto other = record("demo_other", 8, 4, {u32("size", 0), u32("id", 4)});
+    Abi full = with_records({base(), other});
+    Abi partial = with_records({base()});
+    partial.partial = true;
+    auto r = run(full, partial);
+    CHECK(r.findings.empty());
+    REQUIRE(r.not_covered.size() == 1);
+    CHECK(r.not_covered[0].name == "demo_other");
+    CHECK(r.not_covered[0].only_in == "old");
+
+    // Without the partial mark the same absence is a removal.
+    partial.partial = false;
+    CHECK(only(run(full, partial), "struct-removed").severity == Severity::Incompatible);
+}
+
+TEST_CASE("a version built on the other one still reports its removals even when partial") {
+    auto other = record("demo_other", 8, 4, {u32("size", 0), u32("id", 4)});
+    Abi old_abi = with_records({base(), other});
+    old_abi.partial = true;
+    Abi new_abi = with_records({base()});
+    new_abi.partial = true;
+    ir::Manifest o = manifest(old_abi), n = manifest(new_abi);
+    auto siblings = analysis::diff({"old", &o}, {"new", &n});
+    CHECK(siblings.findings.empty());
+    auto lineage = analysis::diff({"old", &o}, {"new", &n}, {true});
+    CHECK(only(lineage, "struct-removed").record == "demo_other");
+}
+
+TEST_CASE("the same change on several targets is one finding listing each target once") {
+    auto grown = base();
+    grown.size = 24;
+    grown.fields.push_back(u64("extra", 16));
+    ir::Manifest o = manifest(with_records({base()}), {"x86_64-linux-gnu", "i386-linux-gnu"});
+    ir::Manifest n = manifest(with_records({grown}), {"x86_64-linux-gnu", "i386-linux-gnu"});
+    auto r = analysis::diff({"old", &o}, {"new", &n});
+    REQUIRE(r.findings.size() == 1);
+    CHECK(r.findings[0].targets == std::vector<std::string>{"x86_64-linux-gnu", "i386-linux-gnu"});
+}
+
+TEST_CASE("incompatible plus compatible findings give exit status 12") {
+    auto grown = base();
+    grown.size = 24;
+    grown.fields.push_back(u64("extra", 16));
+    Abi old_abi = with_records({base()});
+    old_abi.macros = {ioctl_macro("DEMO_CMD", 0x80)};
+    Abi new_abi = with_records({grown});
+    new_abi.macros = {ioctl_macro("DEMO_CMD", 0x81)};
+    CHECK(analysis::exit_status(run(old_abi, new_abi)) == 12);
+}
+
+TEST_CASE("sides scanned for different targets are refused") {
+    ir::Manifest o = manifest(with_records({base()}), {"x86_64-linux-gnu"});
+    ir::Manifest n = manifest(with_records({base()}), {"x86_64-linux-gnu", "i386-linux-gnu"});
+    CHECK_THROWS_AS(analysis::diff({"old", &o}, {"new", &n}), InputError);
+}

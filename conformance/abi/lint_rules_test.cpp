@@ -1,0 +1,146 @@
+// check's lints on hand-built layouts; expected values are computed by hand
+// from the C layout rules (i386 aligns a plain 64-bit integer to 4 bytes).
+#include "analysis/lints.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+using namespace uapikit;
+
+namespace {
+
+ir::Field field(const std::string& name, const std::string& type, const std::string& canonical, std::uint64_t offset,
+                std::uint64_t size, std::uint64_t align) {
+    return {name, type, canonical, offset * 8, size, align, {}, false, false};
+}
+
+ir::Record record(const std::string& name, const std::string& file, std::uint64_t size, std::uint64_t align,
+                  std::vector<ir::Field> fields, std::vector<ir::Hole> holes = {}) {
+    ir::Record r;
+    r.name = name;
+    r.origin = {file, 5, 8};
+    r.size = size;
+    r.align = align;
+    r.fields = std::move(fields);
+    r.holes = std::move(holes);
+    return r;
+}
+
+ir::TargetAbi& target(ir::Manifest& m, const std::string& triple) {
+    ir::TargetAbi& t = m.targets[triple];
+    t.triple = triple;
+    t.headers = {"linux/demo.h"};
+    return t;
+}
+
+std::vector<analysis::Finding> of_kind(const analysis::Report& r, const std::string& kind) {
+    std::vector<analysis::Finding> out;
+    std::copy_if(r.findings.begin(), r.findings.end(), std::back_inserter(out), [&](const auto& f) { return f.kind == kind; });
+    return out;
+}
+
+// struct { __u32 size; __u32 flags; __u64 start; __u64 end; __u32 id; }:
+// x86_64 puts start at 8, end at 16, id at 24 and pads to 32; i386 packs the
+// same offsets into 28 bytes with 4-byte alignment.
+void add_map_struct(ir::Manifest& m) {
+    auto fields = [](std::uint64_t align64) {
+        return std::vector<ir::Field>{field("size", "__u32", "unsigned int", 0, 4, 4),
+                                      field("flags", "__u32", "unsigned int", 4, 4, 4),
+                                      field("start", "__u64", "unsigned long long", 8, 8, align64),
+                                      field("end", "__u64", "unsigned long long", 16, 8, align64),
+                                      field("id", "__u32", "unsigned int", 24, 4, 4)};
+    };
+    target(m, "x86_64-linux-gnu").records.push_back(record("demo_map", "linux/demo.h", 32, 8, fields(8), {{28, 4}}));
+    target(m, "i386-linux-gnu").records.push_back(record("demo_map", "linux/demo.h", 28, 4, fields(4)));
+}
+
+}  // namespace
+
+TEST_CASE("padding, compat layout and 64-bit alignment of a plain __u64 struct") {
+    ir::Manifest m;
+    add_map_struct(m);
+    auto r = analysis::check(m, {});
+
+    auto padding = of_kind(r, "implicit-padding");
+    REQUIRE(padding.size() == 1);
+    CHECK(padding[0].targets == std::vector<std::string>{"x86_64-linux-gnu"});
+    CHECK(padding[0].field == "id");
+    CHECK(padding[0].message.find("4 bytes of implicit tail padding at offset 28") != std::string::npos);
+
+    auto compat = of_kind(r, "compat-layout-differs");
+    REQUIRE(compat.size() == 1);
+    CHECK(compat[0].targets == std::vector<std::string>{"x86_64-linux-gnu", "i386-linux-gnu"});
+    CHECK(compat[0].message.find("size 28 vs 32") != std::string::npos);
+
+    auto unaligned = of_kind(r, "unaligned-64bit-field");
+    REQUIRE(unaligned.size() == 2);
+    for (const auto& f : unaligned) CHECK(f.targets == std::vector<std::string>{"i386-linux-gnu"});
+    CHECK(analysis::exit_status(r) == 4);
+}
+
+TEST_CASE("interior padding is named as interior") {
+    ir::Manifest m;
+    target(m, "x86_64-linux-gnu").records.push_back(record(
+        "demo_gap", "linux/demo.h", 16, 8,
+        {field("id", "__u32", "unsigned int", 0, 4, 4), field("addr", "__u64", "unsigned long long", 8, 8, 8)}, {{4, 4}}));
+    auto padding = of_kind(analysis::check(m, {}), "implicit-padding");
+    REQUIRE(padding.size() == 1);
+    CHECK(padding[0].message.find("interior padding at offset 4") != std::string::npos);
+}
+
+TEST_CASE("a clean struct gives no findings and exit status 0") {
+    ir::Manifest m;
+    target(m, "x86_64-linux-gnu").records.push_back(record(
+        "demo_ok", "linux/demo.h", 16, 8,
+        {field("id", "__u32", "unsigned int", 0, 4, 4), field("__reserved", "__u32", "unsigned int", 4, 4, 4),
+         field("addr", "__u64", "unsigned long long", 8, 8, 8)}));
+    auto r = analysis::check(m, {});
+    CHECK(r.findings.empty());
+    CHECK(analysis::exit_status(r) == 0);
+}
+
+TEST_CASE("macros that do not evaluate, overlapping flag bits and ABI-dependent types") {
+    ir::Manifest m;
+    ir::TargetAbi& t = target(m, "x86_64-linux-gnu");
+    ir::Macro bit;
+    bit.name = "DEMO_FLAG";
+    bit.origin = {"linux/demo.h", 3, 9};
+    bit.error = "call to undeclared function 'BIT'";
+    t.macros.push_back(bit);
+    ir::Enum flags;
+    flags.name = "demo_flags";
+    flags.origin = {"linux/demo.h", 7, 6};
+    flags.constants = {{"DEMO_A", {false, 1}}, {"DEMO_B", {false, 2}}, {"DEMO_C", {false, 2}}};
+    t.enums.push_back(flags);
+    t.records.push_back(record("demo_ptr", "linux/demo.h", 16, 8,
+                               {field("len", "unsigned long", "unsigned long", 0, 8, 8),
+                                field("buf", "void *", "void *", 8, 8, 8)}));
+
+    auto r = analysis::check(m, {});
+    REQUIRE(of_kind(r, "macro-not-evaluable").size() == 1);
+    auto overlap = of_kind(r, "flag-bits-overlap");
+    REQUIRE(overlap.size() == 1);
+    CHECK(overlap[0].field == "DEMO_C");
+    CHECK(overlap[0].message.find("DEMO_B") != std::string::npos);
+    CHECK(of_kind(r, "abi-dependent-type").size() == 2);
+}
+
+TEST_CASE("headers the scanned ones include are linted only with --all-files") {
+    ir::Manifest m;
+    ir::TargetAbi& t = target(m, "x86_64-linux-gnu");
+    t.records.push_back(record("demo_base", "linux/posix_types.h", 16, 8,
+                               {field("id", "__u32", "unsigned int", 0, 4, 4),
+                                field("addr", "__u64", "unsigned long long", 8, 8, 8)},
+                               {{4, 4}}));
+    CHECK(analysis::check(m, {}).findings.empty());
+    CHECK(of_kind(analysis::check(m, {true}), "implicit-padding").size() == 1);
+}
+
+TEST_CASE("the asm/ half of a scanned linux/ header is in scope") {
+    ir::Manifest m;
+    ir::TargetAbi& t = target(m, "x86_64-linux-gnu");
+    t.headers = {"linux/kvm.h"};
+    t.records.push_back(record("kvm_demo", "asm/kvm.h", 8, 8, {field("id", "__u32", "unsigned int", 0, 4, 4)}, {{4, 4}}));
+    CHECK(of_kind(analysis::check(m, {}), "implicit-padding").size() == 1);
+}
