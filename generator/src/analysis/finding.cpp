@@ -50,7 +50,7 @@ void FindingCollector::not_covered(NotCovered item) {
 
 Report FindingCollector::take() {
     for (auto& f : report_.findings)
-        std::stable_sort(f.targets.begin(), f.targets.end(),
+        std::sort(f.targets.begin(), f.targets.end(),  // names are unique: order is total
                          [](const auto& a, const auto& b) { return target_rank(a) < target_rank(b); });
     return std::move(report_);
 }
