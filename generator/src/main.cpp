@@ -2,6 +2,7 @@
 #include "commands/abi_command.hpp"
 #include "commands/check_command.hpp"
 #include "commands/diff_command.hpp"
+#include "commands/emit_command.hpp"
 #include "commands/emit_tests_command.hpp"
 #include "commands/scan_command.hpp"
 #include "util/errors.hpp"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
     add("scan", uapikit::commands::add_scan_command(app));
     add("check", uapikit::commands::add_check_command(app));
     add("diff", uapikit::commands::add_diff_command(app));
+    add("emit", uapikit::commands::add_emit_command(app));
     add("emit-tests", uapikit::commands::add_emit_tests_command(app));
     add("abi", uapikit::commands::add_abi_command(app));
 

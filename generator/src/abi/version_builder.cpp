@@ -5,7 +5,11 @@
 #include "util/errors.hpp"
 #include "uapikit_paths.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <cstdlib>
+#include <fstream>
 
 namespace uapikit::abi {
 namespace fs = std::filesystem;
@@ -20,6 +24,42 @@ std::string with_paths(std::string dir, const BuildPaths& paths) {
     replace_all(dir, "{abi}", paths.abi_dir.string());
     replace_all(dir, "{kernel}", paths.kernel_headers.string());
     return dir;
+}
+
+const ir::Record* find_record(const ir::TargetAbi& abi, const std::string& name) {
+    for (const auto& r : abi.records)
+        if (r.name == name) return &r;
+    return nullptr;
+}
+
+bool has_ioctl_macro(const ir::TargetAbi& abi, const std::string& name) {
+    return std::any_of(abi.macros.begin(), abi.macros.end(), [&](const ir::Macro& m) { return m.name == name && m.ioctl; });
+}
+
+// The rows of the command table whose request this version defines; every
+// such row must name a struct and field the version has.
+std::vector<ir::Command> read_commands(const fs::path& file, const ir::Manifest& manifest) {
+    std::ifstream in(file);
+    auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.contains("commands")) throw input_error(file.string() + ": not a command table");
+    std::vector<ir::Command> out;
+    for (const auto& row : j["commands"]) {
+        ir::Command c{row.at("request").get<std::string>(), row.at("struct").get<std::string>(),
+                      row.at("last_required").get<std::string>()};
+        bool defined = std::all_of(manifest.targets.begin(), manifest.targets.end(),
+                                   [&](const auto& t) { return has_ioctl_macro(t.second, c.request); });
+        if (!defined) continue;
+        for (const auto& [triple, abi] : manifest.targets) {
+            const ir::Record* r = find_record(abi, c.record);
+            bool has_field = r && std::any_of(r->fields.begin(), r->fields.end(),
+                                              [&](const ir::Field& f) { return f.name == c.last_required; });
+            if (!has_field)
+                throw input_error(file.string() + ": " + c.request + " names " + c.record + "." + c.last_required +
+                                  ", which " + triple + " does not have");
+        }
+        out.push_back(std::move(c));
+    }
+    return out;
 }
 
 }  // namespace
@@ -51,6 +91,7 @@ ir::Manifest build_version(const VersionSpec& version, const BuildPaths& paths) 
     ir::Manifest manifest = scan::scan(request);
     manifest.version = version.name;
     manifest.partial = version.partial;
+    if (!version.commands.empty()) manifest.commands = read_commands(paths.abi_dir / version.commands, manifest);
     // Record the folders symbolically: {abi} and {kernel} are machine paths.
     for (auto& [triple, abi] : manifest.targets) {
         std::vector<std::string> dirs;

@@ -27,7 +27,7 @@ VersionSpec read_spec(const fs::path& file) {
     json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) throw input_error(file.string() + ": not a JSON object");
     static const std::set<std::string> known = {"summary", "based_on", "source", "partial", "headers",
-                                                "include", "defines", "targets"};
+                                                "include", "defines", "targets", "commands"};
     for (const auto& [key, value] : j.items())
         if (!known.count(key)) throw input_error(file.string() + ": unknown key \"" + key + "\"");
     VersionSpec v;
@@ -42,6 +42,7 @@ VersionSpec read_spec(const fs::path& file) {
         v.include = string_list(j, "include");
         v.defines = string_list(j, "defines");
         v.targets = string_list(j, "targets");
+        v.commands = j.value("commands", std::string());
     } catch (const json::exception& e) {
         throw input_error(file.string() + ": " + e.what());
     }

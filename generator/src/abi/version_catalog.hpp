@@ -22,6 +22,7 @@ struct VersionSpec {
     std::vector<std::string> include;  // -I folders; may use {abi}, {kernel}, {arch}, {triple}
     std::vector<std::string> defines;  // NAME or NAME=VALUE
     std::vector<std::string> targets;  // triples; empty means every supported target
+    std::string commands;              // command table file, relative to the abi folder; "" for none
     std::filesystem::path folder;
 
     std::filesystem::path manifest_path() const { return folder / "manifest.json"; }

@@ -1,75 +1,11 @@
 #include "emit/static_asserts.hpp"
 
-#include "scan/targets.hpp"
+#include "emit/layout_asserts.hpp"
 #include "version.hpp"
 
-#include <cstdio>
 #include <set>
 
 namespace uapikit::emit {
-namespace {
-
-// Names C++ reserves that C headers may use for fields; those fields
-// cannot be named from C++, so they are left out.
-bool is_cpp_keyword(const std::string& name) {
-    static const std::set<std::string> keywords = {
-        "alignas", "alignof", "and", "asm", "bool", "catch", "char8_t", "class", "concept", "consteval",
-        "constexpr", "constinit", "const_cast", "decltype", "delete", "dynamic_cast", "explicit", "export",
-        "false", "friend", "inline", "mutable", "namespace", "new", "noexcept", "not", "nullptr", "operator",
-        "or", "private", "protected", "public", "reinterpret_cast", "requires", "static_assert", "static_cast",
-        "template", "this", "thread_local", "throw", "true", "try", "typeid", "typename", "using", "virtual",
-        "xor", "module", "import", "co_await", "co_return", "co_yield", "char16_t", "char32_t", "wchar_t"};
-    return keywords.count(name) > 0;
-}
-
-// Records a C++ translation unit can name: tags and typedefs, not the
-// synthetic "parent::member" or "@enum" names of anonymous types.
-bool nameable(const std::string& name) {
-    return !name.empty() && name.find("::") == std::string::npos && name.find('@') == std::string::npos &&
-           !is_cpp_keyword(name);
-}
-
-std::string literal(const ir::Integer& v) {
-    char buf[48];
-    if (!v.is_unsigned && static_cast<std::int64_t>(v.bits) < 0) {
-        auto s = static_cast<std::int64_t>(v.bits);
-        if (s == INT64_MIN) return "(-9223372036854775807LL - 1)";
-        std::snprintf(buf, sizeof buf, "%lldLL", static_cast<long long>(s));
-    } else {
-        std::snprintf(buf, sizeof buf, "0x%llxULL", static_cast<unsigned long long>(v.bits));
-    }
-    return buf;
-}
-
-std::string cast(const ir::Integer& v, const std::string& expr) {
-    bool negative = !v.is_unsigned && static_cast<std::int64_t>(v.bits) < 0;
-    return std::string(negative ? "static_cast<long long>(" : "static_cast<unsigned long long>(") + expr + ")";
-}
-
-void line(std::string& out, const std::string& condition, const std::string& what) {
-    out += "static_assert(" + condition + ", \"" + what + "\");\n";
-}
-
-void target_block(std::string& out, const ir::TargetAbi& abi) {
-    for (const auto& r : abi.records) {
-        if (!nameable(r.name)) continue;
-        line(out, "sizeof(" + r.name + ") == " + std::to_string(r.size), r.name + ": size");
-        line(out, "alignof(" + r.name + ") == " + std::to_string(r.align), r.name + ": alignment");
-        for (const auto& f : r.fields) {
-            if (f.name.empty() || is_cpp_keyword(f.name) || f.bit_width) continue;
-            line(out, "__builtin_offsetof(" + r.name + ", " + f.name + ") == " + std::to_string(f.offset_bits / 8),
-                 r.name + "." + f.name + ": offset");
-            if (!f.flexible)
-                line(out, "sizeof(" + r.name + "::" + f.name + ") == " + std::to_string(f.size), r.name + "." + f.name + ": size");
-        }
-    }
-    for (const auto& e : abi.enums)
-        for (const auto& c : e.constants) line(out, cast(c.value, c.name) + " == " + literal(c.value), c.name + ": value");
-    for (const auto& m : abi.macros)
-        if (m.value) line(out, cast(*m.value, m.name) + " == " + literal(*m.value), m.name + (m.ioctl ? ": ioctl number" : ": value"));
-}
-
-}  // namespace
 
 std::string static_assert_source(const ir::Manifest& manifest, const Provenance& provenance) {
     std::string out;
@@ -81,15 +17,10 @@ std::string static_assert_source(const ir::Manifest& manifest, const Provenance&
     std::set<std::string> headers;
     for (const auto& [triple, abi] : manifest.targets) headers.insert(abi.headers.begin(), abi.headers.end());
     for (const auto& h : headers) out += (h.front() == '/' ? "#include \"" + h + "\"\n" : "#include <" + h + ">\n");
-    const char* keyword = "#if ";
-    for (const auto& [triple, abi] : manifest.targets) {
-        const scan::Target* target = scan::find_target(triple);
-        if (!target) continue;
-        out += "\n" + std::string(keyword) + std::string(target->predefined_test) + "  // " + triple + "\n";
-        keyword = "#elif ";
-        target_block(out, abi);
-    }
-    out += manifest.targets.empty() ? "" : "#else\n#error \"this manifest has no expectations for the target being compiled\"\n#endif\n";
+    out += "\n";
+    append_target_chain(out, manifest, [](std::string& o, const ir::TargetAbi& abi) {
+        append_layout_asserts(o, abi, [](const ir::Origin&) { return true; });
+    });
     return out;
 }
 

@@ -105,12 +105,22 @@ struct TargetAbi {
     std::vector<Macro> macros;
 };
 
+// One row of the kernel's command table: a request macro, its argument
+// struct, and the last field the kernel requires (the struct's min_size is
+// where that field ends). Known only from the version's description.
+struct Command {
+    std::string request;
+    std::string record;
+    std::string last_required;
+};
+
 struct Manifest {
     std::string generator;  // "uapikit-gen VERSION"
     std::string version;    // the abi/ version it was built for; "" for a plain scan
     // The headers describe only part of an interface: a declaration missing
     // here is "not described", not "removed" (see abi/README.md).
     bool partial = false;
+    std::vector<Command> commands;
     std::map<std::string, TargetAbi> targets;  // keyed by triple, sorted
 };
 

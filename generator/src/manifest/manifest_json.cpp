@@ -126,6 +126,18 @@ std::string to_json_text(const ir::Manifest& manifest) {
     out += " \"generator\": " + json(manifest.generator).dump() + ",\n";
     if (!manifest.version.empty()) out += " \"version\": " + json(manifest.version).dump() + ",\n";
     out += std::string(" \"partial\": ") + (manifest.partial ? "true" : "false") + ",\n";
+    if (!manifest.commands.empty()) {
+        out += " \"commands\": [";
+        for (std::size_t i = 0; i < manifest.commands.size(); ++i) {
+            const ir::Command& c = manifest.commands[i];
+            json j;
+            j["request"] = c.request;
+            j["struct"] = c.record;
+            j["last_required"] = c.last_required;
+            out += (i ? ",\n  " : "\n  ") + j.dump();
+        }
+        out += "\n ],\n";
+    }
     out += " \"targets\": {";
     std::size_t i = 0;
     for (const auto& [triple, abi] : manifest.targets) {

@@ -109,6 +109,10 @@ ir::Manifest parse_manifest(const std::string& text, const std::string& source) 
         m.generator = root.at("generator").get<std::string>();
         m.version = root.value("version", std::string());
         m.partial = root.value("partial", false);
+        if (root.contains("commands"))
+            for (const auto& c : root["commands"])
+                m.commands.push_back({c.at("request").get<std::string>(), c.at("struct").get<std::string>(),
+                                      c.at("last_required").get<std::string>()});
         for (const auto& [triple, abi] : root.at("targets").items()) m.targets[triple] = target(triple, abi);
         return m;
     } catch (const std::exception& e) {

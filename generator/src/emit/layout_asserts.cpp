@@ -1,0 +1,87 @@
+#include "emit/layout_asserts.hpp"
+
+#include "scan/targets.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <set>
+
+namespace uapikit::emit {
+namespace {
+
+std::string cast(const ir::Integer& v, const std::string& expr) {
+    bool negative = !v.is_unsigned && static_cast<std::int64_t>(v.bits) < 0;
+    return std::string(negative ? "static_cast<long long>(" : "static_cast<unsigned long long>(") + expr + ")";
+}
+
+void line(std::string& out, const std::string& condition, const std::string& what) {
+    out += "static_assert(" + condition + ", \"" + what + "\");\n";
+}
+
+}  // namespace
+
+bool is_cpp_keyword(const std::string& name) {
+    static const std::set<std::string> keywords = {
+        "alignas", "alignof", "and", "asm", "bool", "catch", "char8_t", "class", "concept", "consteval",
+        "constexpr", "constinit", "const_cast", "decltype", "delete", "dynamic_cast", "explicit", "export",
+        "false", "friend", "inline", "mutable", "namespace", "new", "noexcept", "not", "nullptr", "operator",
+        "or", "private", "protected", "public", "reinterpret_cast", "requires", "static_assert", "static_cast",
+        "template", "this", "thread_local", "throw", "true", "try", "typeid", "typename", "using", "virtual",
+        "xor", "module", "import", "co_await", "co_return", "co_yield", "char16_t", "char32_t", "wchar_t"};
+    return keywords.count(name) > 0;
+}
+
+bool nameable(const std::string& name) {
+    return !name.empty() && name.find("::") == std::string::npos && name.find('@') == std::string::npos &&
+           !is_cpp_keyword(name);
+}
+
+std::string integer_literal(const ir::Integer& v) {
+    char buf[48];
+    if (!v.is_unsigned && static_cast<std::int64_t>(v.bits) < 0) {
+        auto s = static_cast<std::int64_t>(v.bits);
+        if (s == INT64_MIN) return "(-9223372036854775807LL - 1)";
+        std::snprintf(buf, sizeof buf, "%lldLL", static_cast<long long>(s));
+    } else {
+        std::snprintf(buf, sizeof buf, "0x%llxULL", static_cast<unsigned long long>(v.bits));
+    }
+    return buf;
+}
+
+void append_layout_asserts(std::string& out, const ir::TargetAbi& abi, const OriginFilter& wanted) {
+    for (const auto& r : abi.records) {
+        if (!nameable(r.name) || !wanted(r.origin)) continue;
+        line(out, "sizeof(" + r.name + ") == " + std::to_string(r.size), r.name + ": size");
+        line(out, "alignof(" + r.name + ") == " + std::to_string(r.align), r.name + ": alignment");
+        for (const auto& f : r.fields) {
+            if (f.name.empty() || is_cpp_keyword(f.name) || f.bit_width) continue;
+            line(out, "__builtin_offsetof(" + r.name + ", " + f.name + ") == " + std::to_string(f.offset_bits / 8),
+                 r.name + "." + f.name + ": offset");
+            if (!f.flexible)
+                line(out, "sizeof(" + r.name + "::" + f.name + ") == " + std::to_string(f.size), r.name + "." + f.name + ": size");
+        }
+    }
+    for (const auto& e : abi.enums)
+        if (wanted(e.origin))
+            for (const auto& c : e.constants)
+                line(out, cast(c.value, c.name) + " == " + integer_literal(c.value), c.name + ": value");
+    for (const auto& m : abi.macros)
+        if (m.value && wanted(m.origin))
+            line(out, cast(*m.value, m.name) + " == " + integer_literal(*m.value), m.name + (m.ioctl ? ": ioctl number" : ": value"));
+}
+
+void append_target_chain(std::string& out, const ir::Manifest& manifest,
+                         const std::function<void(std::string&, const ir::TargetAbi&)>& body) {
+    const char* keyword = "#if ";
+    for (const auto& [triple, abi] : manifest.targets) {
+        const scan::Target* target = scan::find_target(triple);
+        if (!target) continue;
+        out += std::string(keyword) + std::string(target->predefined_test) + "  // " + triple + "\n";
+        keyword = "#elif ";
+        body(out, abi);
+    }
+    if (manifest.targets.empty()) return;
+    out += "#else\n#error \"uapikit: this file has no layout data for the target being compiled\"\n#endif\n";
+}
+
+}  // namespace uapikit::emit

@@ -1,0 +1,59 @@
+// The real backend: owns a /dev/iommu file descriptor and issues ioctl(2).
+#pragma once
+
+#include <uapikit/backend.hpp>
+#include <uapikit/error.hpp>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <utility>
+
+namespace uapikit {
+
+class linux_backend {
+public:
+    // Opens an iommufd context (one per open). ENOENT when the node is
+    // missing: the kernel has no iommufd or the module is not loaded.
+    static result<linux_backend> open(const char* path = "/dev/iommu") noexcept {
+        int fd = ::open(path, O_RDWR | O_CLOEXEC);
+        if (fd < 0) return failure{{errno, "open"}};
+        return linux_backend(fd);
+    }
+
+    // Takes ownership of an already open descriptor.
+    static linux_backend adopt(int fd) noexcept { return linux_backend(fd); }
+
+    linux_backend() noexcept = default;
+    linux_backend(linux_backend&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    linux_backend& operator=(linux_backend&& other) noexcept {
+        if (this != &other) {
+            reset();
+            fd_ = std::exchange(other.fd_, -1);
+        }
+        return *this;
+    }
+    linux_backend(const linux_backend&) = delete;
+    linux_backend& operator=(const linux_backend&) = delete;
+    ~linux_backend() { reset(); }
+
+    int ioctl(unsigned long request, void* argument) noexcept {
+        int rc = ::ioctl(fd_, request, argument);
+        return rc < 0 ? -errno : rc;
+    }
+
+    int fd() const noexcept { return fd_; }
+
+private:
+    explicit linux_backend(int fd) noexcept : fd_(fd) {}
+    void reset() noexcept {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+    int fd_ = -1;
+};
+
+static_assert(backend<linux_backend>);
+
+}  // namespace uapikit
