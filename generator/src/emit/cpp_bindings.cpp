@@ -110,6 +110,20 @@ private:
         out_ += "};\n\n";
     }
 
+    // Holes every target has at the same place: only those can be named in
+    // a definition shared by all targets. (A hole some targets lack, like
+    // the x86_64-only tail of a struct with plain __u64, stays implicit.)
+    std::vector<ir::Hole> common_holes(const ir::Record& r) const {
+        std::vector<ir::Hole> out;
+        const auto& views = all_views_.at(r.name);
+        for (const auto& h : r.holes)
+            if (std::all_of(views.begin(), views.end(), [&](const ir::Record* v) {
+                    return std::find(v->holes.begin(), v->holes.end(), h) != v->holes.end();
+                }))
+                out.push_back(h);
+        return out;
+    }
+
     // The member of a union that gets the zeroing initializer: the largest,
     // so every byte of the union starts at 0.
     const ir::Field* zeroed_member(const ir::Record& u) const {
@@ -124,7 +138,7 @@ private:
     void members(const ir::Record& r, const std::string& indent, bool initialise) {
         bool is_union = r.kind == ir::RecordKind::Union;
         const ir::Field* zeroed = is_union && initialise ? zeroed_member(r) : nullptr;
-        std::vector<ir::Hole> holes = is_union ? std::vector<ir::Hole>{} : r.holes;
+        std::vector<ir::Hole> holes = is_union ? std::vector<ir::Hole>{} : common_holes(r);
         std::size_t next_hole = 0;
         for (const auto& f : r.fields) {
             std::string where = r.name + "." + (f.name.empty() ? "<anonymous>" : f.name);
@@ -164,7 +178,8 @@ private:
         }
         if (t.base.find('*') != std::string::npos) unsupported(where, "pointer fields have no fixed size across targets");
         std::size_t count = 1;
-        for (const auto& d : t.dims) count *= std::stoull(d.substr(1, d.size() - 2));
+        for (const auto& d : t.dims)
+            if (d.size() > 2) count *= std::stoull(d.substr(1, d.size() - 2));
         std::string type = ref.empty() ? scalar(t.base, count ? f.size / count : 0, where) : ref;
         std::string align = needs_align8(owner.name, f) ? "alignas(8) " : "";
         std::string name = f.name.empty() ? "uapikit_unnamed_at_" + std::to_string(f.offset_bits / 8) : f.name;

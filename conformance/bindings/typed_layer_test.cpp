@@ -1,0 +1,194 @@
+// The typed layer over a recording backend: each call fills exactly the raw
+// struct the kernel expects (size set, flags, driver data length, pointer
+// and type derived from the typed data), returns the outputs, and turns a
+// failing ioctl into one error naming the command.
+#include <uapikit/error_text.hpp>
+#include <uapikit/iommufd.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+namespace raw = uapikit::raw::proposed;
+
+namespace {
+
+// Records every request; copies the argument out so the test can read it,
+// and lets the test write outputs back or fail the call.
+struct recording_backend {
+    struct call {
+        unsigned long request;
+        std::vector<unsigned char> bytes;
+    };
+    std::vector<call> calls;
+    int fail_with = 0;                    // errno to return, 0 for success
+    void (*reply)(void* argument) = nullptr;
+
+    int ioctl(unsigned long request, void* argument) noexcept {
+        std::uint32_t size;
+        std::memcpy(&size, argument, sizeof size);
+        auto* bytes = static_cast<unsigned char*>(argument);
+        calls.push_back({request, std::vector<unsigned char>(bytes, bytes + size)});
+        if (fail_with) return -fail_with;
+        if (reply) reply(argument);
+        return 0;
+    }
+
+    template <typename T>
+    T last() const {
+        T out{};
+        REQUIRE(!calls.empty());
+        REQUIRE(calls.back().bytes.size() == sizeof(T));
+        std::memcpy(&out, calls.back().bytes.data(), sizeof(T));
+        return out;
+    }
+};
+
+static_assert(uapikit::backend<recording_backend>);
+
+}  // namespace
+
+TEST_CASE("alloc_ioas sends IOMMU_IOAS_ALLOC with size set and returns the new id") {
+    recording_backend b;
+    b.reply = [](void* a) { static_cast<raw::iommu_ioas_alloc*>(a)->out_ioas_id = 7; };
+    auto ioas = uapikit::alloc_ioas(b);
+    REQUIRE(ioas);
+    CHECK(ioas->value() == 7);
+    CHECK(b.calls.back().request == raw::IOMMU_IOAS_ALLOC);
+    auto sent = b.last<raw::iommu_ioas_alloc>();
+    CHECK(sent.size == 12);
+    CHECK(sent.flags == 0);
+}
+
+TEST_CASE("alloc_nest_parent_hwpt always sets NEST_PARENT and adds typed flags") {
+    recording_backend b;
+    b.reply = [](void* a) { static_cast<raw::iommu_hwpt_alloc*>(a)->out_hwpt_id = 3; };
+    auto hwpt = uapikit::alloc_nest_parent_hwpt(b, uapikit::device_id{1}, uapikit::ioas_id{2}, uapikit::hwpt_flags::dirty_tracking);
+    REQUIRE(hwpt);
+    CHECK(hwpt->value() == 3);
+    auto sent = b.last<raw::iommu_hwpt_alloc>();
+    CHECK(sent.size == 48);
+    CHECK(sent.flags == (1u << 0 | 1u << 1));  // uapi-facts section 4: NEST_PARENT, DIRTY_TRACKING
+    CHECK(sent.dev_id == 1);
+    CHECK(sent.pt_id == 2);
+    CHECK(sent.data_type == 0);
+    CHECK(sent.__reserved == 0);
+}
+
+TEST_CASE("alloc_viommu derives type, data_len and data_uptr from the typed data and returns driver outputs") {
+    recording_backend b;
+    static const void* seen_data = nullptr;
+    b.reply = [](void* a) {
+        auto* cmd = static_cast<raw::iommu_viommu_alloc*>(a);
+        cmd->out_viommu_id = 9;
+        seen_data = reinterpret_cast<void*>(static_cast<std::uintptr_t>(cmd->data_uptr));
+        static_cast<raw::iommu_viommu_amd*>(const_cast<void*>(seen_data))->out_vfmmio_mmap_offset = 0x1000;
+    };
+    uapikit::vm_fd vm{42};
+    auto viommu = uapikit::alloc_viommu(b, uapikit::device_id{1}, uapikit::hwpt_id{3}, uapikit::amd_viommu_data{vm}, vm);
+    REQUIRE(viommu);
+    CHECK(viommu->id.value() == 9);
+    CHECK(viommu->data.vfmmio_mmap_offset() == 0x1000);
+    auto sent = b.last<raw::iommu_viommu_alloc>();
+    CHECK(sent.size == 48);
+    CHECK(sent.type == 3);                 // IOMMU_VIOMMU_TYPE_AMD (uapi-facts 4)
+    CHECK(sent.flags == 1);                // IOMMU_VIOMMU_KVM_FD, bit 0 (6.1)
+    CHECK(sent.kvm_vm_fd == 42);
+    CHECK(sent.data_len == 16);            // sizeof iommu_viommu_amd (6.2)
+    CHECK(sent.dev_id == 1);
+    CHECK(sent.hwpt_id == 3);
+    CHECK(seen_data != nullptr);
+}
+
+TEST_CASE("without a VM fd the KVM flag is clear, and data-less drivers pass no data") {
+    recording_backend b;
+    auto viommu = uapikit::alloc_viommu(b, uapikit::device_id{1}, uapikit::hwpt_id{3}, uapikit::arm_smmuv3_viommu_data{});
+    REQUIRE(viommu);
+    auto sent = b.last<raw::iommu_viommu_alloc>();
+    CHECK(sent.flags == 0);
+    CHECK(sent.type == 1);  // IOMMU_VIOMMU_TYPE_ARM_SMMUV3
+    CHECK(sent.data_len == 0);
+    CHECK(sent.data_uptr == 0);
+    CHECK(sent.kvm_vm_fd == 0);
+}
+
+TEST_CASE("the spelled-out type form accepts matching data") {
+    recording_backend b;
+    auto viommu = uapikit::alloc_viommu<uapikit::viommu_type::selftest>(b, uapikit::device_id{1}, uapikit::hwpt_id{3},
+                                                                        uapikit::selftest_viommu_data{5});
+    REQUIRE(viommu);
+    auto sent = b.last<raw::iommu_viommu_alloc>();
+    CHECK(sent.type == 0xdeadbeef);
+    CHECK(sent.data_len == 24);
+}
+
+TEST_CASE("alloc_vdevice, tsm_map and destroy fill their structs") {
+    recording_backend b;
+    b.reply = [](void* a) {
+        auto* cmd = static_cast<raw::iommu_vdevice_alloc*>(a);
+        if (cmd->size == sizeof(raw::iommu_vdevice_alloc)) cmd->out_vdevice_id = 11;
+    };
+    auto vdev = uapikit::alloc_vdevice(b, uapikit::viommu_id{9}, uapikit::device_id{1}, 0x1234'5678'9abcULL);
+    REQUIRE(vdev);
+    CHECK(vdev->value() == 11);
+    auto v = b.last<raw::iommu_vdevice_alloc>();
+    CHECK(v.viommu_id == 9);
+    CHECK(v.virt_id == 0x1234'5678'9abcULL);
+
+    b.reply = nullptr;
+    REQUIRE(uapikit::tsm_map(b, uapikit::vdevice_id{11}, {0x10000, 0x20000}));
+    CHECK(b.calls.back().request == raw::IOMMU_VDEVICE_TSM_MAP);
+    auto m = b.last<raw::iommu_vdevice_tsm_map>();
+    CHECK(m.size == 32);
+    CHECK(m.start_gpa == 0x10000);
+    CHECK(m.end_gpa == 0x20000);
+    CHECK(m.vdevice_id == 11);
+    CHECK(m.flags == 0);
+
+    REQUIRE(uapikit::destroy(b, uapikit::viommu_id{9}));
+    CHECK(b.calls.back().request == raw::IOMMU_DESTROY);
+    CHECK(b.last<raw::iommu_destroy>().id == 9);
+}
+
+TEST_CASE("a failing ioctl gives one error with the errno and the command's name") {
+    recording_backend b;
+    b.fail_with = EOPNOTSUPP;
+    auto viommu = uapikit::alloc_viommu(b, uapikit::device_id{1}, uapikit::hwpt_id{3}, uapikit::arm_smmuv3_viommu_data{});
+    REQUIRE_FALSE(viommu);
+    CHECK(viommu.error().code() == EOPNOTSUPP);
+    CHECK(std::strcmp(viommu.error().operation(), "IOMMU_VIOMMU_ALLOC") == 0);
+    CHECK(uapikit::describe(viommu.error()).find("IOMMU_VIOMMU_ALLOC: ") == 0);
+    CHECK(uapikit::describe(viommu.error()).find("(EOPNOTSUPP)") != std::string::npos);
+
+    b.fail_with = ENOENT;
+    auto gone = uapikit::destroy(b, uapikit::hwpt_id{99});
+    REQUIRE_FALSE(gone);
+    CHECK(gone.error() == uapikit::error{ENOENT, "IOMMU_DESTROY"});
+}
+
+TEST_CASE("the selftest mock device returns its three ids") {
+    recording_backend b;
+    b.reply = [](void* a) {
+        auto* cmd = static_cast<raw::iommu_test_cmd*>(a);
+        cmd->mock_domain.out_stdev_id = 4;
+        cmd->mock_domain.out_hwpt_id = 5;
+        cmd->mock_domain.out_idev_id = 6;
+    };
+    auto mock = uapikit::selftest_mock_device(b, uapikit::ioas_id{2});
+    REQUIRE(mock);
+    CHECK(mock->object.value() == 4);
+    CHECK(mock->hwpt.value() == 5);
+    CHECK(mock->device.value() == 6);
+    auto sent = b.last<raw::iommu_test_cmd>();
+    CHECK(sent.size == 72);
+    CHECK(sent.op == 2);  // IOMMU_TEST_OP_MOCK_DOMAIN
+    CHECK(sent.id == 2);
+}
+
+TEST_CASE("results of ids stay small and trivially copyable") {
+    CHECK(sizeof(uapikit::result<uapikit::viommu_id>) == 8 + sizeof(void*));  // id, errno, name
+    CHECK(std::is_trivially_copyable_v<uapikit::result<uapikit::viommu_id>>);
+    CHECK(sizeof(uapikit::result<void>) == 4 + sizeof(void*) + (sizeof(void*) - 4));
+}
