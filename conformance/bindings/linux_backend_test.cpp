@@ -9,6 +9,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <utility>
 
 TEST_CASE("a missing device node fails at open with ENOENT") {
     auto b = uapikit::linux_backend::open("/dev/uapikit-no-such-node");

@@ -7,7 +7,7 @@
 #include <uapikit/error.hpp>
 #include <uapikit/raw_support.hpp>
 
-#include <concepts>
+#include <type_traits>
 
 namespace uapikit {
 
@@ -15,7 +15,8 @@ namespace uapikit {
 // positive value) on success, -errno on failure, never an exception.
 template <typename B>
 concept backend = requires(B& b, unsigned long request, void* argument) {
-    { b.ioctl(request, argument) } noexcept -> std::same_as<int>;
+    requires noexcept(b.ioctl(request, argument));
+    requires std::is_same_v<decltype(b.ioctl(request, argument)), int>;
 };
 
 template <backend B, typename Arg>

@@ -1,11 +1,11 @@
 // The one error type of the typed layer, and result<T>, which holds either
 // a T or an error. No exceptions on ioctl paths, and no C++23: result is a
-// small C++20 class with the parts of std::expected the layer needs.
+// small C++20 class with the parts of std::expected the layer needs. It
+// avoids <memory> and other heavy headers: every VMM TU includes it.
 #pragma once
 
-#include <memory>
+#include <new>
 #include <type_traits>
-#include <utility>
 
 namespace uapikit {
 
@@ -33,23 +33,23 @@ struct failure {
 template <typename T>
 class [[nodiscard]] result {
 public:
-    constexpr result(T value) noexcept(std::is_nothrow_move_constructible_v<T>) { std::construct_at(&value_, std::move(value)); }
+    result(T value) noexcept(std::is_nothrow_move_constructible_v<T>) { ::new (static_cast<void*>(&value_)) T(static_cast<T&&>(value)); }
     constexpr result(failure f) noexcept : code_(f.why.code()), operation_(f.why.operation()) {}
 
     constexpr result(const result&) requires std::is_trivially_copy_constructible_v<T> = default;
-    constexpr result(const result& other) noexcept(std::is_nothrow_copy_constructible_v<T>)
+    result(const result& other) noexcept(std::is_nothrow_copy_constructible_v<T>)
         : code_(other.code_), operation_(other.operation_) {
-        if (other.has_value()) std::construct_at(&value_, other.value_);
+        if (other.has_value()) ::new (static_cast<void*>(&value_)) T(other.value_);
     }
     constexpr result(result&&) requires std::is_trivially_move_constructible_v<T> = default;
-    constexpr result(result&& other) noexcept(std::is_nothrow_move_constructible_v<T>)
+    result(result&& other) noexcept(std::is_nothrow_move_constructible_v<T>)
         : code_(other.code_), operation_(other.operation_) {
-        if (other.has_value()) std::construct_at(&value_, std::move(other.value_));
+        if (other.has_value()) ::new (static_cast<void*>(&value_)) T(static_cast<T&&>(other.value_));
     }
     result& operator=(const result&) = delete;
     result& operator=(result&&) = delete;
     constexpr ~result() requires std::is_trivially_destructible_v<T> = default;
-    constexpr ~result() {
+    ~result() {
         if (has_value()) value_.~T();
     }
 
@@ -59,7 +59,7 @@ public:
     // Precondition: has_value().
     constexpr T& value() & noexcept { return value_; }
     constexpr const T& value() const& noexcept { return value_; }
-    constexpr T&& value() && noexcept { return std::move(value_); }
+    constexpr T&& value() && noexcept { return static_cast<T&&>(value_); }
     constexpr T* operator->() noexcept { return &value_; }
     constexpr const T* operator->() const noexcept { return &value_; }
     constexpr T& operator*() & noexcept { return value_; }

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include <utility>
 
 namespace uapikit {
 
@@ -26,11 +25,11 @@ public:
     static linux_backend adopt(int fd) noexcept { return linux_backend(fd); }
 
     linux_backend() noexcept = default;
-    linux_backend(linux_backend&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    linux_backend(linux_backend&& other) noexcept : fd_(other.release()) {}
     linux_backend& operator=(linux_backend&& other) noexcept {
         if (this != &other) {
             reset();
-            fd_ = std::exchange(other.fd_, -1);
+            fd_ = other.release();
         }
         return *this;
     }
@@ -47,6 +46,11 @@ public:
 
 private:
     explicit linux_backend(int fd) noexcept : fd_(fd) {}
+    int release() noexcept {
+        int fd = fd_;
+        fd_ = -1;
+        return fd;
+    }
     void reset() noexcept {
         if (fd_ >= 0) ::close(fd_);
         fd_ = -1;

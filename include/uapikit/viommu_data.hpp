@@ -8,6 +8,7 @@
 #include <uapikit/ids.hpp>
 
 #include <cstdint>
+#include <type_traits>
 
 namespace uapikit {
 
@@ -15,9 +16,9 @@ namespace uapikit {
 // giving the bytes to pass (nullptr and 0 when the driver takes none).
 template <typename D>
 concept viommu_driver_data = requires(D& d) {
-    { D::type } -> std::convertible_to<viommu_type>;
+    requires std::is_same_v<std::remove_cv_t<decltype(D::type)>, viommu_type>;
     { d.payload() } noexcept;
-    { d.payload_size() } noexcept -> std::convertible_to<std::uint32_t>;
+    requires std::is_same_v<decltype(d.payload_size()), std::uint32_t>;
 };
 
 // AMD HW-vIOMMU (proposed ABI): the guest's KVM VM fd is required; the
