@@ -40,7 +40,7 @@ std::string record_ref(const std::string& base) {
 
 class Emitter {
 public:
-    Emitter(const ir::Manifest& manifest, std::string& out) : manifest_(manifest), out_(out) {
+    Emitter(const ir::Manifest& manifest, std::string& out) : out_(out) {
         reference_ = &manifest.targets.begin()->second;
         for (const auto& [triple, abi] : manifest.targets)
             for (const auto& r : abi.records) all_views_[r.name].push_back(&r);
@@ -65,7 +65,6 @@ public:
     }
 
 private:
-    const ir::Manifest& manifest_;
     std::string& out_;
     const ir::TargetAbi* reference_;
     std::map<std::string, std::vector<const ir::Record*>> all_views_;
