@@ -263,8 +263,11 @@ private:
         if (!find(ctx, cmd.dev_id, object_type::device)) return -ENOENT;
         auto pt = ctx.objects.find(cmd.pt_id);
         if (pt == ctx.objects.end()) return -ENOENT;
-        // Nested (user-data) page tables are not modelled.
-        if (pt->second.type != object_type::ioas || cmd.data_type != abi::IOMMU_HWPT_DATA_NONE) return -EOPNOTSUPP;
+        // An IOAS gives a paging HWPT; a paging HWPT with user data would give
+        // a nested one, which the fake does not model; anything else is EINVAL.
+        if (pt->second.type == object_type::hwpt_paging) return -EOPNOTSUPP;
+        if (pt->second.type != object_type::ioas) return -EINVAL;
+        if (cmd.data_type != abi::IOMMU_HWPT_DATA_NONE) return -EOPNOTSUPP;
         object hwpt{object_type::hwpt_paging};
         hwpt.ioas = cmd.pt_id;
         hwpt.nest_parent = cmd.flags & abi::IOMMU_HWPT_ALLOC_NEST_PARENT;

@@ -1,0 +1,53 @@
+// The pKVM hypervisor IOMMU driver registry (seed 003).
+#include <uapikit/fake/pkvm.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cerrno>
+
+using uapikit::fake::pkvm_iommu_ops;
+using uapikit::fake::pkvm_registry;
+
+namespace {
+int ok() { return 0; }
+int fails() { return -EIO; }
+const pkvm_iommu_ops good{&ok, &ok};
+}  // namespace
+
+TEST_CASE("pkvm: registering with missing ops -> EINVAL [seed 003]") {
+    pkvm_registry r;
+    CHECK(r.register_driver(nullptr) == -EINVAL);
+    pkvm_iommu_ops half{&ok, nullptr};
+    CHECK(r.register_driver(&half) == -EINVAL);
+    CHECK_FALSE(r.has_driver());
+}
+
+TEST_CASE("pkvm: a second driver -> EBUSY [seed 003]") {
+    pkvm_registry r;
+    CHECK(r.register_driver(&good) == 0);
+    pkvm_iommu_ops other{&ok, &ok};
+    CHECK(r.register_driver(&other) == -EBUSY);
+}
+
+TEST_CASE("pkvm: protected-mode init without a driver -> ENODEV, with a warning [seed 003]") {
+    pkvm_registry r;
+    CHECK(r.init_protected_mode() == -ENODEV);
+    CHECK(r.warning().find("confidential") != std::string::npos);
+}
+
+TEST_CASE("pkvm: a failing hypervisor init removes the driver again [seed 003]") {
+    pkvm_registry r;
+    pkvm_iommu_ops hyp_fails{&ok, &fails};
+    REQUIRE(r.register_driver(&hyp_fails) == 0);
+    CHECK(r.init_protected_mode() == -EIO);
+    CHECK_FALSE(r.has_driver());
+    CHECK(r.register_driver(&good) == 0);  // the slot is free again
+    CHECK(r.init_protected_mode() == 0);
+}
+
+TEST_CASE("pkvm: a driver whose own init fails keeps nothing running -> its errno [seed 003]") {
+    pkvm_registry r;
+    pkvm_iommu_ops driver_fails{&fails, &ok};
+    REQUIRE(r.register_driver(&driver_fails) == 0);
+    CHECK(r.init_protected_mode() == -EIO);
+}

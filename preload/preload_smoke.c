@@ -1,0 +1,133 @@
+/* An unmodified C program, as a VMM would be: plain libc calls on /dev/iommu
+ * and /dev/kvm. Run under LD_PRELOAD=libuapikit-preload.so, every answer
+ * must come from the fake; ordinary files must still work.
+ *
+ * It declares the uapi itself instead of including uapikit's headers, so
+ * nothing here knows about the fake. Layouts are those of uapikit's
+ * "proposed" iommufd uapi on x86_64. */
+#define _POSIX_C_SOURCE 200809L /* mkstemp, openat, O_CLOEXEC under -std=c11 */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+/* _IO(';', nr): iommufd passes its sizes inside the struct, not the number. */
+#define IOMMU_DESTROY 0x3b80    /* _IO(';', 0x80) */
+#define IOMMU_IOAS_ALLOC 0x3b81 /* _IO(';', 0x81) */
+#define IOMMU_TEST_CMD 0x3ba0   /* _IO(';', 0xa0) */
+#define IOMMU_UNKNOWN 0x3b70    /* _IO(';', 0x70): below the iommufd range */
+#define KVM_CREATE_VM 0xae01    /* _IO(0xae, 0x01), argument: the VM type */
+
+#define IOMMU_TEST_OP_MOCK_DOMAIN 2
+
+struct iommu_destroy {
+    uint32_t size;
+    uint32_t id;
+};
+
+struct iommu_ioas_alloc {
+    uint32_t size;
+    uint32_t flags;
+    uint32_t out_ioas_id;
+};
+
+struct iommu_test_cmd {
+    uint32_t size;
+    uint32_t op;
+    uint32_t id; /* the IOAS or HWPT the mock device attaches to */
+    uint32_t reserved;
+    union {
+        struct {
+            uint32_t out_stdev_id;
+            uint32_t out_hwpt_id;
+            uint32_t out_idev_id;
+        } mock_domain;
+        uint64_t storage[6];
+    };
+    uint32_t last;
+};
+
+static int failures;
+
+/* Prints one check and remembers a failure. */
+static void check(int ok, const char* what) {
+    printf("%s: %s\n", ok ? "ok  " : "FAIL", what);
+    if (!ok) failures++;
+}
+
+/* A call that must fail with `expected`; errno is read right after it. */
+static void check_errno(int rc, int expected, const char* what) {
+    int e = errno;
+    char line[160];
+    snprintf(line, sizeof line, "%s -> %d, errno %s (want -1, %s)", what, rc, strerror(e), strerror(expected));
+    check(rc == -1 && e == expected, line);
+}
+
+static void iommufd_checks(void) {
+    int fd = open("/dev/iommu", O_RDWR);
+    check(fd >= 0, "open(\"/dev/iommu\") gives an fd");
+    if (fd < 0) return;
+
+    struct iommu_ioas_alloc ioas = {.size = sizeof ioas};
+    check(ioctl(fd, IOMMU_IOAS_ALLOC, &ioas) == 0 && ioas.out_ioas_id == 1, "IOMMU_IOAS_ALLOC gives IOAS id 1");
+
+    struct iommu_test_cmd mock = {.size = sizeof mock, .op = IOMMU_TEST_OP_MOCK_DOMAIN, .id = ioas.out_ioas_id};
+    int rc = ioctl(fd, IOMMU_TEST_CMD, &mock);
+    uint32_t s = mock.mock_domain.out_stdev_id, h = mock.mock_domain.out_hwpt_id, d = mock.mock_domain.out_idev_id;
+    printf("      mock domain: stdev %u, hwpt %u, idev %u\n", s, h, d);
+    check(rc == 0 && s && h && d && s != h && h != d && s != d, "IOMMU_TEST_CMD mock domain gives three distinct ids");
+
+    struct iommu_destroy missing = {.size = sizeof missing, .id = 999};
+    check_errno(ioctl(fd, IOMMU_DESTROY, &missing), ENOENT, "IOMMU_DESTROY of id 999");
+
+    struct iommu_destroy any = {.size = sizeof any};
+    check_errno(ioctl(fd, IOMMU_UNKNOWN, &any), ENOTTY, "ioctl _IO(';', 0x70)");
+
+    check(close(fd) == 0, "close(iommufd)");
+    check_errno(close(fd), EBADF, "second close(iommufd)");
+}
+
+static void kvm_checks(void) {
+    int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    check(kvm >= 0, "open(\"/dev/kvm\") gives an fd");
+    if (kvm < 0) return;
+    /* The type travels as the argument's value, not through a pointer. */
+    int vm = ioctl(kvm, KVM_CREATE_VM, 0UL);
+    check(vm >= 0 && vm != kvm, "KVM_CREATE_VM(0) gives a new fd");
+    check_errno(ioctl(kvm, KVM_CREATE_VM, 7UL), EINVAL, "KVM_CREATE_VM(7)");
+    if (vm >= 0) check(close(vm) == 0, "close(vm)");
+    check(close(kvm) == 0, "close(kvm)");
+}
+
+/* Everything that is not the fake's must reach the kernel unchanged. */
+static void passthrough_checks(void) {
+    char path[] = "/tmp/uapikit-preload-XXXXXX";
+    int w = mkstemp(path);
+    check(w >= 0 && write(w, "hello", 5) == 5 && close(w) == 0, "a temporary file is written");
+
+    char buf[16] = {0};
+    int r = open(path, O_RDONLY);
+    check(r >= 0 && read(r, buf, sizeof buf) == 5 && memcmp(buf, "hello", 5) == 0, "open + read of that file");
+    /* A real fd answers a foreign ioctl with the kernel's ENOTTY. */
+    struct iommu_destroy cmd = {.size = sizeof cmd};
+    check_errno(ioctl(r, IOMMU_DESTROY, &cmd), ENOTTY, "IOMMU_DESTROY on a regular file");
+    check(close(r) == 0, "close of that file");
+    unlink(path);
+
+    int at = openat(AT_FDCWD, "/dev/null", O_WRONLY);
+    check(at >= 0 && write(at, "x", 1) == 1 && close(at) == 0, "openat(\"/dev/null\") + write + close");
+    check_errno(open("/nonexistent/uapikit", O_RDONLY), ENOENT, "open of a missing path");
+}
+
+int main(void) {
+    iommufd_checks();
+    kvm_checks();
+    passthrough_checks();
+    printf("%d failure(s)\n", failures);
+    return failures ? 1 : 0;
+}
