@@ -29,13 +29,13 @@ TEST_CASE("pkvm: a second driver -> EBUSY [seed 003]") {
     CHECK(r.register_driver(&other) == -EBUSY);
 }
 
-TEST_CASE("pkvm: protected-mode init without a driver -> ENODEV, with a warning [seed 003]") {
+TEST_CASE("pkvm: protected-mode init without a driver warns -> ENODEV [seed 003]") {
     pkvm_registry r;
     CHECK(r.init_protected_mode() == -ENODEV);
     CHECK(r.warning().find("confidential") != std::string::npos);
 }
 
-TEST_CASE("pkvm: a failing hypervisor init removes the driver again [seed 003]") {
+TEST_CASE("pkvm: a failing hypervisor init removes the driver again -> EIO [seed 003]") {
     pkvm_registry r;
     pkvm_iommu_ops hyp_fails{&ok, &fails};
     REQUIRE(r.register_driver(&hyp_fails) == 0);
@@ -45,7 +45,7 @@ TEST_CASE("pkvm: a failing hypervisor init removes the driver again [seed 003]")
     CHECK(r.init_protected_mode() == 0);
 }
 
-TEST_CASE("pkvm: a driver whose own init fails keeps nothing running -> its errno [seed 003]") {
+TEST_CASE("pkvm: the driver's own init error passes through -> EIO [seed 003]") {
     pkvm_registry r;
     pkvm_iommu_ops driver_fails{&fails, &ok};
     REQUIRE(r.register_driver(&driver_fails) == 0);

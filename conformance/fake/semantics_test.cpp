@@ -136,7 +136,7 @@ FAKE_CASE("objects: id 0 is never an object -> ENOENT [facts 3]") {
     rejected(fd, cmd, ENOENT);
 }
 
-FAKE_CASE("objects: destroying twice -> ENOENT the second time [facts 3]") {
+FAKE_CASE("objects: destroying the same id twice -> ENOENT [facts 3]") {
     int fd = open("/dev/iommu");
     abi::iommu_destroy cmd{};
     cmd.id = ioas(fd);
@@ -473,7 +473,7 @@ FAKE_CASE("vdevice: a virt_id already used in the vIOMMU -> EEXIST [facts 5]") {
     rejected(s.fd, cmd, EEXIST);
 }
 
-FAKE_CASE("vdevice: it holds its vIOMMU (EBUSY) until it is destroyed [facts 5]") {
+FAKE_CASE("vdevice: a vIOMMU with a vdevice -> EBUSY until the vdevice goes [facts 5]") {
     auto s = setup(*this);
     uint32_t v = viommu(s.fd, s.m.dev, s.hwpt);
     uint32_t vd = vdevice(s.fd, v, s.m.dev, 1);
@@ -715,7 +715,7 @@ FAKE_CASE("mock: ids come as object, device, automatic HWPT; the HWPT is no nest
     CHECK(m.hwpt == io + 3);
 }
 
-FAKE_CASE("mock: destroying the mock object unbinds its device -> later ENOENT [facts 5]") {
+FAKE_CASE("mock: after destroying the mock object its device is gone -> ENOENT [facts 5]") {
     int fd = open("/dev/iommu");
     uint32_t io = ioas(fd);
     mock m = mock_device(fd, io);
