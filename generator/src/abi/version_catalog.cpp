@@ -89,7 +89,10 @@ std::string VersionCatalog::names() const {
 fs::path abi_dir_from(const std::string& option) {
     if (!option.empty()) return option;
     if (const char* env = std::getenv("UAPIKIT_ABI_DIR"); env && *env) return env;
-    return kDefaultAbiDir;
+    std::error_code ec;
+    // A build runs from its source tree; an installed copy may not have one.
+    if (fs::is_directory(kDefaultAbiDir, ec)) return kDefaultAbiDir;
+    return kInstalledAbiDir;
 }
 
 LoadedAbi load_version_or_manifest(const std::string& arg, const std::string& abi_dir_option) {
