@@ -12,7 +12,7 @@ packages=(
   # real kernel headers for the accuracy tests (make headers_install)
   linux-source-6.12 xz-utils bc rsync python3
   # benchmark peers
-  bindgen hyperfine abigail-tools dwarves
+  bindgen hyperfine abigail-tools dwarves chromium valgrind
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #include "commands/diff_command.hpp"
 #include "commands/emit_command.hpp"
 #include "commands/emit_tests_command.hpp"
+#include "commands/report_command.hpp"
 #include "commands/scan_command.hpp"
 #include "util/errors.hpp"
 #include "version.hpp"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
     add("diff", uapikit::commands::add_diff_command(app));
     add("emit", uapikit::commands::add_emit_command(app));
     add("emit-tests", uapikit::commands::add_emit_tests_command(app));
+    add("report", uapikit::commands::add_report_command(app));
     add("abi", uapikit::commands::add_abi_command(app));
 
     try {
