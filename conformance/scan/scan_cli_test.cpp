@@ -285,3 +285,16 @@ TEST_CASE("--help and --version") {
     auto none = run_command({gen()});
     CHECK(none.exit_code == 2);
 }
+
+TEST_CASE("progress: quiet when stderr is not a terminal, a counter when it is") {
+    fs::path dir = scratch("progress");
+    std::string out = (dir / "m.json").string();
+    auto quiet = run_command({gen(), "scan", "linux/uapikit_fixture.h", "-I", fixtures(), "-o", out});
+    REQUIRE(quiet.exit_code == 0);
+    CHECK(quiet.err.empty());
+    // script(1) gives the command a terminal.
+    std::string command = gen() + " scan linux/uapikit_fixture.h -I " + fixtures() + " -o " + out;
+    auto tty = run_command({"script", "-qec", command, "/dev/null"});
+    REQUIRE(tty.exit_code == 0);
+    CHECK(tty.out.find("uapikit-gen scan: parses: 1/1") != std::string::npos);
+}

@@ -5,6 +5,7 @@
 #include "scan/header_scan.hpp"
 #include "scan/targets.hpp"
 #include "util/errors.hpp"
+#include "util/progress.hpp"
 #include "version.hpp"
 
 #include <algorithm>
@@ -109,10 +110,15 @@ void parallel_for(std::size_t count, unsigned threads, MakeWorker make_worker, W
 }
 
 // Each thread parses with its own libclang index (indexes are not shared).
+// Long scans count their parses on stderr when it is a terminal.
 void run_jobs(const std::vector<Job>& jobs, unsigned threads,
               const std::function<void(clang::Index&, const Job&)>& work) {
+    Progress progress("uapikit-gen scan: parses", jobs.size());
     parallel_for(jobs.size(), threads, [] { return std::make_unique<clang::Index>(); },
-                 [&](clang::Index& index, std::size_t i) { work(index, jobs[i]); });
+                 [&](clang::Index& index, std::size_t i) {
+                     work(index, jobs[i]);
+                     progress.tick();
+                 });
 }
 
 // Each file's macros are evaluated in one translation unit only: the first
