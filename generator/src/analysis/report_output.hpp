@@ -16,4 +16,10 @@ std::string to_text(const Report& report);
 // docs/abi-rules.md.
 std::string to_json(const Report& report);
 
+// JUnit XML for CI systems: one test case per finding (named kind, record
+// and field; classname the record's file). Incompatible findings are
+// failures, warnings are skipped test cases with the message, compatible
+// changes pass. `suite` names the comparison.
+std::string to_junit(const Report& report, const std::string& suite);
+
 }  // namespace uapikit::analysis

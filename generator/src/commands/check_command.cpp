@@ -40,7 +40,7 @@ std::function<int()> add_check_command(CLI::App& app) {
             abi::LoadedAbi base = abi::load_version_or_manifest(state->baseline, state->findings.abi_dir);
             analysis::subtract_known(report, analysis::check(base.manifest, state->check));
         }
-        return print_report(report, state->findings);
+        return print_report(report, state->findings, "uapikit-gen check " + state->subject);
     };
 }
 

@@ -3,20 +3,40 @@
 #include "abi/version_catalog.hpp"
 #include "analysis/abi_diff.hpp"
 #include "commands/findings_command.hpp"
+#include "util/errors.hpp"
+
+#include <map>
 
 #include <memory>
 
 namespace uapikit::commands {
+namespace {
+
+// Narrows a side to the requested targets; each must be there.
+void keep_targets(abi::LoadedAbi& side, const std::vector<std::string>& targets) {
+    std::map<std::string, ir::TargetAbi> kept;
+    for (const auto& t : targets) {
+        auto it = side.manifest.targets.find(t);
+        if (it == side.manifest.targets.end()) throw input_error(side.label + " has no target " + t);
+        kept[t] = std::move(it->second);
+    }
+    side.manifest.targets = std::move(kept);
+}
+
+}  // namespace
 
 std::function<int()> add_diff_command(CLI::App& app) {
     struct State {
         std::string old_side, new_side;
+        std::vector<std::string> targets;
         FindingsOptions findings;
     };
     auto state = std::make_shared<State>();
     CLI::App* cmd = app.add_subcommand("diff", "Compare two ABI versions per target and classify every change.");
     cmd->add_option("old", state->old_side, "The older version: a name from abi/ or a manifest file")->required();
     cmd->add_option("new", state->new_side, "The newer version: a name from abi/ or a manifest file")->required();
+    cmd->add_option("--target", state->targets,
+                    "Compare only this target (repeatable); both sides must have it. Default: all, which must match");
     add_findings_options(*cmd, state->findings);
     cmd->footer(std::string(
                     "Each change is compatible, a warning or incompatible by the rules in docs/abi-rules.md; the\n"
@@ -28,12 +48,17 @@ std::function<int()> add_diff_command(CLI::App& app) {
     return [state] {
         abi::LoadedAbi o = abi::load_version_or_manifest(state->old_side, state->findings.abi_dir);
         abi::LoadedAbi n = abi::load_version_or_manifest(state->new_side, state->findings.abi_dir);
+        if (!state->targets.empty()) {
+            keep_targets(o, state->targets);
+            keep_targets(n, state->targets);
+        }
         analysis::DiffOptions options;
         if (!o.manifest.version.empty() && !n.manifest.version.empty()) {
             abi::VersionCatalog catalog(abi::abi_dir_from(state->findings.abi_dir));
             options.new_descends_from_old = catalog.descends_from(n.manifest.version, o.manifest.version);
         }
-        return print_report(analysis::diff({o.label, &o.manifest}, {n.label, &n.manifest}, options), state->findings);
+        return print_report(analysis::diff({o.label, &o.manifest}, {n.label, &n.manifest}, options), state->findings,
+                            "uapikit-gen diff " + state->old_side + " " + state->new_side);
     };
 }
 

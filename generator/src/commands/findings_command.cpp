@@ -1,6 +1,7 @@
 #include "commands/findings_command.hpp"
 
 #include "analysis/report_output.hpp"
+#include "util/atomic_file.hpp"
 
 #include <iostream>
 
@@ -11,12 +12,24 @@ const char* const kFindingsExitStatus =
     "4 compatible changes or warnings only; 8 set when anything is incompatible (so 12 means both).";
 
 void add_findings_options(CLI::App& cmd, FindingsOptions& options) {
-    cmd.add_option("--format", options.format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+    cmd.add_option("--format", options.format, "Output format on stdout")
+        ->check(CLI::IsMember({"text", "json", "junit"}))
+        ->capture_default_str();
+    cmd.add_option("--junit", options.junit, "Also write the findings as JUnit XML to this file (for CI)");
     cmd.add_option("--abi-dir", options.abi_dir, "Folder of ABI versions (default: $UAPIKIT_ABI_DIR, else the kit's abi/)");
 }
 
-int print_report(const analysis::Report& report, const FindingsOptions& options) {
-    std::cout << (options.format == "json" ? analysis::to_json(report) : analysis::to_text(report));
+int print_report(const analysis::Report& report, const FindingsOptions& options, const std::string& suite) {
+    if (!options.junit.empty()) {
+        AtomicFile file(options.junit);
+        file.commit(analysis::to_junit(report, suite));
+    }
+    if (options.format == "json")
+        std::cout << analysis::to_json(report);
+    else if (options.format == "junit")
+        std::cout << analysis::to_junit(report, suite);
+    else
+        std::cout << analysis::to_text(report);
     std::cout.flush();
     return analysis::exit_status(report);
 }

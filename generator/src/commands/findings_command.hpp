@@ -13,12 +13,14 @@ namespace uapikit::commands {
 struct FindingsOptions {
     std::string format = "text";
     std::string abi_dir;
+    std::string junit;  // also write JUnit XML here
 };
 
 void add_findings_options(CLI::App& cmd, FindingsOptions& options);
 
-// Prints the report on stdout and returns the exit status (0, 4, 8 or 12).
-int print_report(const analysis::Report& report, const FindingsOptions& options);
+// Prints the report on stdout (and writes --junit), and returns the exit
+// status (0, 4, 8 or 12). `suite` names the run in JUnit output.
+int print_report(const analysis::Report& report, const FindingsOptions& options, const std::string& suite);
 
 // The exit-status paragraph both --help texts end with.
 extern const char* const kFindingsExitStatus;
