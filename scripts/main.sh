@@ -2,8 +2,9 @@
 # Set-up plus the main job on the shipped defaults: builds uapikit-gen,
 # scans Linux 6.12's linux/iommufd.h and linux/kvm.h for every supported
 # target into build/manifests/linux-6.12.json and prints a summary, then
-# reviews the shipped ABI versions: check on each proposal as posted and
-# diff along each proposal's history.
+# reviews the shipped ABI versions (check on each proposal as posted, diff
+# along each proposal's history), and runs the confidential-VM vIOMMU flow
+# of examples/vmm-viommu on the fake backend.
 # (32-bit arm has no KVM, so its manifest lists linux/kvm.h under errors.)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +16,7 @@ tree=$(bash scripts/kernel-headers.sh build/cache)
 if [[ ! -f build/gcc/build.ninja ]]; then
   CXX=g++ meson setup build/gcc >build/gcc.setup.log 2>&1 || { cat build/gcc.setup.log; exit 1; }
 fi
-ninja -C build/gcc generator/uapikit-gen >/dev/null
+ninja -C build/gcc generator/uapikit-gen examples/vmm-viommu >/dev/null
 
 targets=(x86_64-linux-gnu i386-linux-gnu aarch64-linux-gnu arm-linux-gnueabihf
          riscv64-linux-gnu powerpc64le-linux-gnu s390x-linux-gnu)
@@ -59,3 +60,7 @@ review check tsm-map-rfc1
 review diff amd-viommu-v2 amd-viommu-kvmfd-v2
 review diff linux-7.1 kvm-vm-fd-v2
 review diff linux-6.12 linux-7.1
+
+echo
+echo "\$ examples/vmm-viommu        # on the fake; --dev-iommu for this machine's /dev/iommu"
+build/gcc/examples/vmm-viommu
