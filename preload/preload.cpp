@@ -11,8 +11,8 @@
 
 #include <uapikit/fake/host.hpp>
 
-#include <cstdarg>
 #include <atomic>
+#include <cstdarg>
 #include <cstring>
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -95,10 +95,13 @@ Fn next(const char* name, std::atomic<void*>& cache) {
 
 using open_fn = int (*)(const char*, int, ...);
 using openat_fn = int (*)(int, const char*, int, ...);
+using open2_fn = int (*)(const char*, int);
+using openat2_fn = int (*)(int, const char*, int);
 using ioctl_fn = int (*)(int, unsigned long, ...);
 using close_fn = int (*)(int);
 
 std::atomic<void*> real_open, real_open64, real_openat, real_openat64, real_ioctl, real_close;
+std::atomic<void*> real_open_2, real_open64_2, real_openat_2, real_openat64_2;
 
 int missing() {
     errno = ENOSYS;
@@ -178,9 +181,40 @@ UAPIKIT_EXPORT int openat64(int dirfd, const char* path, int flags, ...) {
     });
 }
 
+// What _FORTIFY_SOURCE builds call instead when the flags are not a
+// compile-time constant, as in most VMMs.
+UAPIKIT_EXPORT int __open_2(const char* path, int flags) {
+    return route_open(path, [&] {
+        auto f = next<open2_fn>("__open_2", real_open_2);
+        return f ? f(path, flags) : missing();
+    });
+}
+
+UAPIKIT_EXPORT int __open64_2(const char* path, int flags) {
+    return route_open(path, [&] {
+        auto f = next<open2_fn>("__open64_2", real_open64_2);
+        return f ? f(path, flags) : missing();
+    });
+}
+
+UAPIKIT_EXPORT int __openat_2(int dirfd, const char* path, int flags) {
+    return route_open(path, [&] {
+        auto f = next<openat2_fn>("__openat_2", real_openat_2);
+        return f ? f(dirfd, path, flags) : missing();
+    });
+}
+
+UAPIKIT_EXPORT int __openat64_2(int dirfd, const char* path, int flags) {
+    return route_open(path, [&] {
+        auto f = next<openat2_fn>("__openat64_2", real_openat64_2);
+        return f ? f(dirfd, path, flags) : missing();
+    });
+}
+
 // The third argument is whatever the caller passed, read as one machine
 // word like the kernel does: a pointer for iommufd, a plain number for
-// KVM_CREATE_VM (the VM type). The fake takes both as void*.
+// KVM_CREATE_VM (the VM type). The fake takes both as void*. Ownership is
+// checked under the lock, since another thread may be closing that fd.
 UAPIKIT_EXPORT int ioctl(int fd, unsigned long request, ...) noexcept {
     va_list ap;
     va_start(ap, request);
@@ -203,4 +237,10 @@ UAPIKIT_EXPORT int close(int fd) {
     }
     auto f = next<close_fn>("close", real_close);
     return f ? f(fd) : missing();
+}
+
+// For tests that drive the preloaded fake and need to wire devices into it
+// or read its state: the one host of this process.
+UAPIKIT_EXPORT void* uapikit_preload_host() {
+    return &the_host();
 }

@@ -490,10 +490,12 @@ private:
         auto type = reinterpret_cast<unsigned long>(arg);
         if (type != kvm::default_vm && type != kvm::sw_protected_vm) return -EINVAL;
         auto vm = std::make_shared<struct vm>();
-        vm->serial = next_vm_serial_++;
+        vm->serial = next_vm_serial_;
         vm->type = type;
         vm->holders = 1;
-        return add_file(vm_file{vm});
+        int fd = add_file(vm_file{vm});
+        if (fd >= 0) ++next_vm_serial_;
+        return fd;
     }
 
     int vm_ioctl(const std::shared_ptr<struct vm>& vm, unsigned long request, void* arg) {
@@ -502,8 +504,9 @@ private:
             auto* a = static_cast<kvm::create_guest_memfd_args*>(arg);
             if (vm->type != kvm::sw_protected_vm) return -EINVAL;  // no private memory in this VM type
             if (a->flags || !a->size || a->size % page_size) return -EINVAL;
-            vm->holders++;
-            return add_file(gmem_file{vm, a->size});
+            int fd = add_file(gmem_file{vm, a->size});
+            if (fd >= 0) vm->holders++;  // only once the fd exists: EMFILE changes nothing
+            return fd;
         }
         if (request == kvm::set_user_memory_region2) {
             if (!arg) return -EFAULT;
