@@ -109,9 +109,9 @@ public:
         auto it = files_.find(fd);
         if (it == files_.end() || !std::get_if<iommufd_file>(&it->second)) return {};
         const context& ctx = std::get<iommufd_file>(it->second).ctx;
-        auto o = ctx.objects.find(vdevice);
-        if (o == ctx.objects.end() || o->second.type != object_type::vdevice) return {};
-        return {o->second.tsm_mapped.begin(), o->second.tsm_mapped.end()};
+        const object* o = ctx.objects.find(vdevice);
+        if (!o || o->type != object_type::vdevice) return {};
+        return {o->tsm_mapped.begin(), o->tsm_mapped.end()};
     }
 
 private:
@@ -154,23 +154,14 @@ private:
     }
 
     static object* find(context& ctx, uint32_t id, object_type type) {
-        auto it = ctx.objects.find(id);
-        return it != ctx.objects.end() && it->second.type == type ? &it->second : nullptr;
+        object* o = ctx.objects.find(id);
+        return o && o->type == type ? o : nullptr;
     }
 
     // Two-phase creation as the kernel does: handlers check everything
     // first and publish only on success, so a failure leaves nothing. Ids
     // are the lowest free number from 1, as the kernel's allocator gives.
-    static uint32_t publish(context& ctx, object o) {
-        uint32_t id = 1;
-        for (const auto& [used, obj] : ctx.objects) {
-            (void)obj;
-            if (used != id) break;
-            ++id;
-        }
-        ctx.objects.emplace(id, std::move(o));
-        return id;
-    }
+    static uint32_t publish(context& ctx, object&& o) { return ctx.objects.insert(std::move(o)); }
 
     // ---- iommufd dispatch (uapi-facts section 2) ---------------------------
 
@@ -220,9 +211,11 @@ private:
         if (size < cmd->min_size) return -EINVAL;
         // 5. Extensible-struct copy: zero-extend a short caller, accept a long
         //    one only when the bytes the kernel does not know are zero.
-        alignas(8) unsigned char kernel[128] = {};
+        alignas(8) unsigned char kernel[128];
         const auto* bytes = static_cast<const unsigned char*>(user);
-        std::memcpy(kernel, bytes, size < cmd->size ? size : cmd->size);
+        const size_t copied = size < cmd->size ? size : cmd->size;
+        std::memcpy(kernel, bytes, copied);
+        std::memset(kernel + copied, 0, cmd->size - copied);
         for (size_t i = cmd->size; i < size; ++i)
             if (bytes[i] != 0) return -E2BIG;
         // 6. The handler; on success the reply is min(size, sizeof).
@@ -238,9 +231,9 @@ private:
     // ---- handlers ------------------------------------------------------------
 
     int destroy(context& ctx, abi::iommu_destroy& cmd) {
-        auto it = ctx.objects.find(cmd.id);
-        if (it == ctx.objects.end()) return -ENOENT;
-        object& o = it->second;
+        object* found = ctx.objects.find(cmd.id);
+        if (!found) return -ENOENT;
+        object& o = *found;
         if (o.users > 0 || o.type == object_type::device) return -EBUSY;
         if (o.type == object_type::mock_device) {
             object& idev = ctx.objects.at(o.idev);
@@ -261,17 +254,17 @@ private:
                                abi::IOMMU_HWPT_FAULT_ID_VALID | abi::IOMMU_HWPT_ALLOC_PASID;
         if ((cmd.flags & ~known) || cmd.__reserved) return -EOPNOTSUPP;
         if (!find(ctx, cmd.dev_id, object_type::device)) return -ENOENT;
-        auto pt = ctx.objects.find(cmd.pt_id);
-        if (pt == ctx.objects.end()) return -ENOENT;
+        object* pt = ctx.objects.find(cmd.pt_id);
+        if (!pt) return -ENOENT;
         // An IOAS gives a paging HWPT; a paging HWPT with user data would give
         // a nested one, which the fake does not model; anything else is EINVAL.
-        if (pt->second.type == object_type::hwpt_paging) return -EOPNOTSUPP;
-        if (pt->second.type != object_type::ioas) return -EINVAL;
+        if (pt->type == object_type::hwpt_paging) return -EOPNOTSUPP;
+        if (pt->type != object_type::ioas) return -EINVAL;
         if (cmd.data_type != abi::IOMMU_HWPT_DATA_NONE) return -EOPNOTSUPP;
         object hwpt{object_type::hwpt_paging};
         hwpt.ioas = cmd.pt_id;
         hwpt.nest_parent = cmd.flags & abi::IOMMU_HWPT_ALLOC_NEST_PARENT;
-        pt->second.users++;
+        pt->users++;
         cmd.out_hwpt_id = publish(ctx, std::move(hwpt));
         return 0;
     }
@@ -362,15 +355,17 @@ private:
         if (dev->iommu != v->iommu) return -EINVAL;
         if (dev->device_vm && v->vm && dev->device_vm != v->vm) return -EINVAL;  // seed 001 review
         if (dev->vdevice) return -EEXIST;
-        if (v->vdev_by_virt_id.count(cmd.virt_id)) return -EEXIST;
+        for (const auto& [virt, id] : v->vdev_by_virt_id)
+            if (virt == cmd.virt_id) return -EEXIST;
         object vd{object_type::vdevice};
         vd.viommu = cmd.viommu_id;
         vd.device = cmd.dev_id;
         vd.virt_id = cmd.virt_id;
-        uint32_t id = publish(ctx, std::move(vd));
-        v->users++;
-        v->vdev_by_virt_id[cmd.virt_id] = id;
-        dev->vdevice = id;
+        uint32_t id = publish(ctx, std::move(vd));  // may move v and dev
+        object& viommu = ctx.objects.at(cmd.viommu_id);
+        viommu.users++;
+        viommu.vdev_by_virt_id.emplace_back(cmd.virt_id, id);
+        ctx.objects.at(cmd.dev_id).vdevice = id;
         cmd.out_vdevice_id = id;
         return 0;
     }
@@ -389,15 +384,15 @@ private:
             if (!slot) return -EINVAL;
             page = slot->gpa + slot->size;  // the rest of this slot is covered
         }
-        vd->tsm_mapped.insert({cmd.start_gpa, cmd.end_gpa});
+        vd->tsm_mapped.push_back({cmd.start_gpa, cmd.end_gpa});
         return 0;
     }
 
     int test_cmd(context& ctx, abi::iommu_test_cmd& cmd) {
         if (cmd.op != abi::IOMMU_TEST_OP_MOCK_DOMAIN) return -EOPNOTSUPP;
-        auto pt = ctx.objects.find(cmd.id);
-        if (pt == ctx.objects.end() || (pt->second.type != object_type::ioas && pt->second.type != object_type::hwpt_paging))
-            return -ENOENT;
+        const object* pt = ctx.objects.find(cmd.id);
+        if (!pt || (pt->type != object_type::ioas && pt->type != object_type::hwpt_paging)) return -ENOENT;
+        const bool on_ioas = pt->type == object_type::ioas;
         if (selftest_iommu_ < 0) selftest_iommu_ = add_iommu(iommu_kind::selftest);
         // Kernel order: the selftest object, then the bound device, then the
         // automatic domain the attach makes for an IOAS.
@@ -406,7 +401,7 @@ private:
         dev.iommu = selftest_iommu_;
         uint32_t idev = publish(ctx, std::move(dev));
         uint32_t hwpt = cmd.id;
-        if (pt->second.type == object_type::ioas) {
+        if (on_ioas) {
             object auto_domain{object_type::hwpt_paging};
             auto_domain.ioas = cmd.id;
             auto_domain.auto_domain = true;
@@ -425,9 +420,9 @@ private:
     // ---- removal -------------------------------------------------------------
 
     // Drops one object and what it holds. Callers checked it has no users.
+    // The slot is emptied last, after the objects it held are updated.
     void remove(context& ctx, uint32_t id) {
-        object o = std::move(ctx.objects.at(id));
-        ctx.objects.erase(id);
+        object& o = ctx.objects.at(id);
         switch (o.type) {
             case object_type::ioas:
             case object_type::device:
@@ -443,14 +438,13 @@ private:
             case object_type::vdevice: {
                 object& v = ctx.objects.at(o.viommu);
                 v.users--;
-                v.vdev_by_virt_id.erase(o.virt_id);
-                if (auto d = ctx.objects.find(o.device); d != ctx.objects.end()) d->second.vdevice = 0;
+                std::erase_if(v.vdev_by_virt_id, [&](const auto& entry) { return entry.first == o.virt_id; });
+                if (object* d = ctx.objects.find(o.device)) d->vdevice = 0;
                 break;
             }
             case object_type::mock_device: {
                 // Detach and unbind the device; its automatic domain goes too.
-                object& idev = ctx.objects.at(o.idev);
-                uint32_t hwpt = idev.attached_hwpt;
+                uint32_t hwpt = ctx.objects.at(o.idev).attached_hwpt;
                 ctx.objects.erase(o.idev);
                 object& h = ctx.objects.at(hwpt);
                 h.users--;
@@ -458,6 +452,7 @@ private:
                 break;
             }
         }
+        ctx.objects.erase(id);
     }
 
     // Closing the iommufd: dependants first (uapi-facts section 3). Each
@@ -469,13 +464,16 @@ private:
         for (bool removed = true; removed && !ctx.objects.empty();) {
             removed = false;
             for (object_type t : order) {
-                for (const auto& [id, o] : ctx.objects)
-                    if (o.type == t && o.users == 0 && o.vdevice == 0) {
-                        remove(ctx, id);
-                        removed = true;
-                        break;
-                    }
-                if (removed) break;
+                uint32_t victim = 0;
+                ctx.objects.any([&](uint32_t id, const object& o) {
+                    if (o.type != t || o.users != 0 || o.vdevice != 0) return false;
+                    victim = id;
+                    return true;
+                });
+                if (!victim) continue;
+                remove(ctx, victim);
+                removed = true;
+                break;
             }
         }
         ctx.objects.clear();
@@ -542,7 +540,7 @@ inline std::string host::snapshot() const {
         if (auto* g = std::get_if<gmem_file>(&f)) vms.insert(g->vm.get());
         const auto* c = std::get_if<iommufd_file>(&f);
         if (!c) continue;
-        for (const auto& [id, o] : c->ctx.objects) {
+        c->ctx.objects.any([&](uint32_t id, const object& o) {
             out += "  ";
             put("id", id);
             put("type", static_cast<uint64_t>(o.type));
@@ -561,10 +559,12 @@ inline std::string host::snapshot() const {
             put("device_vm", o.device_vm ? o.device_vm->serial : 0);
             put("idev", o.idev);
             for (const auto& r : o.tsm_mapped) out += "[" + std::to_string(r.start) + "," + std::to_string(r.end) + ") ";
+            for (const auto& [virt, vd] : o.vdev_by_virt_id) out += "v" + std::to_string(virt) + "=" + std::to_string(vd) + " ";
             out += "\n";
             if (o.vm) vms.insert(o.vm.get());
             if (o.device_vm) vms.insert(o.device_vm.get());
-        }
+            return false;
+        });
     }
     for (const struct vm* v : vms) {
         put("vm", v->serial);

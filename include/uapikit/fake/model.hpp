@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <string>
@@ -64,12 +65,12 @@ struct object {
     uint32_t viommu_type = 0;
     uint32_t gid = 0;
     bool has_gid = false;
-    std::map<uint64_t, uint32_t> vdev_by_virt_id;
+    std::vector<std::pair<uint64_t, uint32_t>> vdev_by_virt_id;  // few per vIOMMU: a vector beats a map
     // vdevice
     uint32_t viommu = 0;
     uint32_t device = 0;
     uint64_t virt_id = 0;
-    std::set<range> tsm_mapped;
+    std::vector<range> tsm_mapped;  // in the order they were mapped
     // device
     uint32_t vdevice = 0;              // its vdevice, 0 for none
     uint32_t attached_hwpt = 0;
@@ -78,8 +79,57 @@ struct object {
     uint32_t idev = 0;
 };
 
+// A context's objects by id. Ids are the lowest free number from 1, as the
+// kernel's allocator gives, so they index a table directly; slots are
+// reused, so creating and destroying an object allocates nothing once the
+// table has grown. insert() may move every object: look objects up again
+// after it.
+class object_table {
+public:
+    object* find(uint32_t id) {
+        return id >= 1 && id <= slots_.size() && slots_[id - 1] ? &*slots_[id - 1] : nullptr;
+    }
+    const object* find(uint32_t id) const { return const_cast<object_table*>(this)->find(id); }
+    object& at(uint32_t id) { return *find(id); }  // precondition: the id exists
+
+    uint32_t insert(object&& o) {
+        uint32_t id = first_free_;
+        if (id > slots_.size()) slots_.emplace_back();
+        slots_[id - 1].emplace(std::move(o));
+        ++count_;
+        while (first_free_ <= slots_.size() && slots_[first_free_ - 1]) ++first_free_;
+        return id;
+    }
+
+    void erase(uint32_t id) {
+        slots_[id - 1].reset();
+        --count_;
+        if (id < first_free_) first_free_ = id;
+    }
+
+    bool empty() const { return count_ == 0; }
+    void clear() {
+        slots_.clear();
+        count_ = 0;
+        first_free_ = 1;
+    }
+
+    // Calls f(id, object) in id order; stops early when f returns true.
+    template <typename F>
+    bool any(F f) const {
+        for (std::size_t i = 0; i < slots_.size(); ++i)
+            if (slots_[i] && f(static_cast<uint32_t>(i + 1), *slots_[i])) return true;
+        return false;
+    }
+
+private:
+    std::vector<std::optional<object>> slots_;
+    std::size_t count_ = 0;
+    uint32_t first_free_ = 1;
+};
+
 struct context {
-    std::map<uint32_t, object> objects;
+    object_table objects;
 };
 
 }  // namespace uapikit::fake
