@@ -1,6 +1,7 @@
 // What every semantic case starts from: a way into the fake, helpers that
 // build the usual objects with raw structs, and `rejected`, which checks
-// the errno and that the model is exactly as before the call.
+// the errno and that the model and the caller's struct are exactly as
+// before the call.
 #pragma once
 
 #include "ways.hpp"
@@ -9,6 +10,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstring>
+#include <string>
 #include <vector>
 
 namespace uapikit::testing {
@@ -49,9 +52,13 @@ public:
     void rejected(int fd, T& cmd, int err, unsigned long request = command_traits<T>::request) {
         if (cmd.size == 0) cmd.size = sizeof(T);
         std::string before = host().snapshot();
+        unsigned char caller_before[sizeof(T)];
+        std::memcpy(caller_before, &cmd, sizeof(T));
         int rc = way_->ioctl(fd, request, &cmd);
         CHECK(rc == -err);
         CHECK(host().snapshot() == before);
+        // The kernel copies its reply out only on success.
+        CHECK(std::memcmp(caller_before, &cmd, sizeof(T)) == 0);
     }
 
     uint32_t ioas(int fd) {

@@ -6,6 +6,7 @@
 #include "semantics_fixture.hpp"
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 using namespace uapikit::testing;
@@ -355,6 +356,29 @@ FAKE_CASE("viommu: the selftest driver copies in_data to out_data [facts 5]") {
     cmd.data_uptr = reinterpret_cast<uintptr_t>(&data);
     REQUIRE(call(s.fd, cmd) == 0);
     CHECK(data.out_data == 0xc0ffee);
+}
+
+FAKE_CASE("viommu: driver data inside the command struct is overwritten by the reply [facts 2.6]") {
+    // The driver writes its data through data_uptr while it runs; the
+    // kernel then copies its own copy of the command back over the caller's
+    // struct. Data placed over the struct's last 16 bytes therefore ends up
+    // as the command had it, with only out_viommu_id new.
+    auto s = setup(*this);
+    struct {
+        abi::iommu_viommu_alloc cmd;
+        uint64_t beyond[2];
+    } buffer{};
+    static_assert(offsetof(abi::iommu_viommu_alloc, data_uptr) == 32 && sizeof(abi::iommu_viommu_alloc) == 48);
+    buffer.cmd = viommu_cmd(s.m.dev, s.hwpt);
+    buffer.cmd.size = sizeof buffer.cmd;
+    buffer.cmd.data_len = sizeof(abi::iommu_viommu_selftest);
+    buffer.cmd.data_uptr = reinterpret_cast<uintptr_t>(&buffer.cmd.data_uptr);
+    const abi::iommu_viommu_alloc sent = buffer.cmd;
+    REQUIRE(call(s.fd, buffer.cmd) == 0);
+    CHECK(buffer.cmd.out_viommu_id != 0);
+    CHECK(buffer.cmd.data_uptr == sent.data_uptr);
+    CHECK(buffer.cmd.kvm_vm_fd == sent.kvm_vm_fd);
+    CHECK(buffer.cmd.__reserved2 == sent.__reserved2);
 }
 
 FAKE_CASE("viommu: the KVM flag with a fd that is not a VM -> EBADF [seed 001]") {

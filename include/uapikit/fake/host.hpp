@@ -4,6 +4,7 @@
 // errno, and a rejected call leaves every object exactly as it was.
 #pragma once
 
+#include <uapikit/fake/fd_table.hpp>
 #include <uapikit/fake/kvm_abi.hpp>
 #include <uapikit/fake/model.hpp>
 #include <uapikit/generated/proposed.hpp>
@@ -12,6 +13,8 @@
 #include <climits>
 #include <cstring>
 #include <fcntl.h>
+#include <memory>
+#include <optional>
 #include <unistd.h>
 #include <variant>
 
@@ -35,7 +38,7 @@ public:
     host(const host&) = delete;
     host& operator=(const host&) = delete;
     ~host() {
-        while (!files_.empty()) close(files_.begin()->first);
+        while (!files_.empty()) close(files_.lowest());
     }
 
     // ---- hardware and wiring that VMMs get from elsewhere -------------------
@@ -52,9 +55,9 @@ public:
         context* ctx = iommufd(fd);
         if (!ctx) return -EBADF;
         if (iommu < 0 || iommu >= static_cast<int>(iommus_.size())) return -EINVAL;
-        object dev{object_type::device};
+        auto [id, dev] = ctx->objects.create(object_type::device);
         dev.iommu = iommu;
-        return static_cast<int>(publish(*ctx, std::move(dev)));
+        return static_cast<int>(id);
     }
 
     // The device learns its VM, as through KVM_DEV_VFIO_FILE_ADD.
@@ -75,26 +78,24 @@ public:
     int open_kvm() { return add_file(kvm_system_file{}); }
 
     int close(int fd) {
-        auto it = files_.find(fd);
-        if (it == files_.end()) return -EBADF;
-        file f = std::move(it->second);
-        files_.erase(it);
-        if (auto* c = std::get_if<iommufd_file>(&f)) destroy_all(c->ctx);
-        if (auto* v = std::get_if<vm_file>(&f)) release_vm(v->vm);
-        if (auto* g = std::get_if<gmem_file>(&f)) release_vm(g->vm);
+        std::unique_ptr<file> f = files_.take(fd);
+        if (!f) return -EBADF;
+        if (auto* c = std::get_if<iommufd_file>(f.get())) destroy_all(c->ctx);
+        if (auto* v = std::get_if<vm_file>(f.get())) release_vm(v->vm);
+        if (auto* g = std::get_if<gmem_file>(f.get())) release_vm(g->vm);
         fds_.release(fd);
         return 0;
     }
 
-    bool owns(int fd) const { return files_.count(fd) > 0; }
+    bool owns(int fd) const { return files_.find(fd) != nullptr; }
 
     // ioctl(2) on a fake fd: >= 0 on success, -errno on failure.
     int ioctl(int fd, unsigned long request, void* arg) {
-        auto it = files_.find(fd);
-        if (it == files_.end()) return -EBADF;
-        if (auto* c = std::get_if<iommufd_file>(&it->second)) return iommufd_ioctl(c->ctx, request, arg);
-        if (std::get_if<kvm_system_file>(&it->second)) return kvm_system_ioctl(request, arg);
-        if (auto* v = std::get_if<vm_file>(&it->second)) return vm_ioctl(v->vm, request, arg);
+        file* f = files_.find(fd);
+        if (!f) return -EBADF;
+        if (auto* c = std::get_if<iommufd_file>(f)) return iommufd_ioctl(c->ctx, request, arg);
+        if (std::get_if<kvm_system_file>(f)) return kvm_system_ioctl(request, arg);
+        if (auto* v = std::get_if<vm_file>(f)) return vm_ioctl(v->vm, request, arg);
         return -ENOTTY;  // a guest_memfd has no ioctls
     }
 
@@ -106,9 +107,9 @@ public:
 
     // The ranges TSM map recorded for a vdevice; empty if none or unknown.
     std::vector<range> tsm_mappings(int fd, uint32_t vdevice) const {
-        auto it = files_.find(fd);
-        if (it == files_.end() || !std::get_if<iommufd_file>(&it->second)) return {};
-        const context& ctx = std::get<iommufd_file>(it->second).ctx;
+        const file* f = files_.find(fd);
+        if (!f || !std::get_if<iommufd_file>(f)) return {};
+        const context& ctx = std::get<iommufd_file>(*f).ctx;
         const object* o = ctx.objects.find(vdevice);
         if (!o || o->type != object_type::vdevice) return {};
         return {o->tsm_mapped.begin(), o->tsm_mapped.end()};
@@ -129,7 +130,7 @@ private:
     using file = std::variant<iommufd_file, kvm_system_file, vm_file, gmem_file>;
 
     fd_source fds_;
-    std::map<int, file> files_;
+    fd_table<file> files_;
     std::vector<physical_iommu> iommus_;
     uint64_t next_vm_serial_ = 1;
     int selftest_iommu_ = -1;
@@ -137,19 +138,17 @@ private:
     int add_file(file f) {
         int fd = fds_.reserve();
         if (fd < 0) return -errno;
-        files_.emplace(fd, std::move(f));
+        files_.insert(fd, std::move(f));
         return fd;
     }
 
     context* iommufd(int fd) {
-        auto it = files_.find(fd);
-        return it == files_.end() ? nullptr : (std::get_if<iommufd_file>(&it->second) ? &std::get<iommufd_file>(it->second).ctx : nullptr);
+        auto* c = std::get_if<iommufd_file>(files_.find(fd));
+        return c ? &c->ctx : nullptr;
     }
 
     std::shared_ptr<struct vm> vm_of(int fd) {
-        auto it = files_.find(fd);
-        if (it == files_.end()) return nullptr;
-        auto* v = std::get_if<vm_file>(&it->second);
+        auto* v = std::get_if<vm_file>(files_.find(fd));
         return v ? v->vm : nullptr;
     }
 
@@ -159,70 +158,79 @@ private:
     }
 
     // Two-phase creation as the kernel does: handlers check everything
-    // first and publish only on success, so a failure leaves nothing. Ids
-    // are the lowest free number from 1, as the kernel's allocator gives.
-    static uint32_t publish(context& ctx, object&& o) { return ctx.objects.insert(std::move(o)); }
+    // first and call objects.create() only once nothing can fail, so a
+    // failure leaves nothing behind.
 
     // ---- iommufd dispatch (uapi-facts section 2) ---------------------------
 
-    struct command {
-        uint8_t nr;
-        unsigned long request;
-        size_t size;
-        size_t min_size;
-        int (host::*handler)(context&, void*);
-    };
-
-    template <typename Arg, int (host::*Handler)(context&, Arg&)>
-    int call(context& ctx, void* arg) {
-        return (this->*Handler)(ctx, *static_cast<Arg*>(arg));
-    }
-
-    template <typename Arg, int (host::*Handler)(context&, Arg&)>
-    static constexpr command row() {
-        static_assert(sizeof(Arg) <= 128, "the dispatcher's copy buffer holds every argument struct");
-        return {static_cast<uint8_t>(command_traits<Arg>::request & 0xff), command_traits<Arg>::request, sizeof(Arg),
-                command_traits<Arg>::min_size, &host::call<Arg, Handler>};
-    }
+    template <typename Arg>
+    static constexpr uint8_t nr_of = command_traits<Arg>::request & 0xff;
 
     int iommufd_ioctl(context& ctx, unsigned long request, void* user) {
-        static const command table[] = {
-            row<abi::iommu_destroy, &host::destroy>(),
-            row<abi::iommu_ioas_alloc, &host::ioas_alloc>(),
-            row<abi::iommu_hwpt_alloc, &host::hwpt_alloc>(),
-            row<abi::iommu_viommu_alloc, &host::viommu_alloc>(),
-            row<abi::iommu_vdevice_alloc, &host::vdevice_alloc>(),
-            row<abi::iommu_vdevice_tsm_map, &host::tsm_map>(),
-            row<abi::iommu_test_cmd, &host::test_cmd>(),
-        };
-        const uint8_t nr = request & 0xff;
-        const command* cmd = nullptr;
-        for (const auto& c : table)
-            if (c.nr == nr) cmd = &c;
-        // 1. Not in the table: the VFIO compatibility path knows it not either.
-        if (!cmd) return is_unmodelled_iommufd_nr(nr) ? -EOPNOTSUPP : -ENOTTY;
+        // 1. The table is indexed by the number's low byte; a slot the kernel
+        //    does not have is ENOTTY (the VFIO compatibility path does not
+        //    know it either).
+        switch (request & 0xff) {
+            case nr_of<abi::iommu_destroy>: return run<abi::iommu_destroy, &host::destroy>(ctx, request, user);
+            case nr_of<abi::iommu_ioas_alloc>: return run<abi::iommu_ioas_alloc, &host::ioas_alloc>(ctx, request, user);
+            case nr_of<abi::iommu_hwpt_alloc>: return run<abi::iommu_hwpt_alloc, &host::hwpt_alloc>(ctx, request, user);
+            case nr_of<abi::iommu_viommu_alloc>:
+                return run<abi::iommu_viommu_alloc, &host::viommu_alloc>(ctx, request, user);
+            case nr_of<abi::iommu_vdevice_alloc>:
+                return run<abi::iommu_vdevice_alloc, &host::vdevice_alloc>(ctx, request, user);
+            case nr_of<abi::iommu_vdevice_tsm_map>:
+                return run<abi::iommu_vdevice_tsm_map, &host::tsm_map>(ctx, request, user);
+            case nr_of<abi::iommu_test_cmd>: return run<abi::iommu_test_cmd, &host::test_cmd>(ctx, request, user);
+            default: return is_unmodelled_iommufd_nr(request & 0xff) ? -EOPNOTSUPP : -ENOTTY;
+        }
+    }
+
+    // Steps 2 to 6 for one command. Typed per command, so every copy has a
+    // size the compiler knows.
+    template <typename Arg, int (host::*Handler)(context&, Arg&)>
+    int run(context& ctx, unsigned long request, void* user) {
+        using traits = command_traits<Arg>;
         // 2. The leading size is read from the caller's pointer.
         if (!user) return -EFAULT;
         uint32_t size;
         std::memcpy(&size, user, sizeof size);
         // 3. The slot's full request number must match (type, direction, size bits).
-        if (request != cmd->request) return -ENOTTY;
+        if (request != traits::request) return -ENOTTY;
         // 4. Below the last required field.
-        if (size < cmd->min_size) return -EINVAL;
-        // 5. Extensible-struct copy: zero-extend a short caller, accept a long
-        //    one only when the bytes the kernel does not know are zero.
-        alignas(8) unsigned char kernel[128];
+        if (size < traits::min_size) return -EINVAL;
+        // 5. Extensible-struct copy: accept a long caller only when the bytes
+        //    the kernel does not know are zero, zero-extend a short one.
         const auto* bytes = static_cast<const unsigned char*>(user);
-        const size_t copied = size < cmd->size ? size : cmd->size;
-        std::memcpy(kernel, bytes, copied);
-        std::memset(kernel + copied, 0, cmd->size - copied);
-        for (size_t i = cmd->size; i < size; ++i)
+        for (size_t i = sizeof(Arg); i < size; ++i)
             if (bytes[i] != 0) return -E2BIG;
+        //    When the caller's struct is exactly the kernel's, the kernel's
+        //    copy would hold the same bytes, and handlers write their outputs
+        //    only once nothing can fail: the handler works on the caller's
+        //    struct in place. Copying it in and out costs more than the rest
+        //    of a short call, because the loads wait on the caller's
+        //    field-by-field stores.
+        if (size == sizeof(Arg) && reinterpret_cast<uintptr_t>(user) % alignof(Arg) == 0 &&
+            !writes_into_caller_struct(*static_cast<const Arg*>(user)))
+            return (this->*Handler)(ctx, *static_cast<Arg*>(user));
+        Arg kernel{};
+        std::memcpy(&kernel, user, size < sizeof(Arg) ? size : sizeof(Arg));
         // 6. The handler; on success the reply is min(size, sizeof).
-        int rc = (this->*cmd->handler)(ctx, kernel);
-        if (rc < 0) return rc;
-        std::memcpy(user, kernel, size < cmd->size ? size : cmd->size);
+        if (int rc = (this->*Handler)(ctx, kernel); rc < 0) return rc;
+        std::memcpy(user, &kernel, size < sizeof(Arg) ? size : sizeof(Arg));
         return 0;
+    }
+
+    // Whether the handler writes through one of the struct's user pointers
+    // into the struct itself. The kernel's copy-out would then overwrite
+    // those bytes, so such a call must take the copying path. Only the
+    // vIOMMU's driver data is written through a pointer.
+    template <typename Arg>
+    static bool writes_into_caller_struct(const Arg&) {
+        return false;
+    }
+    static bool writes_into_caller_struct(const abi::iommu_viommu_alloc& cmd) {
+        const auto self = reinterpret_cast<uintptr_t>(&cmd);
+        return cmd.data_len != 0 && cmd.data_uptr < self + sizeof cmd && self < cmd.data_uptr + cmd.data_len;
     }
 
     // Commands the kernel's table has but the fake does not model.
@@ -245,7 +253,7 @@ private:
 
     int ioas_alloc(context& ctx, abi::iommu_ioas_alloc& cmd) {
         if (cmd.flags != 0) return -EOPNOTSUPP;
-        cmd.out_ioas_id = publish(ctx, object{object_type::ioas});
+        cmd.out_ioas_id = ctx.objects.create(object_type::ioas).id;
         return 0;
     }
 
@@ -261,11 +269,11 @@ private:
         if (pt->type == object_type::hwpt_paging) return -EOPNOTSUPP;
         if (pt->type != object_type::ioas) return -EINVAL;
         if (cmd.data_type != abi::IOMMU_HWPT_DATA_NONE) return -EOPNOTSUPP;
-        object hwpt{object_type::hwpt_paging};
+        pt->users++;
+        auto [id, hwpt] = ctx.objects.create(object_type::hwpt_paging);  // may move pt
         hwpt.ioas = cmd.pt_id;
         hwpt.nest_parent = cmd.flags & abi::IOMMU_HWPT_ALLOC_NEST_PARENT;
-        pt->users++;
-        cmd.out_hwpt_id = publish(ctx, std::move(hwpt));
+        cmd.out_hwpt_id = id;
         return 0;
     }
 
@@ -284,7 +292,7 @@ private:
             return -EOPNOTSUPP;
         object* dev = find(ctx, cmd.dev_id, object_type::device);
         if (!dev) return -ENOENT;
-        physical_iommu& iommu = iommus_.at(dev->iommu);
+        physical_iommu& iommu = iommus_[static_cast<std::size_t>(dev->iommu)];  // bind_device checked the index
         if (!supports(iommu.kind, cmd.type)) return -EOPNOTSUPP;
         object* hwpt = find(ctx, cmd.hwpt_id, object_type::hwpt_paging);
         if (!hwpt) return -ENOENT;
@@ -296,22 +304,33 @@ private:
             // Seed 001 review: the device's VM and the vIOMMU's must agree.
             if (dev->device_vm && dev->device_vm != kvm) return -EINVAL;
         }
-        object v{object_type::viommu};
-        v.hwpt = cmd.hwpt_id;
-        v.iommu = dev->iommu;
-        v.viommu_type = cmd.type;
-        v.vm = kvm;
-        if (int rc = driver_init(iommu, v, cmd); rc < 0) return rc;
+        viommu_grant grant{std::move(kvm), std::nullopt};
+        if (int rc = driver_init(iommu, grant, cmd); rc < 0) return rc;
+        const int iommu_index = dev->iommu;
         hwpt->users++;
-        if (v.vm) v.vm->holders++;
-        if (v.has_gid) iommu.gids_in_use.insert(v.gid);
-        cmd.out_viommu_id = publish(ctx, std::move(v));
+        if (grant.vm) grant.vm->holders++;
+        if (grant.gid) iommu.gids_in_use.insert(*grant.gid);
+        auto [id, v] = ctx.objects.create(object_type::viommu);  // may move dev and hwpt
+        v.hwpt = cmd.hwpt_id;
+        v.iommu = iommu_index;
+        v.viommu_type = cmd.type;
+        v.vm = std::move(grant.vm);
+        v.has_gid = grant.gid.has_value();
+        v.gid = grant.gid.value_or(0);
+        cmd.out_viommu_id = id;
         return 0;
     }
 
+    // What a vIOMMU gets from its driver's init: the VM it holds (from the
+    // KVM flag or the driver's data) and, on AMD, its Guest ID.
+    struct viommu_grant {
+        std::shared_ptr<struct vm> vm;
+        std::optional<uint32_t> gid;
+    };
+
     // The driver's part of vIOMMU init: reads and answers its data. Nothing
-    // is committed here; viommu_alloc publishes on success.
-    int driver_init(physical_iommu& iommu, object& v, abi::iommu_viommu_alloc& cmd) {
+    // is committed here; viommu_alloc commits on success.
+    int driver_init(physical_iommu& iommu, viommu_grant& v, abi::iommu_viommu_alloc& cmd) {
         void* data = reinterpret_cast<void*>(static_cast<uintptr_t>(cmd.data_uptr));
         if (cmd.data_len && !data) return -EFAULT;
         switch (iommu.kind) {
@@ -336,7 +355,6 @@ private:
                 while (gid < iommu.gid_capacity && iommu.gids_in_use.count(gid)) ++gid;
                 if (gid == iommu.gid_capacity) return -ENOSPC;
                 v.gid = gid;
-                v.has_gid = true;
                 v.vm = kvm;
                 if (!iommu.trans_devid_by_vm.count(kvm->serial)) iommu.trans_devid_by_vm[kvm->serial] = iommu.next_trans_devid++;
                 d->out_vfmmio_mmap_offset = static_cast<uint64_t>(gid + 1) * page_size;
@@ -357,11 +375,10 @@ private:
         if (dev->vdevice) return -EEXIST;
         for (const auto& [virt, id] : v->vdev_by_virt_id)
             if (virt == cmd.virt_id) return -EEXIST;
-        object vd{object_type::vdevice};
+        auto [id, vd] = ctx.objects.create(object_type::vdevice);  // may move v and dev
         vd.viommu = cmd.viommu_id;
         vd.device = cmd.dev_id;
         vd.virt_id = cmd.virt_id;
-        uint32_t id = publish(ctx, std::move(vd));  // may move v and dev
         object& viommu = ctx.objects.at(cmd.viommu_id);
         viommu.users++;
         viommu.vdev_by_virt_id.emplace_back(cmd.virt_id, id);
@@ -396,17 +413,16 @@ private:
         if (selftest_iommu_ < 0) selftest_iommu_ = add_iommu(iommu_kind::selftest);
         // Kernel order: the selftest object, then the bound device, then the
         // automatic domain the attach makes for an IOAS.
-        uint32_t stdev = publish(ctx, object{object_type::mock_device});
-        object dev{object_type::device};
-        dev.iommu = selftest_iommu_;
-        uint32_t idev = publish(ctx, std::move(dev));
+        const uint32_t stdev = ctx.objects.create(object_type::mock_device).id;
+        const uint32_t idev = ctx.objects.create(object_type::device).id;
+        ctx.objects.at(idev).iommu = selftest_iommu_;
         uint32_t hwpt = cmd.id;
         if (on_ioas) {
-            object auto_domain{object_type::hwpt_paging};
+            ctx.objects.at(cmd.id).users++;
+            hwpt = ctx.objects.create(object_type::hwpt_paging).id;
+            object& auto_domain = ctx.objects.at(hwpt);
             auto_domain.ioas = cmd.id;
             auto_domain.auto_domain = true;
-            ctx.objects.at(cmd.id).users++;
-            hwpt = publish(ctx, std::move(auto_domain));
         }
         ctx.objects.at(hwpt).users++;
         ctx.objects.at(idev).attached_hwpt = hwpt;
@@ -448,7 +464,13 @@ private:
                 ctx.objects.erase(o.idev);
                 object& h = ctx.objects.at(hwpt);
                 h.users--;
-                if (h.auto_domain && h.users == 0) remove(ctx, hwpt);
+                if (h.auto_domain && h.users == 0) {
+                    // What removing a paging HWPT does, written out so that
+                    // remove() does not call itself: a recursive function
+                    // saves every register on each call.
+                    ctx.objects.at(h.ioas).users--;
+                    ctx.objects.erase(hwpt);
+                }
                 break;
             }
         }
@@ -517,8 +539,7 @@ private:
             }
             bool private_capable = r->flags & kvm::mem_guest_memfd;
             if (private_capable) {
-                auto g = files_.find(static_cast<int>(r->guest_memfd));
-                auto* gmem = g == files_.end() ? nullptr : std::get_if<gmem_file>(&g->second);
+                auto* gmem = std::get_if<gmem_file>(files_.find(static_cast<int>(r->guest_memfd)));
                 if (!gmem || gmem->vm != vm) return -EINVAL;
                 if (r->guest_memfd_offset % page_size || r->guest_memfd_offset + r->memory_size > gmem->size) return -EINVAL;
             }
@@ -533,13 +554,13 @@ inline std::string host::snapshot() const {
     std::string out;
     auto put = [&out](const char* key, uint64_t v) { out += std::string(key) + "=" + std::to_string(v) + " "; };
     std::set<const struct vm*> vms;
-    for (const auto& [fd, f] : files_) {
+    files_.for_each([&](int fd, const file& f) {
         put("fd", static_cast<uint64_t>(fd));
         out += std::to_string(f.index()) + "\n";
         if (auto* v = std::get_if<vm_file>(&f)) vms.insert(v->vm.get());
         if (auto* g = std::get_if<gmem_file>(&f)) vms.insert(g->vm.get());
         const auto* c = std::get_if<iommufd_file>(&f);
-        if (!c) continue;
+        if (!c) return;
         c->ctx.objects.any([&](uint32_t id, const object& o) {
             out += "  ";
             put("id", id);
@@ -565,7 +586,7 @@ inline std::string host::snapshot() const {
             if (o.device_vm) vms.insert(o.device_vm.get());
             return false;
         });
-    }
+    });
     for (const struct vm* v : vms) {
         put("vm", v->serial);
         put("type", v->type);

@@ -82,23 +82,33 @@ struct object {
 // A context's objects by id. Ids are the lowest free number from 1, as the
 // kernel's allocator gives, so they index a table directly; slots are
 // reused, so creating and destroying an object allocates nothing once the
-// table has grown. insert() may move every object: look objects up again
+// table has grown. create() may move every object: look objects up again
 // after it.
 class object_table {
 public:
     object* find(uint32_t id) {
-        return id >= 1 && id <= slots_.size() && slots_[id - 1] ? &*slots_[id - 1] : nullptr;
+        return id >= 1 && id <= slot_count_ && slots_[id - 1] ? &*slots_[id - 1] : nullptr;
     }
     const object* find(uint32_t id) const { return const_cast<object_table*>(this)->find(id); }
     object& at(uint32_t id) { return *find(id); }  // precondition: the id exists
 
-    uint32_t insert(object&& o) {
+    // Makes an object of type `t` in the lowest free slot, in place: the
+    // caller fills its fields through the reference, which stays valid until
+    // the next create().
+    struct created {
+        uint32_t id;
+        object& obj;
+    };
+    created create(object_type t) {
         uint32_t id = first_free_;
-        if (id > slots_.size()) slots_.emplace_back();
-        slots_[id - 1].emplace(std::move(o));
+        if (id > slot_count_) {
+            slots_.emplace_back();
+            ++slot_count_;
+        }
+        object& o = slots_[id - 1].emplace(t);
         ++count_;
-        while (first_free_ <= slots_.size() && slots_[first_free_ - 1]) ++first_free_;
-        return id;
+        while (first_free_ <= slot_count_ && slots_[first_free_ - 1]) ++first_free_;
+        return {id, o};
     }
 
     void erase(uint32_t id) {
@@ -110,6 +120,7 @@ public:
     bool empty() const { return count_ == 0; }
     void clear() {
         slots_.clear();
+        slot_count_ = 0;
         count_ = 0;
         first_free_ = 1;
     }
@@ -124,6 +135,9 @@ public:
 
 private:
     std::vector<std::optional<object>> slots_;
+    // slots_.size(), kept apart: computing it divides by the slot's size,
+    // and every lookup needs it.
+    uint32_t slot_count_ = 0;
     std::size_t count_ = 0;
     uint32_t first_free_ = 1;
 };
