@@ -6,6 +6,7 @@
 #include <string_view>
 #include <set>
 #include <sstream>
+#include <unordered_set>
 
 namespace uapikit::scan {
 namespace fs = std::filesystem;
@@ -151,18 +152,17 @@ HeaderText read_header_text(const fs::path& file) {
 std::shared_ptr<const HeaderText> DefineIndex::get(const fs::path& file) {
     {
         std::lock_guard lock(mutex_);
-        if (auto it = cache_.find(file); it != cache_.end()) return it->second;
+        if (auto it = cache_.find(file.native()); it != cache_.end()) return it->second;
     }
     auto text = std::make_shared<const HeaderText>(read_header_text(file));
     std::lock_guard lock(mutex_);
-    return cache_.emplace(file, std::move(text)).first->second;
+    return cache_.emplace(file.native(), std::move(text)).first->second;
 }
 
 const std::vector<fs::path>& DefineIndex::resolved_includes(const fs::path& file,
-                                                           const std::vector<fs::path>& include_dirs) {
-    std::string dirs_key;
-    for (const auto& d : include_dirs) dirs_key += d.native() + '\n';
-    auto key = std::make_pair(file, dirs_key);
+                                                           const std::vector<fs::path>& include_dirs,
+                                                           const std::string& dirs_key) {
+    std::string key = dirs_key + file.native();
     {
         std::lock_guard lock(resolved_mutex_);
         if (auto it = resolved_.find(key); it != resolved_.end()) return it->second;
@@ -185,15 +185,17 @@ const std::vector<fs::path>& DefineIndex::resolved_includes(const fs::path& file
 }
 
 std::vector<fs::path> DefineIndex::closure(const fs::path& entry, const std::vector<fs::path>& include_dirs) {
+    std::string dirs_key;  // each folder ends in a NUL, which no path contains
+    for (const auto& d : include_dirs) dirs_key += d.native() + '\0';
     std::vector<fs::path> order;
-    std::set<fs::path> seen;
+    std::unordered_set<std::string> seen;
     std::vector<fs::path> pending = {entry.lexically_normal()};
     while (!pending.empty()) {
         fs::path file = std::move(pending.back());
         pending.pop_back();
-        if (!seen.insert(file).second) continue;
+        if (!seen.insert(file.native()).second) continue;
         order.push_back(file);
-        for (const auto& next : resolved_includes(file, include_dirs)) pending.push_back(next);
+        for (const auto& next : resolved_includes(file, include_dirs, dirs_key)) pending.push_back(next);
     }
     return order;
 }

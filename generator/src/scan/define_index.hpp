@@ -7,10 +7,10 @@
 #pragma once
 
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace uapikit::scan {
@@ -51,14 +51,18 @@ public:
                                                const std::vector<std::filesystem::path>& include_dirs);
 
 private:
-    // Direct includes of `file` resolved against one set of folders.
+    // Direct includes of `file` resolved against one set of folders;
+    // `dirs_key` names that set (see closure()).
     const std::vector<std::filesystem::path>& resolved_includes(const std::filesystem::path& file,
-                                                                const std::vector<std::filesystem::path>& include_dirs);
+                                                                const std::vector<std::filesystem::path>& include_dirs,
+                                                                const std::string& dirs_key);
 
+    // Keyed by path text: every parse of every target looks files up here,
+    // and hashing a string is far cheaper than comparing paths by component.
     std::mutex mutex_;
-    std::map<std::filesystem::path, std::shared_ptr<const HeaderText>> cache_;
+    std::unordered_map<std::string, std::shared_ptr<const HeaderText>> cache_;
     std::mutex resolved_mutex_;
-    std::map<std::pair<std::filesystem::path, std::string>, std::vector<std::filesystem::path>> resolved_;
+    std::unordered_map<std::string, std::vector<std::filesystem::path>> resolved_;  // dirs_key + file
 };
 
 // True when a macro body could be an integer expression worth probing:

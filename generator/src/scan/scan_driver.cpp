@@ -10,10 +10,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <functional>
 #include <set>
 #include <thread>
 #include <tuple>
+#include <unordered_set>
 
 namespace uapikit::scan {
 namespace fs = std::filesystem;
@@ -136,10 +138,10 @@ std::vector<std::vector<ProbeScope>> assign_macro_owners(const std::vector<Prepa
             scopes[t][h].closure = defines.closure(targets[t].headers[h].file, targets[t].setup.include_dirs);
     });
     for (auto& target_scopes : scopes) {
-        std::set<fs::path> taken;
+        std::unordered_set<std::string> taken;  // path text: hashing beats comparing paths by component
         for (auto& scope : target_scopes)
             for (const auto& file : scope.closure)
-                if (taken.insert(file).second) scope.probe_files.insert(file);
+                if (taken.insert(file.native()).second) scope.probe_files.insert(file);
     }
     return scopes;
 }
@@ -160,17 +162,22 @@ public:
         for (std::size_t h = 0; h < probed.size(); ++h)
             for (const auto& f : probed[h]) {
                 if (!ok(h) || !round[h].included.count(f)) continue;  // not evaluated here
-                if (round[h].unresolved.count(f))
+                if (round[h].unresolved.count(f)) {
                     pending_after_[f] = h;
-                else
+                } else {
                     done_.insert(f);
+                    pending_after_.erase(f);
+                }
             }
-        // Files some parse opened that nobody has evaluated yet.
+        // Files some parse opened that nobody has evaluated yet. The first
+        // round's results never change, and from then on every file they
+        // opened is either done or pending, so this is needed once only.
+        if (seeded_) return;
+        seeded_ = true;
         for (std::size_t h = 0; h < results_.size(); ++h)
             if (ok(h))
                 for (const auto& f : results_[h].included)
                     if (!done_.count(f)) pending_after_.try_emplace(f, kNone);
-        for (const auto& f : done_) pending_after_.erase(f);
     }
 
     // Files each header should probe next round; empty when finished.
@@ -197,6 +204,7 @@ private:
     bool ok(std::size_t h) const { return !results_[h].error; }
 
     const std::vector<HeaderScan>& results_;
+    bool seeded_ = false;
     std::set<fs::path> done_;
     std::map<fs::path, std::size_t> pending_after_;  // file -> header index it must come after
 };
@@ -315,9 +323,20 @@ ir::Manifest scan(const ScanRequest& request) {
 
     ir::Manifest manifest;
     manifest.generator = std::string("uapikit-gen ") + kVersion;
+    // Targets merge independently, so in parallel; a failure is reported
+    // for the first target in the order given, as a sequential merge would.
+    std::vector<ir::TargetAbi> merged(targets.size());
+    std::vector<std::exception_ptr> merge_errors(targets.size());
+    parallel_for(targets.size(), request.jobs, [] { return std::make_unique<int>(); }, [&](int&, std::size_t t) {
+        try {
+            merged[t] = merge_target(targets[t], results[t], failures[t], request.keep_going);
+        } catch (...) {
+            merge_errors[t] = std::current_exception();
+        }
+    });
     for (std::size_t t = 0; t < targets.size(); ++t) {
-        ir::TargetAbi abi = merge_target(targets[t], results[t], failures[t], request.keep_going);
-        manifest.targets.emplace(abi.triple, std::move(abi));
+        if (merge_errors[t]) std::rethrow_exception(merge_errors[t]);
+        manifest.targets.emplace(merged[t].triple, std::move(merged[t]));
     }
     return manifest;
 }
