@@ -1,5 +1,7 @@
 #include "analysis/report_output.hpp"
 
+#include "util/markup_escape.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <map>
@@ -65,25 +67,6 @@ std::string to_json(const Report& report) {
     return root.dump(1) + "\n";
 }
 
-namespace {
-
-std::string xml_escape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&apos;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
-}  // namespace
-
 std::string to_junit(const Report& report, const std::string& suite) {
     std::size_t failures = 0, skipped = 0;
     for (const auto& f : report.findings) {
@@ -93,7 +76,7 @@ std::string to_junit(const Report& report, const std::string& suite) {
     std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     out += "<testsuites name=\"uapikit\" tests=\"" + std::to_string(report.findings.size()) + "\" failures=\"" +
            std::to_string(failures) + "\" skipped=\"" + std::to_string(skipped) + "\">\n";
-    out += " <testsuite name=\"" + xml_escape(suite) + "\" tests=\"" + std::to_string(report.findings.size()) +
+    out += " <testsuite name=\"" + markup_escape(suite) + "\" tests=\"" + std::to_string(report.findings.size()) +
            "\" failures=\"" + std::to_string(failures) + "\" errors=\"0\" skipped=\"" + std::to_string(skipped) + "\">\n";
     for (const auto& f : report.findings) {
         std::string name = f.kind + ": " + f.record + (f.field.empty() ? "" : "." + f.field);
@@ -101,13 +84,13 @@ std::string to_junit(const Report& report, const std::string& suite) {
                            f.message;
         if (f.old_value || f.new_value) text += " (" + f.old_value.value_or("none") + " -> " + f.new_value.value_or("none") + ")";
         text += " {" + join(f.targets, ", ") + "}";
-        out += "  <testcase classname=\"" + xml_escape(f.origin.file) + "\" name=\"" + xml_escape(name) + "\">";
+        out += "  <testcase classname=\"" + markup_escape(f.origin.file) + "\" name=\"" + markup_escape(name) + "\">";
         if (f.severity == Severity::Incompatible)
-            out += "<failure type=\"incompatible\" message=\"" + xml_escape(f.message) + "\">" + xml_escape(text) + "</failure>";
+            out += "<failure type=\"incompatible\" message=\"" + markup_escape(f.message) + "\">" + markup_escape(text) + "</failure>";
         else if (f.severity == Severity::Warning)
-            out += "<skipped message=\"" + xml_escape("warning: " + text) + "\"/>";
+            out += "<skipped message=\"" + markup_escape("warning: " + text) + "\"/>";
         else
-            out += "<system-out>" + xml_escape("compatible: " + text) + "</system-out>";
+            out += "<system-out>" + markup_escape("compatible: " + text) + "</system-out>";
         out += "</testcase>\n";
     }
     out += " </testsuite>\n</testsuites>\n";

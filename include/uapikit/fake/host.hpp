@@ -157,10 +157,6 @@ private:
         return o && o->type == type ? o : nullptr;
     }
 
-    // Two-phase creation as the kernel does: handlers check everything
-    // first and call objects.create() only once nothing can fail, so a
-    // failure leaves nothing behind.
-
     // ---- iommufd dispatch (uapi-facts section 2) ---------------------------
 
     template <typename Arg>
@@ -237,6 +233,11 @@ private:
     static bool is_unmodelled_iommufd_nr(uint8_t nr) { return nr >= 0x80 && nr <= 0x96; }
 
     // ---- handlers ------------------------------------------------------------
+
+    // Two-phase creation as the kernel does: each handler checks everything
+    // first and calls objects.create() only once nothing can fail, so a
+    // failure leaves nothing behind. Outputs are written to `cmd` last too,
+    // which lets run() hand over the caller's own struct.
 
     int destroy(context& ctx, abi::iommu_destroy& cmd) {
         object* found = ctx.objects.find(cmd.id);
