@@ -6,6 +6,7 @@
 #include "util/errors.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -83,6 +84,49 @@ TEST_CASE("signed, unsigned and ioctl values survive the round trip") {
     CHECK(t.macros[0].ioctl->nr == 0x80);
     CHECK_FALSE(t.macros[1].value.has_value());
     CHECK(manifest::to_json_text(m) == text);
+}
+
+TEST_CASE("strings that need escaping are written as nlohmann writes them") {
+    // The writer copies plain ASCII strings itself and hands every other
+    // string to nlohmann: each kind must come out as nlohmann's own dump.
+    const std::vector<std::string> samples = {
+        "plain_name", "quote \" inside", "back\\slash", "tab\tand\nnewline", std::string("nul\0byte", 8),
+        "\x01\x1f control", "caf\xc3\xa9", "del\x7f", "'unistd.h' file not found",
+    };
+    ir::Manifest m;
+    m.generator = "uapikit-gen test";
+    ir::TargetAbi& t = m.targets["x86_64-linux-gnu"];
+    t.triple = "x86_64-linux-gnu";
+    for (const auto& s : samples) {
+        ir::Macro macro;
+        macro.name = "M";
+        macro.origin = {"linux/demo.h", 1, 9};
+        macro.error = s;
+        t.macros.push_back(macro);
+    }
+    std::string text = manifest::to_json_text(m);
+    for (const auto& s : samples) {
+        INFO(s);
+        CHECK(text.find("\"error\":" + nlohmann::json(s).dump() + "}") != std::string::npos);
+    }
+    // And the file reads back to the same strings.
+    ir::Manifest back = manifest::parse_manifest(text, "escapes.json");
+    const auto& macros = back.targets.at("x86_64-linux-gnu").macros;
+    REQUIRE(macros.size() == samples.size());
+    for (std::size_t i = 0; i < samples.size(); ++i) CHECK(macros[i].error == samples[i]);
+
+    // Invalid UTF-8 is refused, as nlohmann refuses it everywhere else.
+    t.macros[0].error = "bad \xff byte";
+    CHECK_THROWS_AS(manifest::to_json_text(m), nlohmann::json::type_error);
+}
+
+TEST_CASE("targets rendered ahead of time give the same bytes") {
+    ir::Manifest m = manifest::parse_manifest(slurp(fs::path(std::getenv("UAPIKIT_ABI_DIR")) / "linux-6.12" / "manifest.json"),
+                                              "manifest.json");
+    REQUIRE(m.targets.size() >= 2);
+    manifest::TargetTexts texts;
+    texts.add(m.targets.begin()->second);  // one rendered early, the others not
+    CHECK(manifest::to_json_text(m, texts.take()) == manifest::to_json_text(m));
 }
 
 TEST_CASE("broken manifests are refused with a reason that names the file") {

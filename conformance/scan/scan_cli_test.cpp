@@ -188,6 +188,14 @@ TEST_CASE("macros: values, ioctl decoding, errors, and what is left out") {
     CHECK(find_named(t["macros"], "FX_STRING") == nullptr);
     CHECK(find_named(t["macros"], "FX_TYPE_ALIAS") == nullptr);
     CHECK(find_named(t["macros"], "UAPIKIT_FIXTURE_H") == nullptr);  // empty include guard
+    // Evaluated, but not integers: not integer macros, so not listed.
+    CHECK(find_named(t["macros"], "FX_FLOAT") == nullptr);
+    CHECK(find_named(t["macros"], "FX_POINTER") == nullptr);
+    CHECK(find_named(t["macros"], "FX_STRING_ALIAS") == nullptr);
+    // Values beyond int keep their sign and width.
+    CHECK(macro(t, "FX_WIDE_NEGATIVE")["value"] == -5000000000LL);
+    CHECK(macro(t, "FX_ALL_ONES_32")["value"] == 4294967295u);
+    CHECK(macro(t, "FX_STRUCT_SIZE")["value"] == 32);  // fx_aligned is 16 bytes (FX_CMD_RW's size)
     // Declarations are tagged with the file that declares them.
     CHECK(macro(t, "_IOC_NRBITS")["file"] == "asm/fixture_ioctl.h");
     CHECK(record(t, "fx_tail")["file"] == "linux/uapikit_fixture.h");

@@ -90,6 +90,22 @@ CursorKind Cursor::kind() const {
 
 std::string Cursor::spelling() const { return take(clang_getCursorSpelling(c_)); }
 SourcePos Cursor::location() const { return position(clang_getCursorLocation(c_), Resolve::File); }
+
+File Cursor::file() const {
+    CXFile file = nullptr;
+    clang_getFileLocation(clang_getCursorLocation(c_), &file, nullptr, nullptr, nullptr);
+    return File(file);
+}
+
+Place Cursor::place() const {
+    CXFile file = nullptr;
+    Place p;
+    clang_getFileLocation(clang_getCursorLocation(c_), &file, &p.line, &p.column, nullptr);
+    p.file = File(file);
+    return p;
+}
+
+std::string File::name() const { return f_ ? take(clang_getFileName(f_)) : std::string(); }
 bool Cursor::is_definition() const { return clang_isCursorDefinition(c_); }
 
 bool Cursor::is_unnamed_record() const {
@@ -222,12 +238,12 @@ std::vector<Token> TranslationUnit::tokens(const Cursor& c) const {
     return out;
 }
 
-std::vector<std::string> TranslationUnit::included_files() const {
-    std::vector<std::string> out;
+std::vector<File> TranslationUnit::included_files() const {
+    std::vector<File> out;
     clang_getInclusions(
         tu_,
         [](CXFile file, CXSourceLocation*, unsigned depth, CXClientData data) {
-            if (depth > 0) static_cast<std::vector<std::string>*>(data)->push_back(take(clang_getFileName(file)));
+            if (depth > 0) static_cast<std::vector<File>*>(data)->push_back(File(file));
         },
         &out);
     return out;

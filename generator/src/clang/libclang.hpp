@@ -53,6 +53,33 @@ struct IntegerValue {
 
 class Cursor;
 
+// A file of one translation unit as clang's handle: free to compare and
+// hash, where its name costs a string copy. Null for builtins and the
+// command line.
+class File {
+public:
+    File() = default;
+    bool is_null() const { return f_ == nullptr; }
+    std::string name() const;
+    bool operator==(const File&) const = default;
+    struct Hash {
+        std::size_t operator()(const File& f) const { return std::hash<const void*>()(f.f_); }
+    };
+
+private:
+    friend class Cursor;
+    friend class TranslationUnit;
+    explicit File(CXFile f) : f_(f) {}
+    CXFile f_ = nullptr;
+};
+
+// A file position by handle: location() without copying the file's name.
+struct Place {
+    File file;
+    unsigned line = 0;
+    unsigned column = 0;
+};
+
 class Type {
 public:
     explicit Type(CXType t) : t_(t) {}
@@ -84,6 +111,8 @@ public:
     CursorKind kind() const;
     std::string spelling() const;
     SourcePos location() const;           // file location (see libclang.cpp)
+    File file() const;                    // the file of location()
+    Place place() const;                  // location() by file handle
     bool is_definition() const;
     bool is_unnamed_record() const;       // a struct/union with no tag name
     bool is_bitfield() const;
@@ -156,7 +185,7 @@ public:
     std::vector<Diagnostic> diagnostics() const;
     std::vector<Token> tokens(const Cursor& c) const;
     // Every file the translation unit opened (main file excluded).
-    std::vector<std::string> included_files() const;
+    std::vector<File> included_files() const;
 
 private:
     CXTranslationUnit tu_ = nullptr;

@@ -41,11 +41,14 @@ std::function<int()> add_scan_command(CLI::App& app) {
         // Open the destination first: an unwritable path fails in
         // milliseconds, not after the scan.
         AtomicFile file(*output);
+        // Each target's text is written while the others are still parsed.
+        manifest::TargetTexts texts;
+        request->on_target_merged = [&texts](const ir::TargetAbi& abi) { texts.add(abi); };
         ir::Manifest manifest = scan::scan(*request);
         manifest.partial = *partial;
         for (const auto& [triple, abi] : manifest.targets)
             for (const auto& e : abi.errors) std::cerr << "uapikit-gen: warning: " << triple << ": skipped " << e.header << ": " << e.message << "\n";
-        file.commit(manifest::to_json_text(manifest));
+        file.commit(manifest::to_json_text(manifest, texts.take()));
         return 0;
     };
 }

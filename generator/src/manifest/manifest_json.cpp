@@ -1,18 +1,12 @@
 #include "manifest/manifest_json.hpp"
 
-#include <nlohmann/json.hpp>
+#include "manifest/json_writer.hpp"
 
 #include <future>
+#include <string_view>
 
 namespace uapikit::manifest {
 namespace {
-
-using json = nlohmann::ordered_json;
-
-json integer(const ir::Integer& v) {
-    if (v.is_unsigned) return json(v.bits);
-    return json(static_cast<std::int64_t>(v.bits));
-}
 
 const char* dir_name(ir::IoctlDir d) {
     switch (d) {
@@ -24,128 +18,230 @@ const char* dir_name(ir::IoctlDir d) {
     return "none";
 }
 
-void put_origin(json& j, const ir::Origin& o) {
-    j["file"] = o.file;
-    j["line"] = o.line;
-    j["column"] = o.column;
-}
+// Serialises straight from the IR, without a document tree. Each record,
+// enum, macro and error is one compact JSON value on a line of its own; the
+// skeleton around them is indented by hand (plain text, no values).
+class ManifestWriter {
+public:
+    explicit ManifestWriter(std::string& out) : json_(out) {}
 
-json field_json(const ir::Field& f) {
-    json j;
-    j["name"] = f.name;
-    j["type"] = f.type;
-    j["canonical_type"] = f.canonical_type;
-    j["offset_bits"] = f.offset_bits;
-    j["size"] = f.size;
-    j["align"] = f.align;
-    if (f.bit_width) j["bit_width"] = *f.bit_width;
-    if (f.flexible) j["flexible"] = true;
-    if (f.anonymous) j["anonymous"] = true;
-    return j;
-}
+    // Layout between values; each value after it stands on its own.
+    void text(std::string_view s) { json_.raw(s); }
 
-json record_json(const ir::Record& r) {
-    json j;
-    j["name"] = r.name;
-    j["kind"] = r.kind == ir::RecordKind::Union ? "union" : "struct";
-    put_origin(j, r.origin);
-    j["size"] = r.size;
-    j["align"] = r.align;
-    j["fields"] = json::array();
-    for (const auto& f : r.fields) j["fields"].push_back(field_json(f));
-    j["holes"] = json::array();
-    for (const auto& h : r.holes) j["holes"].push_back({{"offset", h.offset}, {"size", h.size}});
-    return j;
-}
+    void string(std::string_view s) { json_.string(s); }
 
-json enum_json(const ir::Enum& e) {
-    json j;
-    j["name"] = e.name;
-    put_origin(j, e.origin);
-    j["underlying"] = e.underlying;
-    j["constants"] = json::array();
-    for (const auto& c : e.constants) j["constants"].push_back({{"name", c.name}, {"value", integer(c.value)}});
-    return j;
-}
-
-json macro_json(const ir::Macro& m) {
-    json j;
-    j["name"] = m.name;
-    put_origin(j, m.origin);
-    if (m.value)
-        j["value"] = integer(*m.value);
-    else
-        j["error"] = m.error;
-    if (m.ioctl)
-        j["ioctl"] = {{"dir", dir_name(m.ioctl->dir)}, {"type", m.ioctl->type}, {"nr", m.ioctl->nr}, {"size", m.ioctl->size}};
-    return j;
-}
-
-// Layout: the skeleton is indented, and each record, enum, macro and error
-// is one compact line. A line per declaration keeps diffs of committed
-// manifests readable, and every value is still serialised by nlohmann.
-void put_list(std::string& out, const char* key, const std::vector<json>& items, bool last) {
-    out += "   " + json(key).dump() + ": [";
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        out += i ? ",\n    " : "\n    ";
-        out += items[i].dump();
+    void strings(const std::vector<std::string>& list) {
+        auto& w = json_;
+        w.start_array();
+        for (const auto& s : list) put(w, s);
+        w.end_array();
     }
-    out += items.empty() ? "]" : "\n   ]";
-    out += last ? "\n" : ",\n";
-}
 
-template <typename T>
-std::vector<json> to_items(const std::vector<T>& from, json (*convert)(const T&)) {
-    std::vector<json> items;
-    items.reserve(from.size());
-    for (const auto& x : from) items.push_back(convert(x));
-    return items;
-}
+    void record(const ir::Record& r) {
+        auto& w = json_;
+        w.start_object();
+        put(w, "name", r.name);
+        put(w, "kind", r.kind == ir::RecordKind::Union ? "union" : "struct");
+        origin(w, r.origin);
+        put(w, "size", r.size);
+        put(w, "align", r.align);
+        w.key("fields");
+        w.start_array();
+        for (const auto& f : r.fields) field(w, f);
+        w.end_array();
+        w.key("holes");
+        w.start_array();
+        for (const auto& h : r.holes) {
+            w.start_object();
+            put(w, "offset", h.offset);
+            put(w, "size", h.size);
+            w.end_object();
+        }
+        w.end_array();
+        w.end_object();
+    }
 
-json error_json(const ir::HeaderError& e) { return {{"header", e.header}, {"message", e.message}}; }
+    void enumeration(const ir::Enum& e) {
+        auto& w = json_;
+        w.start_object();
+        put(w, "name", e.name);
+        origin(w, e.origin);
+        put(w, "underlying", e.underlying);
+        w.key("constants");
+        w.start_array();
+        for (const auto& c : e.constants) {
+            w.start_object();
+            put(w, "name", c.name);
+            w.key("value");
+            integer(w, c.value);
+            w.end_object();
+        }
+        w.end_array();
+        w.end_object();
+    }
 
-std::string target_text(const ir::TargetAbi& abi) {
-    std::string out;
-    out += "   \"clang_args\": " + json(abi.clang_args).dump() + ",\n";
-    out += "   \"headers\": " + json(abi.headers).dump() + ",\n";
-    put_list(out, "errors", to_items(abi.errors, error_json), false);
-    put_list(out, "records", to_items(abi.records, record_json), false);
-    put_list(out, "enums", to_items(abi.enums, enum_json), false);
-    put_list(out, "macros", to_items(abi.macros, macro_json), true);
-    return out;
+    void macro(const ir::Macro& m) {
+        auto& w = json_;
+        w.start_object();
+        put(w, "name", m.name);
+        origin(w, m.origin);
+        if (m.value) {
+            w.key("value");
+            integer(w, *m.value);
+        } else {
+            put(w, "error", m.error);
+        }
+        if (m.ioctl) {
+            w.key("ioctl");
+            w.start_object();
+            put(w, "dir", dir_name(m.ioctl->dir));
+            put(w, "type", m.ioctl->type);
+            put(w, "nr", m.ioctl->nr);
+            put(w, "size", m.ioctl->size);
+            w.end_object();
+        }
+        w.end_object();
+    }
+
+    void error(const ir::HeaderError& e) {
+        auto& w = json_;
+        w.start_object();
+        put(w, "header", e.header);
+        put(w, "message", e.message);
+        w.end_object();
+    }
+
+    void command(const ir::Command& c) {
+        auto& w = json_;
+        w.start_object();
+        put(w, "request", c.request);
+        put(w, "struct", c.record);
+        put(w, "last_required", c.last_required);
+        w.end_object();
+    }
+
+private:
+    static void put(JsonWriter& w, std::string_view s) { w.string(s); }
+    static void put(JsonWriter& w, const char* key, std::string_view s) {
+        w.key(key);
+        put(w, s);
+    }
+    static void put(JsonWriter& w, const char* key, std::uint64_t v) {
+        w.key(key);
+        w.number(v);
+    }
+    static void flag(JsonWriter& w, const char* key) {
+        w.key(key);
+        w.boolean(true);
+    }
+    static void integer(JsonWriter& w, const ir::Integer& v) {
+        if (v.is_unsigned)
+            w.number(v.bits);
+        else
+            w.number(static_cast<std::int64_t>(v.bits));
+    }
+    static void origin(JsonWriter& w, const ir::Origin& o) {
+        put(w, "file", o.file);
+        put(w, "line", std::uint64_t{o.line});
+        put(w, "column", std::uint64_t{o.column});
+    }
+    static void field(JsonWriter& w, const ir::Field& f) {
+        w.start_object();
+        put(w, "name", f.name);
+        put(w, "type", f.type);
+        put(w, "canonical_type", f.canonical_type);
+        put(w, "offset_bits", f.offset_bits);
+        put(w, "size", f.size);
+        put(w, "align", f.align);
+        if (f.bit_width) put(w, "bit_width", std::uint64_t{*f.bit_width});
+        if (f.flexible) flag(w, "flexible");
+        if (f.anonymous) flag(w, "anonymous");
+        w.end_object();
+    }
+
+    JsonWriter json_;
+};
+
+template <typename T, typename Write>
+void put_list(ManifestWriter& out, const char* key, const std::vector<T>& items, Write write, bool last) {
+    out.text("   ");
+    out.string(key);
+    out.text(": [");
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        out.text(i ? ",\n    " : "\n    ");
+        (out.*write)(items[i]);
+    }
+    out.text(items.empty() ? "]" : "\n   ]");
+    out.text(last ? "\n" : ",\n");
 }
 
 }  // namespace
 
-std::string to_json_text(const ir::Manifest& manifest) {
-    // Targets are independent: serialise them in parallel.
+std::string target_json_text(const ir::TargetAbi& abi) {
+    std::string text;
+    ManifestWriter out(text);
+    out.text("   \"clang_args\": ");
+    out.strings(abi.clang_args);
+    out.text(",\n   \"headers\": ");
+    out.strings(abi.headers);
+    out.text(",\n");
+    put_list(out, "errors", abi.errors, &ManifestWriter::error, false);
+    put_list(out, "records", abi.records, &ManifestWriter::record, false);
+    put_list(out, "enums", abi.enums, &ManifestWriter::enumeration, false);
+    put_list(out, "macros", abi.macros, &ManifestWriter::macro, true);
+    return text;
+}
+
+std::string to_json_text(const ir::Manifest& manifest, RenderedTargets rendered) {
+    // Targets are independent: those not rendered yet are serialised in
+    // parallel.
     std::vector<std::future<std::string>> parts;
-    for (const auto& [triple, abi] : manifest.targets)
-        parts.push_back(std::async(std::launch::async, [&abi = abi] { return target_text(abi); }));
-    std::string out = "{\n \"uapikit_manifest\": " + std::to_string(kSchemaVersion) + ",\n";
-    out += " \"generator\": " + json(manifest.generator).dump() + ",\n";
-    if (!manifest.version.empty()) out += " \"version\": " + json(manifest.version).dump() + ",\n";
-    out += std::string(" \"partial\": ") + (manifest.partial ? "true" : "false") + ",\n";
-    if (!manifest.commands.empty()) {
-        out += " \"commands\": [";
-        for (std::size_t i = 0; i < manifest.commands.size(); ++i) {
-            const ir::Command& c = manifest.commands[i];
-            json j;
-            j["request"] = c.request;
-            j["struct"] = c.record;
-            j["last_required"] = c.last_required;
-            out += (i ? ",\n  " : "\n  ") + j.dump();
+    for (const auto& [triple, abi] : manifest.targets) {
+        if (auto it = rendered.find(triple); it != rendered.end()) {
+            std::promise<std::string> ready;
+            ready.set_value(std::move(it->second));
+            parts.push_back(ready.get_future());
+        } else {
+            parts.push_back(std::async(std::launch::async, [&abi = abi] { return target_json_text(abi); }));
         }
-        out += "\n ],\n";
     }
-    out += " \"targets\": {";
+    std::string head;
+    ManifestWriter out(head);
+    out.text("{\n \"uapikit_manifest\": " + std::to_string(kSchemaVersion) + ",\n \"generator\": ");
+    out.string(manifest.generator);
+    out.text(",\n");
+    if (!manifest.version.empty()) {
+        out.text(" \"version\": ");
+        out.string(manifest.version);
+        out.text(",\n");
+    }
+    out.text(manifest.partial ? " \"partial\": true,\n" : " \"partial\": false,\n");
+    if (!manifest.commands.empty()) {
+        out.text(" \"commands\": [");
+        for (std::size_t i = 0; i < manifest.commands.size(); ++i) {
+            out.text(i ? ",\n  " : "\n  ");
+            out.command(manifest.commands[i]);
+        }
+        out.text("\n ],\n");
+    }
+    out.text(" \"targets\": {");
+    // Assembled in one buffer of the right size: each part is megabytes.
+    std::vector<std::string> texts;
+    std::size_t size = head.size() + 16;
+    for (auto& part : parts) size += texts.emplace_back(part.get()).size() + 128;
+    std::string text;
+    text.reserve(size);
+    text.append(head);
     std::size_t i = 0;
     for (const auto& [triple, abi] : manifest.targets) {
-        out += i ? ",\n  " : "\n  ";
-        out += json(triple).dump() + ": {\n" + parts[i++].get() + "  }";
+        text += i ? ",\n  " : "\n  ";
+        ManifestWriter(text).string(triple);
+        text += ": {\n";
+        text += texts[i++];
+        text += "  }";
     }
-    out += manifest.targets.empty() ? "}\n}\n" : "\n }\n}\n";
-    return out;
+    text += manifest.targets.empty() ? "}\n}\n" : "\n }\n}\n";
+    return text;
 }
 
 }  // namespace uapikit::manifest

@@ -34,10 +34,10 @@ ir::Integer to_ir(clang::IntegerValue v) { return {v.is_unsigned, v.bits}; }
 }  // namespace
 
 std::optional<ir::Origin> AstWalker::origin_of(const Cursor& c) const {
-    clang::SourcePos pos = c.location();
-    auto rel = origins_.relative(pos.file);
-    if (!rel) return std::nullopt;
-    return ir::Origin{*rel, pos.line, pos.column};
+    clang::Place place = c.place();
+    const auto& file = origins_(place.file);
+    if (!file.relative) return std::nullopt;
+    return ir::Origin{*file.relative, place.line, place.column};
 }
 
 // Spells a field's type, naming unnamed records and enums by their
@@ -71,7 +71,7 @@ std::string AstWalker::stable_spelling(const std::string& spelling) const {
     std::smatch m;
     while (std::regex_search(begin, spelling.cend(), m, unnamed)) {
         out.append(begin, m[0].first);
-        auto rel = origins_.relative(m[1].str());
+        auto rel = origins_.mapper().relative(m[1].str());
         out += "@at:" + (rel ? *rel : m[1].str()) + ":" + m[2].str() + ":" + m[3].str();
         begin = m[0].second;
     }
@@ -82,14 +82,13 @@ std::string AstWalker::stable_spelling(const std::string& spelling) const {
 std::string AstWalker::name_for_unnamed(const Cursor& c) const {
     auto it = synthetic_names_.find(c);
     if (it != synthetic_names_.end()) return it->second;
-    auto origin = origin_of(c);
     std::string kind = c.kind() == CursorKind::Union ? "union" : c.kind() == CursorKind::Enum ? "enum" : "struct";
-    clang::SourcePos pos = c.location();
-    return "@" + kind + "@" + (origin ? origin->file : pos.file) + ":" + std::to_string(pos.line) + ":" +
-           std::to_string(pos.column);
+    auto origin = origin_of(c);
+    clang::SourcePos pos = origin ? clang::SourcePos{origin->file, origin->line, origin->column} : c.location();
+    return "@" + kind + "@" + pos.file + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column);
 }
 
-void AstWalker::walk(const std::vector<Cursor>& top) {
+void AstWalker::walk(const std::vector<Cursor>& top, const std::function<bool(const Key&)>& skip) {
     // typedef struct { ... } name_t;  gives the unnamed record its name.
     for (const Cursor& c : top) {
         if (c.kind() != CursorKind::Typedef) continue;
@@ -97,13 +96,22 @@ void AstWalker::walk(const std::vector<Cursor>& top) {
         if ((is_record(decl) || decl.kind() == CursorKind::Enum) && is_unnamed(decl))
             synthetic_names_.emplace(decl, c.spelling());
     }
+    // Most top-level cursors are macros, inclusions and functions: the
+    // kind is checked first because it is far cheaper than a location.
     for (const Cursor& c : top) {
-        if (!c.is_definition() || !origin_of(c)) continue;
-        bool unnamed = (is_record(c) || c.kind() == CursorKind::Enum) && is_unnamed(c);
-        if (is_record(c))
-            visit_record(c, unnamed ? name_for_unnamed(c) : c.spelling());
-        else if (c.kind() == CursorKind::Enum)
-            visit_enum(c, unnamed ? name_for_unnamed(c) : c.spelling());
+        bool record = is_record(c);
+        if (!(record || c.kind() == CursorKind::Enum) || !c.is_definition()) continue;
+        auto origin = origin_of(c);
+        if (!origin) continue;
+        std::string name = is_unnamed(c) ? name_for_unnamed(c) : c.spelling();
+        Key key = (record ? "r:" : "e:") + name + "@" + origin->file + ":" + std::to_string(origin->line) + ":" +
+                  std::to_string(origin->column);
+        if (skip && skip(key)) continue;
+        walked_.push_back(std::move(key));
+        if (record)
+            visit_record(c, name);
+        else
+            visit_enum(c, name);
     }
 }
 

@@ -7,6 +7,7 @@
 #include "ir/abi.hpp"
 #include "scan/origin_mapper.hpp"
 
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -16,13 +17,18 @@ namespace uapikit::scan {
 
 class AstWalker {
 public:
-    explicit AstWalker(const OriginMapper& origins) : origins_(origins) {}
+    explicit AstWalker(FileOrigins& origins) : origins_(origins) {}
 
-    // Visits every record and enum definition declared in a uapi file.
-    void walk(const std::vector<clang::Cursor>& top_level);
+    // Names a top-level record or enum: its name and where it is declared.
+    using Key = std::string;
+
+    // Visits every record and enum definition declared in a uapi file,
+    // except top-level ones (with what they nest) for which skip(key) holds.
+    void walk(const std::vector<clang::Cursor>& top_level, const std::function<bool(const Key&)>& skip = {});
 
     std::vector<ir::Record> take_records() { return std::move(records_); }
     std::vector<ir::Enum> take_enums() { return std::move(enums_); }
+    std::vector<Key> take_walked() { return std::move(walked_); }  // the top-level keys visited
 
 private:
     struct CursorHash {
@@ -42,11 +48,12 @@ private:
     std::string stable_spelling(const std::string& clang_spelling) const;
     std::string name_for_unnamed(const clang::Cursor& c) const;
 
-    const OriginMapper& origins_;
+    FileOrigins& origins_;
     ByDecl<std::string> synthetic_names_;
     std::unordered_set<clang::Cursor, CursorHash> visited_;
     std::vector<ir::Record> records_;
     std::vector<ir::Enum> enums_;
+    std::vector<Key> walked_;
 };
 
 }  // namespace uapikit::scan

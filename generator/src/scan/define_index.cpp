@@ -5,7 +5,6 @@
 #include <cctype>
 #include <string_view>
 #include <set>
-#include <sstream>
 #include <unordered_set>
 
 namespace uapikit::scan {
@@ -16,48 +15,59 @@ namespace {
 // Joins backslash-continued lines and drops comments so that each logical
 // preprocessor line is one string. String literals are left alone except
 // that comment markers inside them end the scan of that line; bodies with
-// quotes are never probed anyway.
+// quotes are never probed anyway. Only directive lines (first character
+// '#') are returned: nothing else is looked at. Runs of text without a
+// slash, backslash or newline are handled whole, and so are comment bodies:
+// going character by character was most of the cost of reading a header.
 std::vector<std::string> logical_lines(const std::string& text) {
     std::vector<std::string> lines;
     std::string current;
-    bool in_block_comment = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
+    enum class Kind { Undecided, Directive, Other } kind = Kind::Undecided;
+    auto is_blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; };
+    // Appends plain text (no comment, continuation or newline in it).
+    auto put = [&](std::string_view run) {
+        if (kind == Kind::Undecided) {
+            auto first = std::find_if_not(run.begin(), run.end(), is_blank);
+            if (first != run.end()) kind = *first == '#' ? Kind::Directive : Kind::Other;
+        }
+        if (kind != Kind::Other) current.append(run);
+    };
+    auto end_line = [&] {
+        if (kind == Kind::Directive) lines.push_back(std::move(current));
+        current.clear();
+        kind = Kind::Undecided;
+    };
+    const std::size_t n = text.size();
+    std::size_t i = 0;
+    while (i < n) {
+        std::size_t special = text.find_first_of("/\\\n", i);
+        if (special == std::string::npos) special = n;
+        put(std::string_view(text).substr(i, special - i));
+        i = special;
+        if (i >= n) break;
         char c = text[i];
-        char next = i + 1 < text.size() ? text[i + 1] : '\0';
-        if (in_block_comment) {
-            if (c == '*' && next == '/') {
-                in_block_comment = false;
-                current += ' ';
-                ++i;
-            } else if (c == '\n') {
-                // a comment spanning lines keeps the logical line open only
-                // if it started in a directive; either way a space suffices
-            }
-            continue;
-        }
-        if (c == '/' && next == '*') {
-            in_block_comment = true;
-            ++i;
-            continue;
-        }
-        if (c == '/' && next == '/') {
-            while (i < text.size() && text[i] != '\n') ++i;
-            --i;
-            continue;
-        }
-        if (c == '\\' && next == '\n') {
-            ++i;
-            current += ' ';
-            continue;
-        }
+        char next = i + 1 < n ? text[i + 1] : '\0';
         if (c == '\n') {
-            lines.push_back(std::move(current));
-            current.clear();
-            continue;
+            end_line();
+            ++i;
+        } else if (c == '/' && next == '*') {
+            // A comment spanning lines keeps the logical line open.
+            std::size_t close = text.find("*/", i + 2);
+            if (close == std::string::npos) break;
+            put(" ");
+            i = close + 2;
+        } else if (c == '/' && next == '/') {
+            i = text.find('\n', i);
+            if (i == std::string::npos) i = n;
+        } else if (c == '\\' && next == '\n') {
+            put(" ");
+            i += 2;
+        } else {
+            put(std::string_view(text).substr(i, 1));
+            ++i;
         }
-        current += c;
     }
-    if (!current.empty()) lines.push_back(std::move(current));
+    if (kind == Kind::Directive) lines.push_back(std::move(current));
     return lines;
 }
 
@@ -116,11 +126,13 @@ std::vector<std::pair<std::string, bool>> identifiers(const std::string& body) {
 }  // namespace
 
 HeaderText read_header_text(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
+    std::ifstream in(file, std::ios::binary | std::ios::ate);
+    std::string text(static_cast<std::size_t>(std::max<std::streamoff>(0, in.tellg())), '\0');
+    in.seekg(0);
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
     HeaderText out;
-    for (const std::string& line : logical_lines(buffer.str())) {
+    for (const std::string& line : logical_lines(text)) {
         std::size_t i = skip_spaces(line, 0);
         if (i >= line.size() || line[i] != '#') continue;
         i = skip_spaces(line, i + 1);

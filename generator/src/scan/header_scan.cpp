@@ -29,7 +29,7 @@ Candidates candidates_for(DefineIndex& defines, const ProbeScope& scope) {
         auto text = defines.get(file);
         ioctl_names.insert(text->ioctl_names.begin(), text->ioctl_names.end());
         aliases.insert(aliases.end(), text->aliases.begin(), text->aliases.end());
-        if (scope.probe_files.count(file)) {
+        if (scope.probe_files.count(file.native())) {
             out.probes.values.insert(text->probe_names.begin(), text->probe_names.end());
             out.probes.literals.insert(text->literal_names.begin(), text->literal_names.end());
         }
@@ -64,17 +64,17 @@ bool is_error(const clang::Diagnostic& d) {
 
 }  // namespace
 
-HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const TargetSetup& setup,
-                       DefineIndex& defines, const ProbeScope& scope) {
-    OriginMapper origins(setup.roots);
-    Candidates candidates = candidates_for(defines, scope);
+HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const TargetShared& target,
+                       const ProbeScope& scope, const DeclarationScope& declarations) {
+    FileOrigins origins(target.origins);
+    Candidates candidates = candidates_for(target.defines, scope);
     ProbePlan plan = plan_probes({header.include_operand}, candidates.probes);
-    clang::TranslationUnit tu(index, {kMainFile, plan.source}, setup.clang_args,
+    clang::TranslationUnit tu(index, {kMainFile, plan.source}, target.setup.clang_args,
                               {.detailed_preprocessing_record = true});
 
     HeaderScan out;
     for (const auto& f : tu.included_files())
-        if (origins.relative(f)) out.included.insert(fs::path(f).lexically_normal());
+        if (const auto& m = origins(f); m.relative) out.included.insert(m.normalised);
 
     std::map<std::string, std::string> probe_errors;
     for (const auto& d : tu.diagnostics()) {
@@ -90,10 +90,17 @@ HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const Tar
     if (out.error) return out;
 
     auto top = tu.root().children();
-    AstWalker walker(origins);
-    walker.walk(top);
-    out.records = walker.take_records();
-    out.enums = walker.take_enums();
+    if (declarations.wanted) {
+        AstWalker walker(origins);
+        FirstReports* reports = target.reports;
+        if (reports)
+            walker.walk(top, [&](const AstWalker::Key& key) { return reports->reported_before(key, declarations.header); });
+        else
+            walker.walk(top);
+        out.records = walker.take_records();
+        out.enums = walker.take_enums();
+        if (reports) reports->add(walker.take_walked(), declarations.header);
+    }
     MacroReading macros = read_macros(tu, top, origins, probe_errors, scope.probe_files, candidates.probes,
                                       candidates.ioctl_macros);
     out.macros = std::move(macros.macros);

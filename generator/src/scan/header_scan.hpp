@@ -5,6 +5,9 @@
 #include "clang/libclang.hpp"
 #include "ir/abi.hpp"
 #include "scan/define_index.hpp"
+#include "scan/file_set.hpp"
+#include "scan/first_reports.hpp"
+#include "scan/origin_mapper.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -32,22 +35,39 @@ struct HeaderScan {
     std::vector<ir::Enum> enums;
     std::vector<ir::Macro> macros;
     std::optional<ir::HeaderError> error;  // set when the header does not compile alone
-    std::set<std::filesystem::path> included;  // uapi files the parse opened, normalised
+    FileSet included;  // uapi files the parse opened
     // Probed files holding a definition this parse could not report: one
     // #undef'd or overridden before the end of the translation unit. Another
     // header that includes the file may still see it.
-    std::set<std::filesystem::path> unresolved;
+    FileSet unresolved;
 };
 
 // Which macros a parse evaluates. A multi-header scan evaluates each file's
 // macros in one translation unit, not in every one that includes the file.
 struct ProbeScope {
     std::vector<std::filesystem::path> closure;     // every file the header may include
-    std::set<std::filesystem::path> probe_files;    // the files whose macros this parse evaluates
+    FileSet probe_files;                            // the files whose macros this parse evaluates
 };
 
-HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const TargetSetup& setup,
-                       DefineIndex& defines, const ProbeScope& scope);
+// What every parse of one target shares. All of it is safe to use from
+// several threads at once.
+struct TargetShared {
+    const TargetSetup& setup;
+    DefineIndex& defines;
+    const OriginMapper& origins;  // built from setup.roots
+    FirstReports* reports;        // may be null: then every declaration is reported
+};
+
+// Which declarations a parse reports. Parses after the first round only
+// evaluate macros; first-round parses skip top-level declarations that an
+// earlier header of the same target has reported.
+struct DeclarationScope {
+    bool wanted = true;
+    std::size_t header = 0;  // this header's place in input order
+};
+
+HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const TargetShared& target,
+                       const ProbeScope& scope, const DeclarationScope& declarations);
 
 // What the benchmark calls "the floor": the same parse with nothing after it.
 void parse_only(clang::Index& index, const HeaderInput& header, const TargetSetup& setup, bool keep_macros);

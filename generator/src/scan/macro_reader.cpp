@@ -20,21 +20,28 @@ struct ProbeResults {
     std::set<std::string> undefined;                // literal macros #undef'd by the end
 };
 
+// Each probe is an enumerator of its own unnamed enum in the main file.
+// The enum's type is chosen from that one value, so signed, unsigned and
+// 64-bit values all come back unchanged.
 ProbeResults evaluate_probes(const std::vector<Cursor>& top) {
     ProbeResults out;
-    for (const Cursor& c : top) {
-        ProbeVariable probe;
-        if (c.kind() != CursorKind::Var || !parse_probe_variable(c.spelling(), probe)) continue;
-        if (probe.quantity == ProbeVariable::Quantity::Undefined) {
-            out.undefined.insert(probe.macro);
-            continue;
+    for (const Cursor& e : top) {
+        if (e.kind() != CursorKind::Enum) continue;
+        // A probe's enum has one constant; the headers' own enums, some
+        // with hundreds of constants, are not worth spelling out.
+        std::vector<Cursor> constants = e.children();
+        if (constants.size() != 1) continue;
+        for (const Cursor& c : constants) {
+            ProbeVariable probe;
+            if (c.kind() != CursorKind::EnumConstant || !parse_probe_variable(c.spelling(), probe)) continue;
+            clang::IntegerValue v = c.enum_value();
+            if (probe.quantity == ProbeVariable::Quantity::Undefined)
+                out.undefined.insert(probe.macro);
+            else if (probe.quantity == ProbeVariable::Quantity::Value)
+                out.value[probe.macro] = {v.is_unsigned, v.bits};
+            else
+                out.encoding[probe.macro] = v.bits;
         }
-        auto v = c.evaluate_integer();
-        if (!v) continue;
-        if (probe.quantity == ProbeVariable::Quantity::Value)
-            out.value[probe.macro] = {v->is_unsigned, v->bits};
-        else
-            out.encoding[probe.macro] = v->bits;
     }
     return out;
 }
@@ -91,20 +98,23 @@ bool reads_like_integer(const std::vector<Token>& tokens) {
     return false;
 }
 
-std::filesystem::path normalised(const std::string& file) { return std::filesystem::path(file).lexically_normal(); }
-
 }  // namespace
 
 MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cursor>& top,
-                         const OriginMapper& origins, const std::map<std::string, std::string>& probe_errors,
-                         const std::set<std::filesystem::path>& probe_files,
+                         FileOrigins& origins, const std::map<std::string, std::string>& probe_errors,
+                         const FileSet& probe_files,
                          const ProbeSet& probed, const std::set<std::string>& ioctl_names) {
     ProbeResults probes = evaluate_probes(top);
 
-    std::unordered_map<std::string, bool> in_probe_files;  // clang's path -> answer
-    auto is_probed = [&](const std::string& file) {
+    // Asked for every macro of the translation unit, builtins included:
+    // answered once per file handle, without copying the file's name.
+    std::unordered_map<clang::File, bool, clang::File::Hash> in_probe_files;
+    auto is_probed = [&](clang::File file) {
         auto [it, added] = in_probe_files.try_emplace(file, false);
-        if (added) it->second = origins.relative(file) && probe_files.count(normalised(file));
+        if (added) {
+            const auto& m = origins(file);
+            it->second = m.relative && probe_files.count(m.normalised);
+        }
         return it->second;
     };
     // The last definition of a name is the one in force at the end, as for
@@ -113,38 +123,42 @@ MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cur
     MacroReading out;
     std::map<std::string, Cursor> definitions;
     for (const Cursor& c : top) {
-        if (c.kind() != CursorKind::MacroDefinition || c.is_function_like_macro()) continue;
-        std::string file = c.location().file;
-        if (!is_probed(file)) continue;
+        // The file first: most definitions are builtins or in files other
+        // parses probe, and asking about the file is the cheaper question.
+        if (c.kind() != CursorKind::MacroDefinition || !is_probed(c.file()) || c.is_function_like_macro()) continue;
         auto [it, added] = definitions.try_emplace(c.spelling(), c);
         if (!added) {
-            out.unresolved_files.insert(normalised(it->second.location().file));
+            out.unresolved_files.insert(origins(it->second.file()).normalised);
             it->second = c;
         }
     }
 
     for (const auto& [name, cursor] : definitions) {
-        clang::SourcePos pos = cursor.location();
+        clang::Place pos = cursor.place();
+        const auto& file = origins(pos.file);
         ir::Macro m;
         m.name = name;
-        m.origin = {*origins.relative(pos.file), pos.line, pos.column};
+        m.origin = {*file.relative, pos.line, pos.column};
         if (probed.literals.count(name)) {
             auto v = probes.undefined.count(name) ? std::nullopt : literal_value(tu.tokens(cursor));
             if (!v) {
-                out.unresolved_files.insert(normalised(pos.file));
+                out.unresolved_files.insert(file.normalised);
                 continue;
             }
             m.value = v;
+        } else if (auto err = probe_errors.find(name); err != probe_errors.end()) {
+            // An enumerator that failed still has a value (0): the error
+            // decides. A string, float or pointer is not an integer macro.
+            if (is_non_integer_type_error(err->second) || !reads_like_integer(tu.tokens(cursor))) continue;
+            m.error = err->second;
         } else if (auto v = probes.value.find(name); v != probes.value.end()) {
             m.value = v->second;
             if (ioctl_names.count(name)) m.ioctl = decode_ioctl(v->second.bits, probes.encoding);
-        } else if (auto err = probe_errors.find(name); err != probe_errors.end()) {
-            if (!reads_like_integer(tu.tokens(cursor))) continue;
-            m.error = err->second;
         } else {
-            // Not defined any more at the end (#undef), or never probed
-            // because it cannot be an integer.
-            if (probed.values.count(name)) out.unresolved_files.insert(normalised(pos.file));
+            // Never probed because it cannot be an integer, or #undef'd
+            // before the end: that leaves the definition to another
+            // translation unit.
+            if (probed.values.count(name)) out.unresolved_files.insert(file.normalised);
             continue;
         }
         out.macros.push_back(std::move(m));

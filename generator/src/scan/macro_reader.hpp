@@ -4,10 +4,10 @@
 
 #include "clang/libclang.hpp"
 #include "ir/abi.hpp"
+#include "scan/file_set.hpp"
 #include "scan/origin_mapper.hpp"
 #include "scan/probes.hpp"
 
-#include <filesystem>
 #include <set>
 #include <vector>
 
@@ -20,14 +20,14 @@ struct MacroReading {
     std::vector<ir::Macro> macros;
     // Probed files with a definition that is not the one in force at the end
     // of the translation unit (#undef'd or redefined elsewhere).
-    std::set<std::filesystem::path> unresolved_files;
+    FileSet unresolved_files;
 };
 
 // Only macros defined in `probe_files` are read: the others were not probed
 // in this translation unit.
 MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<clang::Cursor>& top_level,
-                         const OriginMapper& origins, const std::map<std::string, std::string>& probe_errors,
-                         const std::set<std::filesystem::path>& probe_files,
+                         FileOrigins& origins, const std::map<std::string, std::string>& probe_errors,
+                         const FileSet& probe_files,
                          const ProbeSet& probed, const std::set<std::string>& ioctl_names);
 
 }  // namespace uapikit::scan

@@ -1,6 +1,7 @@
 #include "scan/origin_mapper.hpp"
 
 #include <algorithm>
+#include <mutex>
 
 namespace uapikit::scan {
 namespace fs = std::filesystem;
@@ -11,20 +12,24 @@ OriginMapper::OriginMapper(std::vector<fs::path> roots) {
               [](const fs::path& a, const fs::path& b) { return a.native().size() > b.native().size(); });
 }
 
-std::optional<std::string> OriginMapper::relative(const std::string& file) const {
-    if (file.empty()) return std::nullopt;
-    if (auto it = cache_.find(file); it != cache_.end()) return it->second;
+const OriginMapper::Mapping& OriginMapper::map(const std::string& file) const {
+    {
+        std::shared_lock lock(mutex_);
+        if (auto it = cache_.find(file); it != cache_.end()) return it->second;
+    }
+    Mapping m;
     fs::path p = fs::path(file).lexically_normal();
-    std::optional<std::string> result;
+    m.normalised = p.native();
     for (const auto& root : roots_) {
+        if (file.empty()) break;
         fs::path rel = p.lexically_relative(root);
         if (!rel.empty() && *rel.begin() != "..") {
-            result = rel.generic_string();
+            m.relative = rel.generic_string();
             break;
         }
     }
-    cache_.emplace(file, result);
-    return result;
+    std::unique_lock lock(mutex_);
+    return cache_.try_emplace(file, std::move(m)).first->second;
 }
 
 }  // namespace uapikit::scan

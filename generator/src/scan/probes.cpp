@@ -32,7 +32,7 @@ ProbePlan plan_probes(const std::vector<std::string>& includes, const ProbeSet& 
     auto add = [&](const std::string& name, Q quantity) {
         plan.source += "#ifdef " + name + "\n";
         ++line;
-        plan.source += "static const __auto_type " + prefix_of(quantity) + name + " = (" + name + ");\n";
+        plan.source += "enum { " + prefix_of(quantity) + name + " = (" + name + ") };\n";
         if (quantity == Q::Value) plan.macro_at_line[line] = name;
         ++line;
         plan.source += "#endif\n";
@@ -46,10 +46,14 @@ ProbePlan plan_probes(const std::vector<std::string>& includes, const ProbeSet& 
     if (probes.ioctl_encoding)
         for (const char* name : kIoctlEncodingMacros) add(name, Q::Encoding);
     for (const auto& name : probes.literals) {
-        plan.source += "#ifndef " + name + "\nstatic const int " + prefix_of(Q::Undefined) + name + " = 0;\n#endif\n";
+        plan.source += "#ifndef " + name + "\nenum { " + prefix_of(Q::Undefined) + name + " };\n#endif\n";
         line += 3;
     }
     return plan;
+}
+
+bool is_non_integer_type_error(const std::string& message) {
+    return message.starts_with("integer constant expression must have integer type");
 }
 
 bool parse_probe_variable(const std::string& variable, ProbeVariable& out) {

@@ -3,17 +3,20 @@
 #include "clang/libclang.hpp"
 #include "scan/define_index.hpp"
 #include "scan/header_scan.hpp"
+#include "scan/macro_rounds.hpp"
 #include "scan/targets.hpp"
 #include "util/errors.hpp"
 #include "util/progress.hpp"
+#include "util/task_pool.hpp"
 #include "version.hpp"
 
 #include <algorithm>
 #include <atomic>
 #include <exception>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <set>
-#include <thread>
 #include <tuple>
 #include <unordered_set>
 
@@ -86,131 +89,28 @@ std::vector<PreparedTarget> prepare(const ScanRequest& request) {
     return out;
 }
 
-using Job = std::pair<std::size_t, std::size_t>;  // (target index, header index)
-
-std::vector<Job> all_jobs(const std::vector<PreparedTarget>& targets) {
-    std::vector<Job> jobs;
-    for (std::size_t t = 0; t < targets.size(); ++t)
-        for (std::size_t h = 0; h < targets[t].headers.size(); ++h) jobs.emplace_back(t, h);
-    return jobs;
-}
-
-// Runs work(worker, i) for i in [0, count) on `threads` threads; `worker`
-// is per-thread state made by make_worker().
-template <typename MakeWorker, typename Work>
-void parallel_for(std::size_t count, unsigned threads, MakeWorker make_worker, Work work) {
-    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-    threads = std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(1, count)));
-    std::atomic<std::size_t> next{0};
-    auto run = [&] {
-        auto worker = make_worker();
-        for (std::size_t i; (i = next.fetch_add(1)) < count;) work(*worker, i);
-    };
-    std::vector<std::jthread> pool;
-    for (unsigned i = 1; i < threads; ++i) pool.emplace_back(run);
-    run();
-}
-
-// Each thread parses with its own libclang index (indexes are not shared).
-// Long scans count their parses on stderr when it is a terminal.
-void run_jobs(const std::vector<Job>& jobs, unsigned threads,
-              const std::function<void(clang::Index&, const Job&)>& work) {
-    Progress progress("uapikit-gen scan: parses", jobs.size());
-    parallel_for(jobs.size(), threads, [] { return std::make_unique<clang::Index>(); },
-                 [&](clang::Index& index, std::size_t i) {
-                     work(index, jobs[i]);
-                     progress.tick();
-                 });
-}
-
 // Each file's macros are evaluated in one translation unit only: the first
 // header, in input order, whose include closure holds the file. The merge
 // keeps the first occurrence in input order anyway, so this gives the same
 // manifest as probing everywhere, at a fraction of the parse time.
-std::vector<std::vector<ProbeScope>> assign_macro_owners(const std::vector<PreparedTarget>& targets,
-                                                         DefineIndex& defines, unsigned threads) {
-    std::vector<std::vector<ProbeScope>> scopes(targets.size());
-    for (std::size_t t = 0; t < targets.size(); ++t) scopes[t].resize(targets[t].headers.size());
-    std::vector<Job> jobs = all_jobs(targets);
-    parallel_for(jobs.size(), threads, [] { return std::make_unique<int>(); }, [&](int&, std::size_t i) {
-        auto [t, h] = jobs[i];
-        if (targets[t].headers[h].not_found.empty())
-            scopes[t][h].closure = defines.closure(targets[t].headers[h].file, targets[t].setup.include_dirs);
-    });
-    for (auto& target_scopes : scopes) {
-        std::unordered_set<std::string> taken;  // path text: hashing beats comparing paths by component
-        for (auto& scope : target_scopes)
-            for (const auto& file : scope.closure)
-                if (taken.insert(file.native()).second) scope.probe_files.insert(file);
-    }
-    return scopes;
-}
-
-// Macro evaluation may need more rounds after the first: for files no
-// successful parse evaluated (the lexical closure missed them, or their
-// owner failed to compile), and for files with a definition the evaluating
-// parse could not report (#undef'd or overridden before its end). Each such
-// file goes to the next successful header, in input order, that opened it.
-// The manifest then holds exactly what parsing every header with every
-// probe would report, and each round strictly advances, so it ends.
-class MacroRounds {
+// Headers must be passed in input order.
+class MacroOwners {
 public:
-    explicit MacroRounds(const std::vector<HeaderScan>& first) : results_(first) {}
-
-    // Records what a round's parses did with the files they probed.
-    void record(const std::vector<std::set<fs::path>>& probed, const std::vector<HeaderScan>& round) {
-        for (std::size_t h = 0; h < probed.size(); ++h)
-            for (const auto& f : probed[h]) {
-                if (!ok(h) || !round[h].included.count(f)) continue;  // not evaluated here
-                if (round[h].unresolved.count(f)) {
-                    pending_after_[f] = h;
-                } else {
-                    done_.insert(f);
-                    pending_after_.erase(f);
-                }
-            }
-        // Files some parse opened that nobody has evaluated yet. The first
-        // round's results never change, and from then on every file they
-        // opened is either done or pending, so this is needed once only.
-        if (seeded_) return;
-        seeded_ = true;
-        for (std::size_t h = 0; h < results_.size(); ++h)
-            if (ok(h))
-                for (const auto& f : results_[h].included)
-                    if (!done_.count(f)) pending_after_.try_emplace(f, kNone);
-    }
-
-    // Files each header should probe next round; empty when finished.
-    std::vector<std::set<fs::path>> next() {
-        std::vector<std::set<fs::path>> assign(results_.size());
-        std::vector<fs::path> exhausted;
-        for (const auto& [f, after] : pending_after_) {
-            std::size_t h = after == kNone ? 0 : after + 1;
-            while (h < results_.size() && !(ok(h) && results_[h].included.count(f))) ++h;
-            if (h < results_.size())
-                assign[h].insert(f);
-            else
-                exhausted.push_back(f);  // no header reports it: neither would a full parse
-        }
-        for (const auto& f : exhausted) {
-            pending_after_.erase(f);
-            done_.insert(f);
-        }
-        return assign;
+    ProbeScope scope_for(const HeaderInput& header, const TargetSetup& setup, DefineIndex& defines) {
+        ProbeScope scope;
+        if (!header.not_found.empty()) return scope;
+        scope.closure = defines.closure(header.file, setup.include_dirs);
+        for (const auto& file : scope.closure)
+            if (taken_.insert(file.native()).second) scope.probe_files.insert(file.native());
+        return scope;
     }
 
 private:
-    static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
-    bool ok(std::size_t h) const { return !results_[h].error; }
-
-    const std::vector<HeaderScan>& results_;
-    bool seeded_ = false;
-    std::set<fs::path> done_;
-    std::map<fs::path, std::size_t> pending_after_;  // file -> header index it must come after
+    FileSet taken_;
 };
 
 template <typename T>
-void append_unique(std::vector<T>& into, std::vector<T>&& from, std::set<std::string>& seen,
+void append_unique(std::vector<T>& into, std::vector<T>&& from, std::unordered_set<std::string>& seen,
                    std::string (*key)(const T&)) {
     for (auto& item : from)
         if (seen.insert(key(item)).second) into.push_back(std::move(item));
@@ -240,7 +140,7 @@ ir::TargetAbi merge_target(const PreparedTarget& target, std::vector<HeaderScan>
     ir::TargetAbi abi;
     abi.triple = std::string(target.target->triple);
     abi.clang_args = target.setup.clang_args;
-    std::set<std::string> seen_records, seen_enums, seen_macros;
+    std::unordered_set<std::string> seen_records, seen_enums, seen_macros;  // membership only: order comes from the sort
     for (std::size_t h = 0; h < target.headers.size(); ++h) {
         HeaderScan& r = results[h];
         abi.headers.push_back(target.headers[h].name);
@@ -262,95 +162,178 @@ ir::TargetAbi merge_target(const PreparedTarget& target, std::vector<HeaderScan>
 
 }  // namespace
 
-ir::Manifest scan(const ScanRequest& request) {
-    std::vector<PreparedTarget> targets = prepare(request);
-    DefineIndex defines;
-    std::vector<std::vector<HeaderScan>> results(targets.size());
-    std::vector<std::vector<std::string>> failures(targets.size());
-    for (std::size_t t = 0; t < targets.size(); ++t) {
-        results[t].resize(targets[t].headers.size());
-        failures[t].resize(targets[t].headers.size());
-    }
-    std::vector<std::vector<ProbeScope>> scopes = assign_macro_owners(targets, defines, request.jobs);
-    auto parse = [&](clang::Index& index, const Job& job, std::vector<HeaderScan>& into) {
-        auto [t, h] = job;
-        const HeaderInput& header = targets[t].headers[h];
-        if (!header.not_found.empty()) {
-            into[h].error = ir::HeaderError{header.name, header.not_found};
-            return;
-        }
-        try {
-            into[h] = scan_header(index, header, targets[t].setup, defines, scopes[t][h]);
-        } catch (const clang::ParseFailure& f) {
-            failures[t][h] = header.name + ": error: " + f.message;
-        }
-    };
-    // Every header once, with its share of the macros.
-    run_jobs(all_jobs(targets), request.jobs,
-             [&](clang::Index& index, const Job& job) { parse(index, job, results[job.first]); });
+namespace {
 
-    // Then small rounds until every definition is reported where a parse of
-    // its own would report it; all targets share each round.
-    std::vector<MacroRounds> rounds;
-    std::vector<std::vector<std::set<fs::path>>> probed(targets.size());
-    for (std::size_t t = 0; t < targets.size(); ++t) {
-        rounds.emplace_back(results[t]);
-        for (const auto& scope : scopes[t]) probed[t].push_back(scope.probe_files);
-        rounds[t].record(probed[t], results[t]);
+using Pool = TaskPool<clang::Index>;
+
+// One target's way through a scan: include closures and macro owners, the
+// first round of parses, the macro rounds, the merge. Each stage is queued
+// as soon as the one before it ends, so one target's rounds and merge run
+// while the other threads parse the next target.
+struct TargetRun {
+    explicit TargetRun(const PreparedTarget& t) : target(t), origins(t.setup.roots) {}
+
+    const PreparedTarget& target;
+    OriginMapper origins;
+    std::vector<ProbeScope> scopes;
+    std::vector<HeaderScan> results;    // first round, by header; macro rounds add macros
+    std::vector<std::string> failures;  // libclang could not parse at all
+    FirstReports reports;
+    std::optional<MacroRounds> rounds;
+    std::vector<FileSet> probed;              // the current round's files, by header
+    std::vector<HeaderScan> round;            // the current round's results, by header
+    std::vector<std::size_t> round_headers;   // who parses in the current round
+    std::atomic<std::size_t> outstanding{0};  // parses left in the current round
+    ir::TargetAbi merged;
+    std::exception_ptr merge_error;
+};
+
+class ScanRun {
+public:
+    explicit ScanRun(const ScanRequest& request) : request_(request), targets_(prepare(request)) {
+        std::size_t parses = 0;
+        for (const auto& target : targets_) {
+            runs_.push_back(std::make_unique<TargetRun>(target));
+            parses += target.headers.size();
+        }
+        progress_.emplace("uapikit-gen scan: parses", parses);
     }
-    for (;;) {
-        std::vector<Job> jobs;
-        for (std::size_t t = 0; t < targets.size(); ++t) {
-            probed[t] = rounds[t].next();
-            for (std::size_t h = 0; h < probed[t].size(); ++h) {
-                if (probed[t][h].empty()) continue;
-                ProbeScope& scope = scopes[t][h];
-                scope.probe_files = probed[t][h];
-                for (const auto& f : scope.probe_files)
-                    if (std::find(scope.closure.begin(), scope.closure.end(), f) == scope.closure.end())
-                        scope.closure.push_back(f);
-                jobs.emplace_back(t, h);
+
+    ir::Manifest run() {
+        Pool pool;
+        pool.push([this, &pool](clang::Index&) { start(0, pool); });
+        pool.run(request_.jobs, [] { return std::make_unique<clang::Index>(); });
+        progress_.reset();
+
+        ir::Manifest manifest;
+        manifest.generator = std::string("uapikit-gen ") + kVersion;
+        // A failure is reported for the first target in the order given.
+        for (auto& run : runs_) {
+            if (run->merge_error) std::rethrow_exception(run->merge_error);
+            manifest.targets.emplace(run->merged.triple, std::move(run->merged));
+        }
+        return manifest;
+    }
+
+private:
+    // Works out target t's macro owners, queueing each header's first parse
+    // as soon as its owner set is known, behind the parses already queued;
+    // then queues the next target's start before them.
+    void start(std::size_t t, Pool& pool) {
+        TargetRun& run = *runs_[t];
+        std::size_t count = run.target.headers.size();
+        run.scopes.resize(count);  // sized up front: queued parses read their element
+        run.results.resize(count);
+        run.failures.resize(count);
+        run.outstanding = count;
+        MacroOwners owners;
+        for (std::size_t h = 0; h < count; ++h) {
+            run.scopes[h] = owners.scope_for(run.target.headers[h], run.target.setup, defines_);
+            pool.push([this, &run, h, &pool](clang::Index& index) {
+                parse(index, run, h, run.results[h], true);
+                if (--run.outstanding == 0) first_round_done(run, pool);
+            });
+        }
+        if (t + 1 < runs_.size()) pool.push([this, t, &pool](clang::Index&) { start(t + 1, pool); }, true);
+    }
+
+    void parse(clang::Index& index, TargetRun& run, std::size_t h, HeaderScan& into, bool first_round) {
+        const HeaderInput& header = run.target.headers[h];
+        if (!header.not_found.empty()) {
+            into.error = ir::HeaderError{header.name, header.not_found};
+        } else {
+            try {
+                TargetShared shared{run.target.setup, defines_, run.origins, &run.reports};
+                into = scan_header(index, header, shared, run.scopes[h], {first_round, h});
+            } catch (const clang::ParseFailure& f) {
+                run.failures[h] = header.name + ": error: " + f.message;
             }
         }
-        if (jobs.empty()) break;
-        std::vector<std::vector<HeaderScan>> round(targets.size());
-        for (std::size_t t = 0; t < targets.size(); ++t) round[t].resize(targets[t].headers.size());
-        run_jobs(jobs, request.jobs, [&](clang::Index& index, const Job& job) { parse(index, job, round[job.first]); });
-        for (const auto& [t, h] : jobs)
-            for (auto& m : round[t][h].macros) results[t][h].macros.push_back(std::move(m));
-        for (std::size_t t = 0; t < targets.size(); ++t) rounds[t].record(probed[t], round[t]);
+        progress_->tick();
     }
 
-    ir::Manifest manifest;
-    manifest.generator = std::string("uapikit-gen ") + kVersion;
-    // Targets merge independently, so in parallel; a failure is reported
-    // for the first target in the order given, as a sequential merge would.
-    std::vector<ir::TargetAbi> merged(targets.size());
-    std::vector<std::exception_ptr> merge_errors(targets.size());
-    parallel_for(targets.size(), request.jobs, [] { return std::make_unique<int>(); }, [&](int&, std::size_t t) {
-        try {
-            merged[t] = merge_target(targets[t], results[t], failures[t], request.keep_going);
-        } catch (...) {
-            merge_errors[t] = std::current_exception();
-        }
-    });
-    for (std::size_t t = 0; t < targets.size(); ++t) {
-        if (merge_errors[t]) std::rethrow_exception(merge_errors[t]);
-        manifest.targets.emplace(merged[t].triple, std::move(merged[t]));
+    void first_round_done(TargetRun& run, Pool& pool) {
+        run.rounds.emplace(run.results);
+        run.probed.clear();
+        for (const auto& scope : run.scopes) run.probed.push_back(scope.probe_files);
+        run.rounds->record(run.probed, run.results);
+        next_round(run, pool);
     }
-    return manifest;
-}
+
+    // Queues the target's next macro round ahead of everything else, or
+    // merges the target when no file is left to evaluate.
+    void next_round(TargetRun& run, Pool& pool) {
+        run.probed = run.rounds->next();
+        run.round_headers.clear();
+        for (std::size_t h = 0; h < run.probed.size(); ++h) {
+            if (run.probed[h].empty()) continue;
+            ProbeScope& scope = run.scopes[h];
+            scope.probe_files = run.probed[h];
+            for (const auto& f : scope.probe_files)
+                if (std::find(scope.closure.begin(), scope.closure.end(), fs::path(f)) == scope.closure.end())
+                    scope.closure.emplace_back(f);
+            run.round_headers.push_back(h);
+        }
+        if (run.round_headers.empty()) {
+            merge(run);
+            return;
+        }
+        run.round.assign(run.probed.size(), HeaderScan{});
+        run.outstanding = run.round_headers.size();
+        progress_->add(run.round_headers.size());
+        // Pushed to the front in reverse, so they run in input order.
+        for (auto it = run.round_headers.rbegin(); it != run.round_headers.rend(); ++it)
+            pool.push(
+                [this, &run, h = *it, &pool](clang::Index& index) {
+                    parse(index, run, h, run.round[h], false);
+                    if (--run.outstanding == 0) round_done(run, pool);
+                },
+                true);
+    }
+
+    void round_done(TargetRun& run, Pool& pool) {
+        for (std::size_t h : run.round_headers)
+            for (auto& m : run.round[h].macros) run.results[h].macros.push_back(std::move(m));
+        run.rounds->record(run.probed, run.round);
+        next_round(run, pool);
+    }
+
+    void merge(TargetRun& run) {
+        run.rounds.reset();
+        try {
+            run.merged = merge_target(run.target, run.results, run.failures, request_.keep_going);
+        } catch (...) {
+            run.merge_error = std::current_exception();
+        }
+        if (!run.merge_error && request_.on_target_merged) request_.on_target_merged(run.merged);
+        run.results = {};
+        run.round = {};
+    }
+
+    const ScanRequest& request_;
+    std::vector<PreparedTarget> targets_;
+    std::vector<std::unique_ptr<TargetRun>> runs_;
+    DefineIndex defines_;
+    std::optional<Progress> progress_;
+};
+
+}  // namespace
+
+ir::Manifest scan(const ScanRequest& request) { return ScanRun(request).run(); }
 
 void parse_only(const ScanRequest& request, bool keep_macros) {
     std::vector<PreparedTarget> targets = prepare(request);
-    run_jobs(all_jobs(targets), request.jobs, [&](clang::Index& index, const Job& job) {
-        const HeaderInput& header = targets[job.first].headers[job.second];
-        if (!header.not_found.empty()) return;
-        try {
-            scan::parse_only(index, header, targets[job.first].setup, keep_macros);
-        } catch (const clang::ParseFailure&) {
-        }
-    });
+    TaskPool<clang::Index> pool;
+    for (const auto& target : targets)
+        for (const auto& header : target.headers)
+            if (header.not_found.empty())
+                pool.push([&](clang::Index& index) {
+                    try {
+                        scan::parse_only(index, header, target.setup, keep_macros);
+                    } catch (const clang::ParseFailure&) {
+                    }
+                });
+    pool.run(request.jobs, [] { return std::make_unique<clang::Index>(); });
 }
 
 }  // namespace uapikit::scan

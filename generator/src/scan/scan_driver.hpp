@@ -5,6 +5,7 @@
 
 #include "ir/abi.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ struct ScanRequest {
     std::vector<std::string> targets;       // triples; empty means x86_64-linux-gnu
     unsigned jobs = 0;                      // 0: one per hardware thread
     bool keep_going = false;                // record failing headers instead of stopping
+    // Called as soon as a target is merged, from a worker thread while
+    // other targets are still being parsed (so its JSON text, say, can be
+    // written then). Targets come in no particular order.
+    std::function<void(const ir::TargetAbi&)> on_target_merged;
 };
 
 // Throws InputError for usage problems (unknown target, missing header) and,

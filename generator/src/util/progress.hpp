@@ -21,21 +21,25 @@ public:
     Progress(const Progress&) = delete;
     Progress& operator=(const Progress&) = delete;
 
+    // More work turned up (a later round of parses).
+    void add(std::size_t more) { total_ += more; }
+
     void tick() {
         std::size_t done = ++done_;
         if (!shown_) return;
         auto now = std::chrono::steady_clock::now();
         std::lock_guard lock(mutex_);
-        if (done != total_ && now - last_ < std::chrono::milliseconds(100)) return;
+        std::size_t total = total_;
+        if (done != total && now - last_ < std::chrono::milliseconds(100)) return;
         last_ = now;
         drawn_ = true;
-        std::fprintf(stderr, "\r%s: %zu/%zu", what_.c_str(), done, total_);
+        std::fprintf(stderr, "\r%s: %zu/%zu", what_.c_str(), done, total);
         std::fflush(stderr);
     }
 
 private:
     std::string what_;
-    std::size_t total_;
+    std::atomic<std::size_t> total_;
     bool shown_;
     bool drawn_ = false;
     std::atomic<std::size_t> done_{0};
