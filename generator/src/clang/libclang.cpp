@@ -1,7 +1,5 @@
 #include "clang/libclang.hpp"
 
-#include <memory>
-
 namespace uapikit::clang {
 namespace {
 
@@ -141,18 +139,6 @@ IntegerValue Cursor::enum_value() const {
 }
 
 bool Cursor::is_function_like_macro() const { return clang_Cursor_isMacroFunctionLike(c_); }
-
-std::optional<IntegerValue> Cursor::evaluate_integer() const {
-    CXEvalResult r = clang_Cursor_Evaluate(c_);
-    if (!r) return std::nullopt;
-    std::unique_ptr<void, void (*)(CXEvalResult)> guard(r, clang_EvalResult_dispose);
-    if (clang_EvalResult_getKind(r) != CXEval_Int) return std::nullopt;
-    IntegerValue v;
-    v.is_unsigned = clang_EvalResult_isUnsignedInt(r);
-    v.bits = v.is_unsigned ? clang_EvalResult_getAsUnsigned(r)
-                           : static_cast<std::uint64_t>(clang_EvalResult_getAsLongLong(r));
-    return v;
-}
 
 std::vector<Cursor> Cursor::children() const {
     std::vector<Cursor> out;

@@ -45,7 +45,7 @@ enum class TypeKind {
     Other,
 };
 
-// Result of constant-evaluating a declaration's initializer.
+// An integer as clang holds it: an enumerator's value, say.
 struct IntegerValue {
     bool is_unsigned = false;
     std::uint64_t bits = 0;  // two's complement when signed
@@ -123,9 +123,6 @@ public:
     Type enum_integer_type() const;
     IntegerValue enum_value() const;
     bool is_function_like_macro() const;
-    // Constant-evaluates a variable's initializer; nullopt unless the
-    // result is an integer.
-    std::optional<IntegerValue> evaluate_integer() const;
     std::vector<Cursor> children() const;
     bool operator==(const Cursor& other) const;
     unsigned hash() const;
