@@ -31,132 +31,121 @@ public:
     void string(std::string_view s) { json_.string(s); }
 
     void strings(const std::vector<std::string>& list) {
-        auto& w = json_;
-        w.start_array();
-        for (const auto& s : list) put(w, s);
-        w.end_array();
+        json_.start_array();
+        for (const auto& s : list) json_.string(s);
+        json_.end_array();
     }
 
     void record(const ir::Record& r) {
-        auto& w = json_;
-        w.start_object();
-        put(w, "name", r.name);
-        put(w, "kind", r.kind == ir::RecordKind::Union ? "union" : "struct");
-        origin(w, r.origin);
-        put(w, "size", r.size);
-        put(w, "align", r.align);
-        w.key("fields");
-        w.start_array();
-        for (const auto& f : r.fields) field(w, f);
-        w.end_array();
-        w.key("holes");
-        w.start_array();
-        for (const auto& h : r.holes) {
-            w.start_object();
-            put(w, "offset", h.offset);
-            put(w, "size", h.size);
-            w.end_object();
-        }
-        w.end_array();
-        w.end_object();
+        json_.start_object();
+        put("name", r.name);
+        put("kind", r.kind == ir::RecordKind::Union ? "union" : "struct");
+        origin(r.origin);
+        put("size", r.size);
+        put("align", r.align);
+        array("fields", r.fields, [&](const ir::Field& f) { field(f); });
+        array("holes", r.holes, [&](const ir::Hole& h) {
+            json_.start_object();
+            put("offset", h.offset);
+            put("size", h.size);
+            json_.end_object();
+        });
+        json_.end_object();
     }
 
     void enumeration(const ir::Enum& e) {
-        auto& w = json_;
-        w.start_object();
-        put(w, "name", e.name);
-        origin(w, e.origin);
-        put(w, "underlying", e.underlying);
-        w.key("constants");
-        w.start_array();
-        for (const auto& c : e.constants) {
-            w.start_object();
-            put(w, "name", c.name);
-            w.key("value");
-            integer(w, c.value);
-            w.end_object();
-        }
-        w.end_array();
-        w.end_object();
+        json_.start_object();
+        put("name", e.name);
+        origin(e.origin);
+        put("underlying", e.underlying);
+        array("constants", e.constants, [&](const ir::EnumConstant& c) {
+            json_.start_object();
+            put("name", c.name);
+            put("value", c.value);
+            json_.end_object();
+        });
+        json_.end_object();
     }
 
     void macro(const ir::Macro& m) {
-        auto& w = json_;
-        w.start_object();
-        put(w, "name", m.name);
-        origin(w, m.origin);
-        if (m.value) {
-            w.key("value");
-            integer(w, *m.value);
-        } else {
-            put(w, "error", m.error);
-        }
+        json_.start_object();
+        put("name", m.name);
+        origin(m.origin);
+        if (m.value)
+            put("value", *m.value);
+        else
+            put("error", m.error);
         if (m.ioctl) {
-            w.key("ioctl");
-            w.start_object();
-            put(w, "dir", dir_name(m.ioctl->dir));
-            put(w, "type", m.ioctl->type);
-            put(w, "nr", m.ioctl->nr);
-            put(w, "size", m.ioctl->size);
-            w.end_object();
+            json_.key("ioctl");
+            json_.start_object();
+            put("dir", dir_name(m.ioctl->dir));
+            put("type", m.ioctl->type);
+            put("nr", m.ioctl->nr);
+            put("size", m.ioctl->size);
+            json_.end_object();
         }
-        w.end_object();
+        json_.end_object();
     }
 
     void error(const ir::HeaderError& e) {
-        auto& w = json_;
-        w.start_object();
-        put(w, "header", e.header);
-        put(w, "message", e.message);
-        w.end_object();
+        json_.start_object();
+        put("header", e.header);
+        put("message", e.message);
+        json_.end_object();
     }
 
     void command(const ir::Command& c) {
-        auto& w = json_;
-        w.start_object();
-        put(w, "request", c.request);
-        put(w, "struct", c.record);
-        put(w, "last_required", c.last_required);
-        w.end_object();
+        json_.start_object();
+        put("request", c.request);
+        put("struct", c.record);
+        put("last_required", c.last_required);
+        json_.end_object();
     }
 
 private:
-    static void put(JsonWriter& w, std::string_view s) { w.string(s); }
-    static void put(JsonWriter& w, const char* key, std::string_view s) {
-        w.key(key);
-        put(w, s);
+    void put(const char* key, std::string_view s) {
+        json_.key(key);
+        json_.string(s);
     }
-    static void put(JsonWriter& w, const char* key, std::uint64_t v) {
-        w.key(key);
-        w.number(v);
+    void put(const char* key, std::uint64_t v) {
+        json_.key(key);
+        json_.number(v);
     }
-    static void flag(JsonWriter& w, const char* key) {
-        w.key(key);
-        w.boolean(true);
-    }
-    static void integer(JsonWriter& w, const ir::Integer& v) {
+    void put(const char* key, const ir::Integer& v) {
+        json_.key(key);
         if (v.is_unsigned)
-            w.number(v.bits);
+            json_.number(v.bits);
         else
-            w.number(static_cast<std::int64_t>(v.bits));
+            json_.number(static_cast<std::int64_t>(v.bits));
     }
-    static void origin(JsonWriter& w, const ir::Origin& o) {
-        put(w, "file", o.file);
-        put(w, "line", std::uint64_t{o.line});
-        put(w, "column", std::uint64_t{o.column});
+    void flag(const char* key) {
+        json_.key(key);
+        json_.boolean(true);
     }
-    static void field(JsonWriter& w, const ir::Field& f) {
-        w.start_object();
-        put(w, "name", f.name);
-        put(w, "type", f.type);
-        put(w, "canonical_type", f.canonical_type);
-        put(w, "offset_bits", f.offset_bits);
-        put(w, "size", f.size);
-        put(w, "align", f.align);
-        if (f.bit_width) put(w, "bit_width", std::uint64_t{*f.bit_width});
-        if (f.flexible) flag(w, "flexible");
-        if (f.anonymous) flag(w, "anonymous");
-        w.end_object();
+    template <typename T, typename Each>
+    void array(const char* key, const std::vector<T>& items, Each each) {
+        json_.key(key);
+        json_.start_array();
+        for (const auto& item : items) each(item);
+        json_.end_array();
+    }
+    void origin(const ir::Origin& o) {
+        put("file", o.file);
+        put("line", std::uint64_t{o.line});
+        put("column", std::uint64_t{o.column});
+    }
+    void field(const ir::Field& f) {
+        json_.start_object();
+        put("name", f.name);
+        put("type", f.type);
+        put("canonical_type", f.canonical_type);
+        put("offset_bits", f.offset_bits);
+        put("size", f.size);
+        put("align", f.align);
+        if (f.bit_width) put("bit_width", std::uint64_t{*f.bit_width});
+        if (f.flexible) flag("flexible");
+        if (f.anonymous) flag("anonymous");
+        json_.end_object();
     }
 
     JsonWriter json_;

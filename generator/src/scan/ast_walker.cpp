@@ -106,7 +106,7 @@ void AstWalker::walk(const std::vector<Cursor>& top, const std::function<bool(co
         std::string name = is_unnamed(c) ? name_for_unnamed(c) : c.spelling();
         Key key = (record ? "r:" : "e:") + name + "@" + origin->file + ":" + std::to_string(origin->line) + ":" +
                   std::to_string(origin->column);
-        if (skip && skip(key)) continue;
+        if (skip(key)) continue;
         walked_.push_back(std::move(key));
         if (record)
             visit_record(c, name);

@@ -24,7 +24,7 @@ public:
 
     // Visits every record and enum definition declared in a uapi file,
     // except top-level ones (with what they nest) for which skip(key) holds.
-    void walk(const std::vector<clang::Cursor>& top_level, const std::function<bool(const Key&)>& skip = {});
+    void walk(const std::vector<clang::Cursor>& top_level, const std::function<bool(const Key&)>& skip);
 
     std::vector<ir::Record> take_records() { return std::move(records_); }
     std::vector<ir::Enum> take_enums() { return std::move(enums_); }

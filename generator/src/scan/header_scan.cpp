@@ -92,14 +92,10 @@ HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const Tar
     auto top = tu.root().children();
     if (declarations.wanted) {
         AstWalker walker(origins);
-        FirstReports* reports = target.reports;
-        if (reports)
-            walker.walk(top, [&](const AstWalker::Key& key) { return reports->reported_before(key, declarations.header); });
-        else
-            walker.walk(top);
+        walker.walk(top, [&](const AstWalker::Key& key) { return target.reports.reported_before(key, declarations.header); });
         out.records = walker.take_records();
         out.enums = walker.take_enums();
-        if (reports) reports->add(walker.take_walked(), declarations.header);
+        target.reports.add(walker.take_walked(), declarations.header);
     }
     MacroReading macros = read_macros(tu, top, origins, probe_errors, scope.probe_files, candidates.probes,
                                       candidates.ioctl_macros);

@@ -11,7 +11,6 @@
 
 #include <filesystem>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -55,7 +54,7 @@ struct TargetShared {
     const TargetSetup& setup;
     DefineIndex& defines;
     const OriginMapper& origins;  // built from setup.roots
-    FirstReports* reports;        // may be null: then every declaration is reported
+    FirstReports& reports;
 };
 
 // Which declarations a parse reports. Parses after the first round only

@@ -20,14 +20,14 @@ const OriginMapper::Mapping& OriginMapper::map(const std::string& file) const {
     Mapping m;
     fs::path p = fs::path(file).lexically_normal();
     m.normalised = p.native();
-    for (const auto& root : roots_) {
-        if (file.empty()) break;
-        fs::path rel = p.lexically_relative(root);
-        if (!rel.empty() && *rel.begin() != "..") {
-            m.relative = rel.generic_string();
-            break;
+    if (!file.empty())
+        for (const auto& root : roots_) {
+            fs::path rel = p.lexically_relative(root);
+            if (!rel.empty() && *rel.begin() != "..") {
+                m.relative = rel.generic_string();
+                break;
+            }
         }
-    }
     std::unique_lock lock(mutex_);
     return cache_.try_emplace(file, std::move(m)).first->second;
 }

@@ -243,7 +243,7 @@ private:
             into.error = ir::HeaderError{header.name, header.not_found};
         } else {
             try {
-                TargetShared shared{run.target.setup, defines_, run.origins, &run.reports};
+                TargetShared shared{run.target.setup, defines_, run.origins, run.reports};
                 into = scan_header(index, header, shared, run.scopes[h], {first_round, h});
             } catch (const clang::ParseFailure& f) {
                 run.failures[h] = header.name + ": error: " + f.message;
