@@ -82,6 +82,7 @@ CursorKind Cursor::kind() const {
         case CXCursor_TypedefDecl: return CursorKind::Typedef;
         case CXCursor_VarDecl: return CursorKind::Var;
         case CXCursor_MacroDefinition: return CursorKind::MacroDefinition;
+        case CXCursor_InclusionDirective: return CursorKind::InclusionDirective;
         default: return CursorKind::Other;
     }
 }
@@ -139,6 +140,7 @@ IntegerValue Cursor::enum_value() const {
 }
 
 bool Cursor::is_function_like_macro() const { return clang_Cursor_isMacroFunctionLike(c_); }
+File Cursor::included_file() const { return File(clang_getIncludedFile(c_)); }
 
 std::vector<Cursor> Cursor::children() const {
     std::vector<Cursor> out;
@@ -221,17 +223,6 @@ std::vector<Token> TranslationUnit::tokens(const Cursor& c) const {
         out.push_back(std::move(t));
     }
     if (toks) clang_disposeTokens(tu_, toks, n);
-    return out;
-}
-
-std::vector<File> TranslationUnit::included_files() const {
-    std::vector<File> out;
-    clang_getInclusions(
-        tu_,
-        [](CXFile file, CXSourceLocation*, unsigned depth, CXClientData data) {
-            if (depth > 0) static_cast<std::vector<File>*>(data)->push_back(File(file));
-        },
-        &out);
     return out;
 }
 

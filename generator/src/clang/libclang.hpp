@@ -35,6 +35,7 @@ enum class CursorKind {
     Typedef,
     Var,
     MacroDefinition,
+    InclusionDirective,
     Other,
 };
 
@@ -123,6 +124,7 @@ public:
     Type enum_integer_type() const;
     IntegerValue enum_value() const;
     bool is_function_like_macro() const;
+    File included_file() const;           // for an #include: the file it entered
     std::vector<Cursor> children() const;
     bool operator==(const Cursor& other) const;
     unsigned hash() const;
@@ -181,8 +183,6 @@ public:
     Cursor root() const;
     std::vector<Diagnostic> diagnostics() const;
     std::vector<Token> tokens(const Cursor& c) const;
-    // Every file the translation unit opened (main file excluded).
-    std::vector<File> included_files() const;
 
 private:
     CXTranslationUnit tu_ = nullptr;

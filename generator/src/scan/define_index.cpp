@@ -1,10 +1,12 @@
 #include "scan/define_index.hpp"
 
-#include <fstream>
+#include "scan/directive_lines.hpp"
+
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <fstream>
 #include <string_view>
-#include <set>
 #include <unordered_set>
 
 namespace uapikit::scan {
@@ -12,67 +14,33 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Joins backslash-continued lines and drops comments so that each logical
-// preprocessor line is one string. String literals are left alone except
-// that comment markers inside them end the scan of that line; bodies with
-// quotes are never probed anyway. Only directive lines (first character
-// '#') are returned: nothing else is looked at. Runs of text without a
-// slash, backslash or newline are handled whole, and so are comment bodies:
-// going character by character was most of the cost of reading a header.
-std::vector<std::string> logical_lines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::string current;
-    enum class Kind { Undecided, Directive, Other } kind = Kind::Undecided;
-    auto is_blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; };
-    // Appends plain text (no comment, continuation or newline in it).
-    auto put = [&](std::string_view run) {
-        if (kind == Kind::Undecided) {
-            auto first = std::find_if_not(run.begin(), run.end(), is_blank);
-            if (first != run.end()) kind = *first == '#' ? Kind::Directive : Kind::Other;
-        }
-        if (kind != Kind::Other) current.append(run);
-    };
-    auto end_line = [&] {
-        if (kind == Kind::Directive) lines.push_back(std::move(current));
-        current.clear();
-        kind = Kind::Undecided;
-    };
-    const std::size_t n = text.size();
-    std::size_t i = 0;
-    while (i < n) {
-        std::size_t special = text.find_first_of("/\\\n", i);
-        if (special == std::string::npos) special = n;
-        put(std::string_view(text).substr(i, special - i));
-        i = special;
-        if (i >= n) break;
-        char c = text[i];
-        char next = i + 1 < n ? text[i + 1] : '\0';
-        if (c == '\n') {
-            end_line();
-            ++i;
-        } else if (c == '/' && next == '*') {
-            // A comment spanning lines keeps the logical line open.
-            std::size_t close = text.find("*/", i + 2);
-            if (close == std::string::npos) break;
-            put(" ");
-            i = close + 2;
-        } else if (c == '/' && next == '/') {
-            i = text.find('\n', i);
-            if (i == std::string::npos) i = n;
-        } else if (c == '\\' && next == '\n') {
-            put(" ");
-            i += 2;
-        } else {
-            put(std::string_view(text).substr(i, 1));
-            ++i;
-        }
-    }
-    if (kind == Kind::Directive) lines.push_back(std::move(current));
-    return lines;
+using Identifiers = std::vector<std::pair<std::string_view, bool>>;
+
+// A table, not std::isalnum: the locale-aware call cost more than the
+// rest of the lookup, and C identifiers are ASCII here.
+constexpr std::array<bool, 256> kWordChars = [] {
+    std::array<bool, 256> word{};
+    for (int c = 0; c < 256; ++c)
+        word[c] = c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return word;
+}();
+
+bool is_word_char(char c) { return kWordChars[static_cast<unsigned char>(c)]; }
+
+std::size_t skip_spaces(std::string_view s, std::size_t i) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+    return i;
 }
 
-std::string fold_whitespace(const std::string& s) {
+std::string_view word_at(std::string_view s, std::size_t& i) {
+    std::size_t start = i;
+    while (i < s.size() && is_word_char(s[i])) ++i;
+    return s.substr(start, i - start);
+}
+
+std::string fold_whitespace(std::string_view s) {
     std::string out;
+    out.reserve(s.size());
     bool space = false;
     for (char c : s) {
         if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
@@ -86,26 +54,10 @@ std::string fold_whitespace(const std::string& s) {
     return out;
 }
 
-}  // namespace
-
-namespace {
-
-bool is_word_char(char c) { return c == '_' || std::isalnum(static_cast<unsigned char>(c)); }
-
-std::size_t skip_spaces(const std::string& s, std::size_t i) {
-    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
-    return i;
-}
-
-std::string word_at(const std::string& s, std::size_t& i) {
-    std::size_t start = i;
-    while (i < s.size() && is_word_char(s[i])) ++i;
-    return s.substr(start, i - start);
-}
-
 // The identifiers of a body, in order, each with whether "(" follows it.
-std::vector<std::pair<std::string, bool>> identifiers(const std::string& body) {
-    std::vector<std::pair<std::string, bool>> out;
+// Views into `body`, which must outlive them.
+Identifiers identifiers(std::string_view body) {
+    Identifiers out;
     for (std::size_t i = 0; i < body.size();) {
         if (body[i] == '\'') {  // skip a character literal
             for (++i; i < body.size() && body[i] != '\''; ++i)
@@ -114,8 +66,9 @@ std::vector<std::pair<std::string, bool>> identifiers(const std::string& body) {
         } else if (std::isdigit(static_cast<unsigned char>(body[i]))) {
             while (i < body.size() && is_word_char(body[i])) ++i;  // a number, with its suffix
         } else if (is_word_char(body[i])) {
-            std::string w = word_at(body, i);
-            out.emplace_back(std::move(w), skip_spaces(body, i) < body.size() && body[skip_spaces(body, i)] == '(');
+            std::string_view w = word_at(body, i);
+            std::size_t after = skip_spaces(body, i);
+            out.emplace_back(w, after < body.size() && body[after] == '(');
         } else {
             ++i;
         }
@@ -123,39 +76,88 @@ std::vector<std::pair<std::string, bool>> identifiers(const std::string& body) {
     return out;
 }
 
-}  // namespace
+template <std::size_t N>
+bool is_one_of(std::string_view word, const std::array<std::string_view, N>& words) {
+    return std::find(words.begin(), words.end(), word) != words.end();
+}
 
-HeaderText read_header_text(const fs::path& file) {
+constexpr std::array<std::string_view, 8> kIoctlBuilders = {"_IO",  "_IOR",     "_IOW",     "_IOWR",
+                                                            "_IOC", "_IOR_BAD", "_IOW_BAD", "_IOWR_BAD"};
+
+// sizeof(struct x) and _IOW(t, n, struct x) are integers; other uses of
+// tags and attributes are types or declarations.
+constexpr std::array<std::string_view, 8> kDeclarationWords = {"__attribute__", "__attribute", "asm",   "__asm__",
+                                                               "typedef",       "struct",      "union", "enum"};
+
+bool calls_ioctl_builder(const Identifiers& ids) {
+    return std::any_of(ids.begin(), ids.end(), [](const auto& id) { return id.second && is_one_of(id.first, kIoctlBuilders); });
+}
+
+bool worth_probing(std::string_view name, std::string_view body, const Identifiers& ids) {
+    if (body.empty() || body == name) return false;
+    // Character literals are integers (the iommufd type is ';'), so only
+    // punctuation outside them counts.
+    bool in_char = false;
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        char c = body[i];
+        if (in_char) {
+            if (c == '\\') ++i;
+            else if (c == '\'') in_char = false;
+            continue;
+        }
+        if (c == '\'') in_char = true;
+        else if (c == '"' || c == '{' || c == '}' || c == ';' || c == '#') return false;
+    }
+    bool integer_use_of_tags = calls_ioctl_builder(ids);
+    bool declares = false;
+    for (const auto& [word, call] : ids) {
+        if (word == "sizeof") integer_use_of_tags = true;
+        if (is_one_of(word, kDeclarationWords)) declares = true;
+    }
+    return integer_use_of_tags || !declares;
+}
+
+// Reads the text of a file whole; an unreadable file reads as empty, like
+// one with no directives (the parse reports it properly).
+std::string file_text(const fs::path& file) {
     std::ifstream in(file, std::ios::binary | std::ios::ate);
     std::string text(static_cast<std::size_t>(std::max<std::streamoff>(0, in.tellg())), '\0');
     in.seekg(0);
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     text.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
+    return text;
+}
+
+}  // namespace
+
+HeaderText read_header_text(const fs::path& file) {
     HeaderText out;
-    for (const std::string& line : logical_lines(text)) {
+    for (const std::string& text : directive_lines(file_text(file))) {
+        std::string_view line = text;
         std::size_t i = skip_spaces(line, 0);
         if (i >= line.size() || line[i] != '#') continue;
         i = skip_spaces(line, i + 1);
-        std::string directive = word_at(line, i);
+        std::string_view directive = word_at(line, i);
         i = skip_spaces(line, i);
         if (directive == "include" && i < line.size() && (line[i] == '<' || line[i] == '"')) {
             char close = line[i] == '<' ? '>' : '"';
             std::size_t end = line.find(close, i + 1);
-            if (end != std::string::npos) out.includes.push_back({line.substr(i + 1, end - i - 1), close == '>'});
+            if (end != std::string_view::npos)
+                out.includes.push_back({std::string(line.substr(i + 1, end - i - 1)), close == '>'});
         } else if (directive == "define") {
-            std::string name = word_at(line, i);
+            std::string_view name = word_at(line, i);
             if (name.empty() || (i < line.size() && line[i] == '(')) continue;  // function-like
-            out.object_like_defines.push_back({std::move(name), fold_whitespace(line.substr(i))});
+            out.object_like_defines.push_back({std::string(name), fold_whitespace(line.substr(i))});
         }
     }
     for (const DefineLine& d : out.object_like_defines) {
+        Identifiers ids = identifiers(d.body);
         if (is_plain_integer_literal(d.body)) {
             out.literal_names.push_back(d.name);
-        } else if (worth_probing(d)) {
+        } else if (worth_probing(d.name, d.body, ids)) {
             out.probe_names.push_back(d.name);
-            if (builds_ioctl_number(d.body)) out.ioctl_names.push_back(d.name);
+            if (calls_ioctl_builder(ids)) out.ioctl_names.push_back(d.name);
         }
-        auto ids = identifiers(d.body);
         if (ids.size() == 1 && ids[0].first == d.body) out.aliases.emplace_back(d.name, d.body);
     }
     return out;
@@ -213,32 +215,7 @@ std::vector<fs::path> DefineIndex::closure(const fs::path& entry, const std::vec
 }
 
 bool worth_probing(const DefineLine& define) {
-    const std::string& b = define.body;
-    if (b.empty() || b == define.name) return false;
-    // Character literals are integers (the iommufd type is ';'), so only
-    // punctuation outside them counts.
-    bool in_char = false;
-    for (std::size_t i = 0; i < b.size(); ++i) {
-        char c = b[i];
-        if (in_char) {
-            if (c == '\\') ++i;
-            else if (c == '\'') in_char = false;
-            continue;
-        }
-        if (c == '\'') in_char = true;
-        else if (c == '"' || c == '{' || c == '}' || c == ';' || c == '#') return false;
-    }
-    // sizeof(struct x) and _IOW(t, n, struct x) are integers; other uses of
-    // tags and attributes are types or declarations.
-    static const std::set<std::string> declaration_words = {"__attribute__", "__attribute", "asm", "__asm__",
-                                                            "typedef", "struct", "union", "enum"};
-    bool integer_use_of_tags = builds_ioctl_number(b);
-    bool declares = false;
-    for (const auto& [word, call] : identifiers(b)) {
-        if (word == "sizeof") integer_use_of_tags = true;
-        if (declaration_words.count(word)) declares = true;
-    }
-    return integer_use_of_tags || !declares;
+    return worth_probing(define.name, define.body, identifiers(define.body));
 }
 
 bool is_plain_integer_literal(const std::string& body) {
@@ -252,12 +229,6 @@ bool is_plain_integer_literal(const std::string& body) {
     return std::all_of(b.begin(), b.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
 }
 
-bool builds_ioctl_number(const std::string& body) {
-    static const std::set<std::string> builders = {"_IO", "_IOR", "_IOW", "_IOWR", "_IOC",
-                                                   "_IOR_BAD", "_IOW_BAD", "_IOWR_BAD"};
-    for (const auto& [word, call] : identifiers(body))
-        if (call && builders.count(word)) return true;
-    return false;
-}
+bool builds_ioctl_number(const std::string& body) { return calls_ioctl_builder(identifiers(body)); }
 
 }  // namespace uapikit::scan

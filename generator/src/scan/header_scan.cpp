@@ -5,7 +5,13 @@
 #include "scan/origin_mapper.hpp"
 #include "scan/probes.hpp"
 
+#include <algorithm>
+#include <functional>
+#include <memory>
 #include <set>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace uapikit::scan {
 namespace fs = std::filesystem;
@@ -20,31 +26,41 @@ struct Candidates {
 };
 
 // Probes the macros of `probe_files`; whether one is an ioctl number may
-// depend on an alias chain through any file of the closure.
+// depend on an alias chain through any file of the closure, which is only
+// worth following for the names actually probed.
 Candidates candidates_for(DefineIndex& defines, const ProbeScope& scope) {
     Candidates out;
-    std::set<std::string> ioctl_names;
-    std::vector<std::pair<std::string, std::string>> aliases;
     for (const auto& file : scope.closure) {
+        if (!scope.probe_files.count(file.native())) continue;
         auto text = defines.get(file);
-        ioctl_names.insert(text->ioctl_names.begin(), text->ioctl_names.end());
-        aliases.insert(aliases.end(), text->aliases.begin(), text->aliases.end());
-        if (scope.probe_files.count(file.native())) {
-            out.probes.values.insert(text->probe_names.begin(), text->probe_names.end());
-            out.probes.literals.insert(text->literal_names.begin(), text->literal_names.end());
-        }
-    }
-    // A macro that is another ioctl macro's name is an ioctl too.
-    for (bool grew = true; grew;) {
-        grew = false;
-        for (const auto& [name, target] : aliases)
-            if (ioctl_names.count(target) && ioctl_names.insert(name).second) grew = true;
+        out.probes.values.insert(text->probe_names.begin(), text->probe_names.end());
+        out.probes.literals.insert(text->literal_names.begin(), text->literal_names.end());
     }
     // A name defined as a literal in one file and otherwise in another is
     // evaluated by clang.
+    for (const auto& name : out.probes.values) out.probes.literals.erase(name);
+    if (out.probes.values.empty()) return out;
+
+    std::vector<std::shared_ptr<const HeaderText>> texts;  // keep the views below valid
+    std::unordered_set<std::string_view> ioctl_names;
+    std::unordered_multimap<std::string_view, std::string_view> aliases;  // name -> what it stands for
+    for (const auto& file : scope.closure) {
+        texts.push_back(defines.get(file));
+        ioctl_names.insert(texts.back()->ioctl_names.begin(), texts.back()->ioctl_names.end());
+        for (const auto& [name, target] : texts.back()->aliases) aliases.emplace(name, target);
+    }
+    // A macro that names an ioctl macro is an ioctl too, through any
+    // number of such steps; `seen` stops a cycle.
+    std::unordered_set<std::string_view> seen;
+    std::function<bool(std::string_view)> is_ioctl = [&](std::string_view name) {
+        if (ioctl_names.count(name)) return true;
+        if (!seen.insert(name).second) return false;
+        auto [first, last] = aliases.equal_range(name);
+        return std::any_of(first, last, [&](const auto& alias) { return is_ioctl(alias.second); });
+    };
     for (const auto& name : out.probes.values) {
-        out.probes.literals.erase(name);
-        if (ioctl_names.count(name)) out.ioctl_macros.insert(name);
+        seen.clear();
+        if (is_ioctl(name)) out.ioctl_macros.insert(name);
     }
     out.probes.ioctl_encoding = !out.ioctl_macros.empty();
     return out;
@@ -72,9 +88,13 @@ HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const Tar
     clang::TranslationUnit tu(index, {kMainFile, plan.source}, target.setup.clang_args,
                               {.detailed_preprocessing_record = true});
 
+    // The #include cursors name every file the parse entered: cheaper than
+    // clang_getInclusions, which walks every macro expansion as well.
     HeaderScan out;
-    for (const auto& f : tu.included_files())
-        if (const auto& m = origins(f); m.relative) out.included.insert(m.normalised);
+    auto top = tu.root().children();
+    for (const auto& c : top)
+        if (c.kind() == clang::CursorKind::InclusionDirective)
+            if (const auto& m = origins(c.included_file()); m.relative) out.included.insert(m.normalised);
 
     std::map<std::string, std::string> probe_errors;
     for (const auto& d : tu.diagnostics()) {
@@ -85,11 +105,13 @@ HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const Tar
                 continue;
             }
         }
-        if (!out.error) out.error = ir::HeaderError{header.name, format_error(d, header.name)};
+        if (out.error) continue;
+        out.error = ir::HeaderError{header.name, format_error(d, header.name)};
+        const auto& at = d.where.file == kMainFile ? target.origins.map(header.file.native()) : target.origins.map(d.where.file);
+        if (at.relative) out.failed_in = at.normalised;
     }
     if (out.error) return out;
 
-    auto top = tu.root().children();
     if (declarations.wanted) {
         AstWalker walker(origins);
         walker.walk(top, [&](const AstWalker::Key& key) { return target.reports.reported_before(key, declarations.header); });

@@ -34,6 +34,7 @@ struct HeaderScan {
     std::vector<ir::Enum> enums;
     std::vector<ir::Macro> macros;
     std::optional<ir::HeaderError> error;  // set when the header does not compile alone
+    std::string failed_in;  // the uapi file holding that error, normalised; empty when none is
     FileSet included;  // uapi files the parse opened
     // Probed files holding a definition this parse could not report: one
     // #undef'd or overridden before the end of the translation unit. Another

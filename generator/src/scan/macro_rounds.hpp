@@ -1,11 +1,19 @@
-// Macro evaluation may need more parses after a target's first round: for
-// files no successful parse evaluated (the lexical closure missed them, or
-// their owner failed to compile), and for files with a definition the
-// evaluating parse could not report (#undef'd or overridden before its
-// end). Each such file goes to the next successful header, in input order,
-// that opened it. The manifest then holds exactly what parsing every header
-// with every probe would report, and each round strictly advances, so the
-// rounds end.
+// Macro evaluation after a target's first round of parses. What a scan
+// promises for a file's macros is what the first successful header, in
+// input order, that opened the file reports; for a definition that header
+// cannot report (#undef'd or overridden before the end of its translation
+// unit), the next such header, and so on. So each file walks the headers
+// that opened it, in input order, until one reports all of the file, or
+// none is left. A header on the walk that has not evaluated the file yet
+// evaluates it in the next round.
+//
+// The first round may evaluate a file anywhere: in headers before the one
+// the walk needs (then those count as steps of the walk) or after it (then
+// the result is not used before the walk gets there, and the merge, which
+// keeps the first report in input order, prefers the walk's). So which
+// parses evaluated a file first never changes the manifest, only how many
+// rounds are needed. Every round evaluates at least one new step of some
+// walk, so the rounds end.
 #pragma once
 
 #include "scan/file_set.hpp"
@@ -20,9 +28,9 @@ namespace uapikit::scan {
 
 class MacroRounds {
 public:
-    // `first` is one target's first-round results, by header; they must
-    // outlive this object and not change.
-    explicit MacroRounds(const std::vector<HeaderScan>& first) : results_(first) {}
+    // `first` is one target's first-round results, by header: which
+    // headers compiled and which files each opened.
+    explicit MacroRounds(const std::vector<HeaderScan>& first);
 
     // Records what a round's parses did with the files they probed
     // (`probed` and `round` by header; headers not parsed have nothing).
@@ -32,13 +40,15 @@ public:
     std::vector<FileSet> next();
 
 private:
-    static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
-    bool ok(std::size_t h) const { return !results_[h].error; }
+    struct Walk {
+        std::vector<std::size_t> openers;                  // successful headers that opened the file, in order
+        std::unordered_map<std::size_t, bool> evaluated;   // header -> reported the whole file
+        std::size_t step = 0;                              // openers before this one did not report it all
+        bool finished = false;
+    };
 
-    const std::vector<HeaderScan>& results_;
-    bool seeded_ = false;
-    FileSet done_;
-    std::unordered_map<std::string, std::size_t> pending_after_;  // file -> header index it must come after
+    std::size_t headers_;
+    std::unordered_map<std::string, Walk> walks_;
 };
 
 }  // namespace uapikit::scan

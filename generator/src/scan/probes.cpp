@@ -17,36 +17,38 @@ constexpr std::array<QuantityName, 3> kQuantities = {{
     {ProbeVariable::Quantity::Undefined, "__uapikit_undefined_"},
 }};
 
-std::string prefix_of(ProbeVariable::Quantity q) {
+std::string_view prefix_of(ProbeVariable::Quantity q) {
     for (const auto& entry : kQuantities)
-        if (entry.quantity == q) return std::string(entry.prefix);
+        if (entry.quantity == q) return entry.prefix;
     return {};
 }
 
 }  // namespace
 
+// The source is built by appending pieces: a scan plans thousands of
+// probes per target, and temporaries for each line added up.
 ProbePlan plan_probes(const std::vector<std::string>& includes, const ProbeSet& probes) {
     using Q = ProbeVariable::Quantity;
     ProbePlan plan;
+    std::string& src = plan.source;
+    src.reserve(64 * (includes.size() + probes.values.size() + probes.literals.size()) + 1024);
     unsigned line = 1;
-    auto add = [&](const std::string& name, Q quantity) {
-        plan.source += "#ifdef " + name + "\n";
-        ++line;
-        plan.source += "enum { " + prefix_of(quantity) + name + " = (" + name + ") };\n";
-        if (quantity == Q::Value) plan.macro_at_line[line] = name;
-        ++line;
-        plan.source += "#endif\n";
-        ++line;
+    auto add = [&](std::string_view name, Q quantity) {
+        src.append("#ifdef ").append(name).append("\nenum { ").append(prefix_of(quantity)).append(name);
+        src.append(" = (").append(name).append(") };\n#endif\n");
+        if (quantity == Q::Value) plan.macro_at_line.emplace(line + 1, name);
+        line += 3;
     };
     for (const auto& inc : includes) {
-        plan.source += "#include " + inc + "\n";
+        src.append("#include ").append(inc).append("\n");
         ++line;
     }
     for (const auto& name : probes.values) add(name, Q::Value);
     if (probes.ioctl_encoding)
         for (const char* name : kIoctlEncodingMacros) add(name, Q::Encoding);
     for (const auto& name : probes.literals) {
-        plan.source += "#ifndef " + name + "\nenum { " + prefix_of(Q::Undefined) + name + " };\n#endif\n";
+        src.append("#ifndef ").append(name).append("\nenum { ").append(prefix_of(Q::Undefined)).append(name);
+        src.append(" };\n#endif\n");
         line += 3;
     }
     return plan;

@@ -4,6 +4,7 @@
 #include "scan/define_index.hpp"
 #include "scan/header_scan.hpp"
 #include "scan/macro_rounds.hpp"
+#include "scan/probe_claims.hpp"
 #include "scan/targets.hpp"
 #include "util/errors.hpp"
 #include "util/progress.hpp"
@@ -15,6 +16,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -89,44 +91,42 @@ std::vector<PreparedTarget> prepare(const ScanRequest& request) {
     return out;
 }
 
-// Each file's macros are evaluated in one translation unit only: the first
-// header, in input order, whose include closure holds the file. The merge
-// keeps the first occurrence in input order anyway, so this gives the same
-// manifest as probing everywhere, at a fraction of the parse time.
-// Headers must be passed in input order.
-class MacroOwners {
-public:
-    ProbeScope scope_for(const HeaderInput& header, const TargetSetup& setup, DefineIndex& defines) {
-        ProbeScope scope;
-        if (!header.not_found.empty()) return scope;
-        scope.closure = defines.closure(header.file, setup.include_dirs);
-        for (const auto& file : scope.closure)
-            if (taken_.insert(file.native()).second) scope.probe_files.insert(file.native());
-        return scope;
-    }
-
-private:
-    FileSet taken_;
-};
-
+// What makes two declarations the same one: the name and where it is
+// declared. Built with one allocation, since every declaration of every
+// header is keyed.
 template <typename T>
-void append_unique(std::vector<T>& into, std::vector<T>&& from, std::unordered_set<std::string>& seen,
-                   std::string (*key)(const T&)) {
-    for (auto& item : from)
-        if (seen.insert(key(item)).second) into.push_back(std::move(item));
+std::string merge_key(const T& item) {
+    const ir::Origin& o = item.origin;
+    std::string key;
+    key.reserve(item.name.size() + o.file.size() + 24);
+    key.append(item.name).append(1, '@').append(o.file).append(1, ':');
+    key.append(std::to_string(o.line)).append(1, ':').append(std::to_string(o.column));
+    return key;
 }
 
-std::string origin_key(const ir::Origin& o) { return o.file + ":" + std::to_string(o.line) + ":" + std::to_string(o.column); }
-std::string record_key(const ir::Record& r) { return r.name + "@" + origin_key(r.origin); }
-std::string enum_key(const ir::Enum& e) { return e.name + "@" + origin_key(e.origin); }
-std::string macro_key(const ir::Macro& m) { return m.name + "@" + origin_key(m.origin); }
+template <typename T>
+void append_unique(std::vector<T>& into, std::vector<T>&& from, std::unordered_set<std::string>& seen) {
+    for (auto& item : from)
+        if (seen.insert(merge_key(item)).second) into.push_back(std::move(item));
+}
 
+// Sorts by name, then origin. The order is worked out on indices and each
+// item is moved once: moving the large items is what a direct sort spends
+// most of its time on.
 template <typename T>
 void sort_by_name(std::vector<T>& items) {
-    std::sort(items.begin(), items.end(), [](const T& a, const T& b) {
-        return std::tie(a.name, a.origin.file, a.origin.line, a.origin.column) <
-               std::tie(b.name, b.origin.file, b.origin.line, b.origin.column);
+    std::vector<std::size_t> order(items.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        const T& x = items[a];
+        const T& y = items[b];
+        return std::tie(x.name, x.origin.file, x.origin.line, x.origin.column) <
+               std::tie(y.name, y.origin.file, y.origin.line, y.origin.column);
     });
+    std::vector<T> sorted;
+    sorted.reserve(items.size());
+    for (std::size_t i : order) sorted.push_back(std::move(items[i]));
+    items = std::move(sorted);
 }
 
 }  // namespace
@@ -150,9 +150,9 @@ ir::TargetAbi merge_target(const PreparedTarget& target, std::vector<HeaderScan>
             abi.errors.push_back(*r.error);
             continue;
         }
-        append_unique(abi.records, std::move(r.records), seen_records, record_key);
-        append_unique(abi.enums, std::move(r.enums), seen_enums, enum_key);
-        append_unique(abi.macros, std::move(r.macros), seen_macros, macro_key);
+        append_unique(abi.records, std::move(r.records), seen_records);
+        append_unique(abi.enums, std::move(r.enums), seen_enums);
+        append_unique(abi.macros, std::move(r.macros), seen_macros);
     }
     sort_by_name(abi.records);
     sort_by_name(abi.enums);
@@ -179,6 +179,7 @@ struct TargetRun {
     std::vector<HeaderScan> results;    // first round, by header; macro rounds add macros
     std::vector<std::string> failures;  // libclang could not parse at all
     FirstReports reports;
+    ProbeClaims claims;
     std::optional<MacroRounds> rounds;
     std::vector<FileSet> probed;              // the current round's files, by header
     std::vector<HeaderScan> round;            // the current round's results, by header
@@ -226,9 +227,12 @@ private:
         run.results.resize(count);
         run.failures.resize(count);
         run.outstanding = count;
-        MacroOwners owners;
         for (std::size_t h = 0; h < count; ++h) {
-            run.scopes[h] = owners.scope_for(run.target.headers[h], run.target.setup, defines_);
+            const HeaderInput& header = run.target.headers[h];
+            if (header.not_found.empty()) {
+                run.scopes[h].closure = defines_.closure(header.file, run.target.setup.include_dirs);
+                run.scopes[h].probe_files = run.claims.claim_unclaimed(h, run.scopes[h].closure);
+            }
             pool.push([this, &run, h, &pool](clang::Index& index) {
                 parse(index, run, h, run.results[h], true);
                 if (--run.outstanding == 0) first_round_done(run, pool);
@@ -239,16 +243,19 @@ private:
 
     void parse(clang::Index& index, TargetRun& run, std::size_t h, HeaderScan& into, bool first_round) {
         const HeaderInput& header = run.target.headers[h];
+        ProbeScope& scope = run.scopes[h];
+        if (first_round) scope.probe_files.merge(run.claims.claim_released(h, scope.closure));
         if (!header.not_found.empty()) {
             into.error = ir::HeaderError{header.name, header.not_found};
         } else {
             try {
                 TargetShared shared{run.target.setup, defines_, run.origins, run.reports};
-                into = scan_header(index, header, shared, run.scopes[h], {first_round, h});
+                into = scan_header(index, header, shared, scope, {first_round, h});
             } catch (const clang::ParseFailure& f) {
                 run.failures[h] = header.name + ": error: " + f.message;
             }
         }
+        if (first_round) run.claims.settle(h, scope.probe_files, into);
         progress_->tick();
     }
 
