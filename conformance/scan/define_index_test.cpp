@@ -89,3 +89,17 @@ TEST_CASE("plain integer literals are recognised, expressions are not") {
     CHECK_FALSE(is_plain_integer_literal("FOO"));
     CHECK_FALSE(is_plain_integer_literal("(1)+(2)"));
 }
+
+TEST_CASE("files with the same contents share one reading, files that differ do not") {
+    // Every architecture's tree has the same linux/ headers at other paths.
+    auto a = write_temp("x86/linux/same.h", "#define SAME 1\n");
+    auto b = write_temp("arm/linux/same.h", "#define SAME 1\n");
+    auto c = write_temp("s390/linux/same.h", "#define SAME 2\n");
+    DefineIndex index;
+    auto ta = index.get(a), tb = index.get(b), tc = index.get(c);
+    CHECK(ta == tb);
+    CHECK(ta != tc);
+    REQUIRE(tc->object_like_defines.size() == 1);
+    CHECK(tc->object_like_defines[0].body == "2");
+    CHECK(index.get(a) == ta);  // and a path is read once
+}

@@ -184,22 +184,16 @@ TranslationUnit::~TranslationUnit() {
 
 Cursor TranslationUnit::root() const { return Cursor(clang_getTranslationUnitCursor(tu_)); }
 
-std::vector<Diagnostic> TranslationUnit::diagnostics() const {
+std::vector<Diagnostic> TranslationUnit::errors() const {
     std::vector<Diagnostic> out;
     unsigned n = clang_getNumDiagnostics(tu_);
     for (unsigned i = 0; i < n; ++i) {
         CXDiagnostic d = clang_getDiagnostic(tu_, i);
-        Diagnostic diag;
-        switch (clang_getDiagnosticSeverity(d)) {
-            case CXDiagnostic_Error: diag.severity = Diagnostic::Severity::Error; break;
-            case CXDiagnostic_Fatal: diag.severity = Diagnostic::Severity::Fatal; break;
-            case CXDiagnostic_Warning: diag.severity = Diagnostic::Severity::Warning; break;
-            default: diag.severity = Diagnostic::Severity::Note; break;
-        }
-        diag.where = position(clang_getDiagnosticLocation(d), Resolve::Expansion);
-        diag.message = take(clang_getDiagnosticSpelling(d));
+        CXDiagnosticSeverity severity = clang_getDiagnosticSeverity(d);
+        if (severity == CXDiagnostic_Error || severity == CXDiagnostic_Fatal)
+            out.push_back({position(clang_getDiagnosticLocation(d), Resolve::Expansion),
+                           take(clang_getDiagnosticSpelling(d))});
         clang_disposeDiagnostic(d);
-        out.push_back(std::move(diag));
     }
     return out;
 }

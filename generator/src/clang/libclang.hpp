@@ -134,9 +134,8 @@ private:
     CXCursor c_;
 };
 
-// One diagnostic as clang reports it, located at its expansion point.
+// One error as clang reports it, located at its expansion point.
 struct Diagnostic {
-    enum class Severity { Note, Warning, Error, Fatal } severity;
     SourcePos where;
     std::string message;
 };
@@ -173,7 +172,7 @@ class TranslationUnit {
 public:
     // Parses `main` (given in memory) with `args`. Throws ParseFailure when
     // libclang could not produce a translation unit at all; compile errors
-    // are reported through diagnostics() instead.
+    // are reported through errors() instead.
     TranslationUnit(Index& index, const UnsavedFile& main, const std::vector<std::string>& args,
                     ParseOptions options);
     ~TranslationUnit();
@@ -181,7 +180,10 @@ public:
     TranslationUnit& operator=(const TranslationUnit&) = delete;
 
     Cursor root() const;
-    std::vector<Diagnostic> diagnostics() const;
+    // The error and fatal diagnostics, in clang's order. Warnings and notes
+    // are left unread: nothing uses them, and spelling them out cost more
+    // than the errors.
+    std::vector<Diagnostic> errors() const;
     std::vector<Token> tokens(const Cursor& c) const;
 
 private:

@@ -36,20 +36,19 @@ public:
 
     // `name` is one of the manifest's fixed ASCII keys.
     void key(std::string_view name) {
-        separate();
-        out_ += '"';
+        open_quote();
         out_.append(name);
-        out_ += "\":";
+        out_.append("\":", 2);
         comma_ = false;
     }
 
     void string(std::string_view s) {
-        separate();
         if (is_plain(s)) {
-            out_ += '"';
+            open_quote();
             out_.append(s);
             out_ += '"';
         } else {
+            separate();
             out_ += nlohmann::json(s).dump();
         }
         comma_ = true;
@@ -82,6 +81,14 @@ private:
 
     void separate() {
         if (comma_) out_ += ',';
+    }
+    // The separator and an opening quote in one append: keys and strings
+    // are most of the manifest's values.
+    void open_quote() {
+        if (comma_)
+            out_.append(",\"", 2);
+        else
+            out_ += '"';
     }
     void open(char c) {
         separate();

@@ -103,27 +103,27 @@ public:
     }
 
 private:
-    void put(const char* key, std::string_view s) {
+    void put(std::string_view key, std::string_view s) {
         json_.key(key);
         json_.string(s);
     }
-    void put(const char* key, std::uint64_t v) {
+    void put(std::string_view key, std::uint64_t v) {
         json_.key(key);
         json_.number(v);
     }
-    void put(const char* key, const ir::Integer& v) {
+    void put(std::string_view key, const ir::Integer& v) {
         json_.key(key);
         if (v.is_unsigned)
             json_.number(v.bits);
         else
             json_.number(static_cast<std::int64_t>(v.bits));
     }
-    void flag(const char* key) {
+    void flag(std::string_view key) {
         json_.key(key);
         json_.boolean(true);
     }
     template <typename T, typename Each>
-    void array(const char* key, const std::vector<T>& items, Each each) {
+    void array(std::string_view key, const std::vector<T>& items, Each each) {
         json_.key(key);
         json_.start_array();
         for (const auto& item : items) each(item);
@@ -168,6 +168,9 @@ void put_list(ManifestWriter& out, const char* key, const std::vector<T>& items,
 
 std::string target_json_text(const ir::TargetAbi& abi) {
     std::string text;
+    // Roughly what each item takes: growing a text of megabytes by
+    // doubling would copy it several times over.
+    text.reserve(4096 + 128 * abi.macros.size() + 1024 * abi.records.size() + 512 * abi.enums.size());
     ManifestWriter out(text);
     out.text("   \"clang_args\": ");
     out.strings(abi.clang_args);

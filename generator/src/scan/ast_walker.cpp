@@ -89,35 +89,41 @@ std::string AstWalker::name_for_unnamed(const Cursor& c) const {
 }
 
 void AstWalker::walk(const std::vector<Cursor>& top, const std::function<bool(const Key&)>& skip) {
-    // typedef struct { ... } name_t;  gives the unnamed record its name.
+    // One look at each top-level cursor's kind: most are macros,
+    // inclusions and functions, and the kind is far cheaper than a location.
+    std::vector<Cursor> typedefs, definitions;
     for (const Cursor& c : top) {
-        if (c.kind() != CursorKind::Typedef) continue;
+        CursorKind kind = c.kind();
+        if (kind == CursorKind::Typedef)
+            typedefs.push_back(c);
+        else if (kind == CursorKind::Struct || kind == CursorKind::Union || kind == CursorKind::Enum)
+            definitions.push_back(c);
+    }
+    // typedef struct { ... } name_t;  gives the unnamed record its name.
+    for (const Cursor& c : typedefs) {
         Cursor decl = c.typedef_underlying().declaration();
         if ((is_record(decl) || decl.kind() == CursorKind::Enum) && is_unnamed(decl))
             synthetic_names_.emplace(decl, c.spelling());
     }
-    // Most top-level cursors are macros, inclusions and functions: the
-    // kind is checked first because it is far cheaper than a location.
-    for (const Cursor& c : top) {
-        bool record = is_record(c);
-        if (!(record || c.kind() == CursorKind::Enum) || !c.is_definition()) continue;
+    for (const Cursor& c : definitions) {
+        if (!c.is_definition()) continue;
         auto origin = origin_of(c);
         if (!origin) continue;
+        bool record = is_record(c);
         std::string name = is_unnamed(c) ? name_for_unnamed(c) : c.spelling();
         Key key = (record ? "r:" : "e:") + name + "@" + origin->file + ":" + std::to_string(origin->line) + ":" +
                   std::to_string(origin->column);
         if (skip(key)) continue;
         walked_.push_back(std::move(key));
         if (record)
-            visit_record(c, name);
+            visit_record(c, name, *origin);
         else
-            visit_enum(c, name);
+            visit_enum(c, name, *origin);
     }
 }
 
-void AstWalker::visit_record(const Cursor& c, const std::string& name) {
-    auto origin = origin_of(c);
-    if (!origin || !visited_.insert(c).second) return;
+void AstWalker::visit_record(const Cursor& c, const std::string& name, const ir::Origin& origin) {
+    if (!visited_.insert(c).second) return;
     auto kids = c.children();
     auto fields = c.type().fields();
 
@@ -138,17 +144,21 @@ void AstWalker::visit_record(const Cursor& c, const std::string& name) {
         synthetic_names_.emplace(decl, name + "::" + member);
     }
     for (const Cursor& kid : kids) {
-        if (!kid.is_definition()) continue;
-        if (is_record(kid))
-            visit_record(kid, is_unnamed(kid) ? name_for_unnamed(kid) : kid.spelling());
-        else if (kid.kind() == CursorKind::Enum)
-            visit_enum(kid, is_unnamed(kid) ? name_for_unnamed(kid) : kid.spelling());
+        bool record = is_record(kid);
+        if (!(record || kid.kind() == CursorKind::Enum) || !kid.is_definition()) continue;
+        auto kid_origin = origin_of(kid);
+        if (!kid_origin) continue;
+        std::string kid_name = is_unnamed(kid) ? name_for_unnamed(kid) : kid.spelling();
+        if (record)
+            visit_record(kid, kid_name, *kid_origin);
+        else
+            visit_enum(kid, kid_name, *kid_origin);
     }
 
     ir::Record r;
     r.name = name;
     r.kind = c.kind() == CursorKind::Union ? ir::RecordKind::Union : ir::RecordKind::Struct;
-    r.origin = *origin;
+    r.origin = origin;
     Type t = c.type();
     r.size = static_cast<std::uint64_t>(t.size().value_or(0));
     r.align = static_cast<std::uint64_t>(t.align().value_or(0));
@@ -178,11 +188,10 @@ ir::Field AstWalker::make_field(const Cursor& field) {
     return f;
 }
 
-void AstWalker::visit_enum(const Cursor& c, const std::string& name) {
-    auto origin = origin_of(c);
-    if (!origin || !visited_.insert(c).second) return;
+void AstWalker::visit_enum(const Cursor& c, const std::string& name, const ir::Origin& origin) {
+    if (!visited_.insert(c).second) return;
     ir::Enum e;
-    e.origin = *origin;
+    e.origin = origin;
     e.underlying = c.enum_integer_type().spelling();
     for (const Cursor& kid : c.children())
         if (kid.kind() == CursorKind::EnumConstant) e.constants.push_back({kid.spelling(), to_ir(kid.enum_value())});

@@ -41,8 +41,8 @@ private:
     using ByDecl = std::unordered_map<clang::Cursor, V, CursorHash>;
 
     std::optional<ir::Origin> origin_of(const clang::Cursor& c) const;
-    void visit_record(const clang::Cursor& c, const std::string& name);
-    void visit_enum(const clang::Cursor& c, const std::string& name);
+    void visit_record(const clang::Cursor& c, const std::string& name, const ir::Origin& origin);
+    void visit_enum(const clang::Cursor& c, const std::string& name, const ir::Origin& origin);
     ir::Field make_field(const clang::Cursor& field);
     std::string spell(const clang::Type& t) const;
     std::string stable_spelling(const std::string& clang_spelling) const;

@@ -130,9 +130,11 @@ std::string file_text(const fs::path& file) {
 
 }  // namespace
 
-HeaderText read_header_text(const fs::path& file) {
+HeaderText read_header_text(const fs::path& file) { return parse_header_text(file_text(file)); }
+
+HeaderText parse_header_text(std::string_view contents) {
     HeaderText out;
-    for (const std::string& text : directive_lines(file_text(file))) {
+    for (const std::string& text : directive_lines(contents)) {
         std::string_view line = text;
         std::size_t i = skip_spaces(line, 0);
         if (i >= line.size() || line[i] != '#') continue;
@@ -168,7 +170,17 @@ std::shared_ptr<const HeaderText> DefineIndex::get(const fs::path& file) {
         std::lock_guard lock(mutex_);
         if (auto it = cache_.find(file.native()); it != cache_.end()) return it->second;
     }
-    auto text = std::make_shared<const HeaderText>(read_header_text(file));
+    std::string contents = file_text(file);
+    std::shared_ptr<const HeaderText> text;
+    {
+        std::lock_guard lock(mutex_);
+        if (auto it = by_contents_.find(contents); it != by_contents_.end()) text = it->second;
+    }
+    if (!text) {
+        text = std::make_shared<const HeaderText>(parse_header_text(contents));
+        std::lock_guard lock(mutex_);
+        text = by_contents_.emplace(std::move(contents), text).first->second;
+    }
     std::lock_guard lock(mutex_);
     return cache_.emplace(file.native(), std::move(text)).first->second;
 }

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -36,10 +37,13 @@ struct HeaderText {
     std::vector<std::pair<std::string, std::string>> aliases;  // NAME -> OTHER for "#define NAME OTHER"
 };
 
-// Reads the preprocessor lines of one file.
+// Reads the preprocessor lines of one file, or of a file's contents.
 HeaderText read_header_text(const std::filesystem::path& file);
+HeaderText parse_header_text(std::string_view contents);
 
-// Thread-safe cache of read_header_text by normalised path.
+// Thread-safe cache of read_header_text by normalised path. Files with the
+// same contents share one reading: every architecture's tree holds the same
+// linux/ headers, and a multi-target scan reads each of them once.
 class DefineIndex {
 public:
     std::shared_ptr<const HeaderText> get(const std::filesystem::path& file);
@@ -61,6 +65,7 @@ private:
     // and hashing a string is far cheaper than comparing paths by component.
     std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<const HeaderText>> cache_;
+    std::unordered_map<std::string, std::shared_ptr<const HeaderText>> by_contents_;  // file contents -> reading
     std::mutex resolved_mutex_;
     std::unordered_map<std::string, std::vector<std::filesystem::path>> resolved_;  // dirs_key + file
 };

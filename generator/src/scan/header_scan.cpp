@@ -74,10 +74,6 @@ std::string format_error(const clang::Diagnostic& d, const std::string& header) 
            ": error: " + d.message;
 }
 
-bool is_error(const clang::Diagnostic& d) {
-    return d.severity == clang::Diagnostic::Severity::Error || d.severity == clang::Diagnostic::Severity::Fatal;
-}
-
 }  // namespace
 
 HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const TargetShared& target,
@@ -97,8 +93,7 @@ HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const Tar
             if (const auto& m = origins(c.included_file()); m.relative) out.included.insert(m.normalised);
 
     std::map<std::string, std::string> probe_errors;
-    for (const auto& d : tu.diagnostics()) {
-        if (!is_error(d)) continue;
+    for (const auto& d : tu.errors()) {
         if (d.where.file == kMainFile) {
             if (auto it = plan.macro_at_line.find(d.where.line); it != plan.macro_at_line.end()) {
                 probe_errors.emplace(it->second, d.message);
@@ -107,7 +102,9 @@ HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const Tar
         }
         if (out.error) continue;
         out.error = ir::HeaderError{header.name, format_error(d, header.name)};
-        const auto& at = d.where.file == kMainFile ? target.origins.map(header.file.native()) : target.origins.map(d.where.file);
+        // Where it failed, so that headers including the same file can be
+        // expected to fail too (see ProbeClaims).
+        const auto& at = target.origins.map(d.where.file == kMainFile ? header.file.native() : d.where.file);
         if (at.relative) out.failed_in = at.normalised;
     }
     if (out.error) return out;
