@@ -196,6 +196,11 @@ TEST_CASE("macros: values, ioctl decoding, errors, and what is left out") {
     CHECK(macro(t, "FX_WIDE_NEGATIVE")["value"] == -5000000000LL);
     CHECK(macro(t, "FX_ALL_ONES_32")["value"] == 4294967295u);
     CHECK(macro(t, "FX_STRUCT_SIZE")["value"] == 32);  // fx_aligned is 16 bytes (FX_CMD_RW's size)
+    // Plain literals, whether the reader splits the text or asks clang.
+    CHECK(macro(t, "FX_SPACED_HEX")["value"] == 16);
+    CHECK(macro(t, "FX_SUFFIXED")["value"] == 4096);
+    CHECK(macro(t, "FX_COMMENTED")["value"] == 12);
+    CHECK(macro(t, "FX_CONTINUED")["value"] == 32);
     // Declarations are tagged with the file that declares them.
     CHECK(macro(t, "_IOC_NRBITS")["file"] == "asm/fixture_ioctl.h");
     CHECK(record(t, "fx_tail")["file"] == "linux/uapikit_fixture.h");

@@ -198,6 +198,21 @@ std::vector<Diagnostic> TranslationUnit::errors() const {
     return out;
 }
 
+std::string_view TranslationUnit::source_text(const Cursor& c) const {
+    // Offsets only: asking for lines and columns would make clang count
+    // the newlines of the file.
+    CXSourceRange range = clang_getCursorExtent(c.c_);
+    CXFile begin_file = nullptr, end_file = nullptr;
+    unsigned begin = 0, end = 0;
+    clang_getFileLocation(clang_getRangeStart(range), &begin_file, nullptr, nullptr, &begin);
+    clang_getFileLocation(clang_getRangeEnd(range), &end_file, nullptr, nullptr, &end);
+    if (!begin_file || !clang_File_isEqual(begin_file, end_file) || end < begin) return {};
+    std::size_t size = 0;
+    const char* text = clang_getFileContents(tu_, begin_file, &size);
+    if (!text || end > size) return {};
+    return {text + begin, end - begin};
+}
+
 std::vector<Token> TranslationUnit::tokens(const Cursor& c) const {
     CXToken* toks = nullptr;
     unsigned n = 0;

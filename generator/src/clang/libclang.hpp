@@ -185,6 +185,10 @@ public:
     // than the errors.
     std::vector<Diagnostic> errors() const;
     std::vector<Token> tokens(const Cursor& c) const;
+    // The characters of a cursor's extent, as clang read them from the file;
+    // empty when the extent does not lie within one file. Valid as long as
+    // the translation unit is.
+    std::string_view source_text(const Cursor& c) const;
 
 private:
     CXTranslationUnit tu_ = nullptr;

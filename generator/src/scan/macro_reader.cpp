@@ -1,10 +1,12 @@
 #include "scan/macro_reader.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <filesystem>
 #include <cstdlib>
 #include <map>
+#include <string_view>
 #include <unordered_map>
 
 namespace uapikit::scan {
@@ -62,24 +64,76 @@ std::optional<ir::Ioctl> decode_ioctl(std::uint64_t request, const std::map<std:
     return ioc;
 }
 
-// The value of a definition whose tokens are one integer literal, maybe in
+// A definition split into tokens: the macro's name first, then its body.
+struct Piece {
+    std::string_view text;
+    bool literal = false;
+};
+
+// libclang's tokens include comments ("#define A /* why */ 1"), which are
+// not part of the body.
+std::vector<Piece> pieces_of(const std::vector<Token>& tokens) {
+    std::vector<Piece> out;
+    out.reserve(tokens.size());
+    for (const Token& t : tokens)
+        if (t.kind != Token::Kind::Comment) out.push_back({t.text, t.kind == Token::Kind::Literal});
+    return out;
+}
+
+// Most literal macros are a name, blanks and a number, maybe in
+// parentheses. Such a text splits into tokens the same way whoever splits
+// it, so it is split here from clang's own copy of the file, which is far
+// cheaper than asking clang for tokens. nullopt for any other text (a
+// comment, a continuation, an operator): that goes to clang's tokens.
+std::optional<std::vector<Piece>> simple_pieces(std::string_view text) {
+    auto is_word = [](char c) { return c == '_' || std::isalnum(static_cast<unsigned char>(c)); };
+    std::vector<Piece> out;
+    for (std::size_t i = 0; i < text.size();) {
+        char c = text[i];
+        if (c == ' ' || c == '\t') {
+            ++i;
+        } else if (c == '(' || c == ')') {
+            out.push_back({text.substr(i, 1), false});
+            ++i;
+        } else if (is_word(c)) {
+            std::size_t start = i;
+            while (i < text.size() && is_word(text[i])) ++i;
+            bool number = std::isdigit(static_cast<unsigned char>(c));
+            out.push_back({text.substr(start, i - start), number});
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (out.empty() || out.front().literal) return std::nullopt;  // must start with the name
+    return out;
+}
+
+// The value of a definition whose body is one integer literal, maybe in
 // parentheses: C's rules for decimal, octal (leading 0) and hex digits; the
 // suffix only picks a type, and the value is never negative.
-std::optional<ir::Integer> literal_value(const std::vector<Token>& tokens) {
-    std::size_t first = 1, last = tokens.size();  // tokens[0] is the macro name
-    while (last - first >= 3 && tokens[first].text == "(" && tokens[last - 1].text == ")") ++first, --last;
-    if (last - first != 1 || tokens[first].kind != Token::Kind::Literal) return std::nullopt;
-    const std::string& text = tokens[first].text;
+std::optional<ir::Integer> literal_value(const std::vector<Piece>& pieces) {
+    std::size_t first = 1, last = pieces.size();  // pieces[0] is the macro name
+    while (last - first >= 3 && pieces[first].text == "(" && pieces[last - 1].text == ")") ++first, --last;
+    if (last - first != 1 || !pieces[first].literal) return std::nullopt;
+    std::string_view text = pieces[first].text;
     std::size_t digits_end = text.find_first_of("uUlL");
-    std::string digits = text.substr(0, digits_end);
-    if (digits_end != std::string::npos &&
-        text.find_first_not_of("uUlL", digits_end) != std::string::npos) return std::nullopt;
+    std::string digits(text.substr(0, digits_end));
+    if (digits_end != std::string_view::npos &&
+        text.find_first_not_of("uUlL", digits_end) != std::string_view::npos) return std::nullopt;
     int base = digits.size() > 1 && digits[0] == '0' ? (digits[1] == 'x' || digits[1] == 'X' ? 16 : 8) : 10;
     errno = 0;
     char* end = nullptr;
     std::uint64_t v = std::strtoull(digits.c_str(), &end, base);
     if (errno || end != digits.c_str() + digits.size()) return std::nullopt;
     return ir::Integer{v > static_cast<std::uint64_t>(INT64_MAX), v};
+}
+
+// The value of a literal macro's definition, from its source text when
+// that is simple and from clang's tokens otherwise.
+std::optional<ir::Integer> literal_value(const clang::TranslationUnit& tu, const Cursor& definition) {
+    if (auto pieces = simple_pieces(tu.source_text(definition))) return literal_value(*pieces);
+    std::vector<Token> tokens = tu.tokens(definition);
+    return literal_value(pieces_of(tokens));
 }
 
 // A body that failed to evaluate is still reported when it reads like an
@@ -148,7 +202,7 @@ MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cur
         m.name = name;
         m.origin = {*file.relative, pos.line, pos.column};
         if (probed.literals.count(name)) {
-            auto v = probes.undefined.count(name) ? std::nullopt : literal_value(tu.tokens(cursor));
+            auto v = probes.undefined.count(name) ? std::nullopt : literal_value(tu, cursor);
             if (!v) {
                 out.unresolved_files.insert(file.normalised);
                 continue;
