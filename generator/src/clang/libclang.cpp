@@ -73,7 +73,10 @@ std::vector<Cursor> Type::fields() const {
 bool Cursor::is_null() const { return clang_Cursor_isNull(c_); }
 
 CursorKind Cursor::kind() const {
-    switch (clang_getCursorKind(c_)) {
+    // The kind is a field of the public CXCursor struct; reading it directly
+    // spares a call into libclang for each of the millions of cursors a
+    // scan classifies.
+    switch (c_.kind) {
         case CXCursor_StructDecl: return CursorKind::Struct;
         case CXCursor_UnionDecl: return CursorKind::Union;
         case CXCursor_EnumDecl: return CursorKind::Enum;
