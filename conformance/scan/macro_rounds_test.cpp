@@ -93,3 +93,35 @@ TEST_CASE("a probed file the header did not open is not an evaluation") {
     CHECK(next[0].empty());
     CHECK(next[1] == FileSet{"a.h"});
 }
+
+TEST_CASE("once finished, only the walked headers' reports count") {
+    // a.h: header 0 leaves it unresolved, header 1 reports it all, and
+    // header 2 evaluated it too, early, in the first round.
+    std::vector<HeaderScan> first = {opened({"a.h", "b.h"}), opened({"a.h"}), opened({"a.h", "b.h"})};
+    MacroRounds rounds(first);
+    Round r = round_of(first, {{"a.h"}, {"a.h"}, {"a.h", "b.h"}}, {{"a.h"}});
+    rounds.record(r.probed, r.results);
+    auto next = rounds.next();
+    // b.h was evaluated only by header 2, after header 0 opened it: header 0 is next.
+    CHECK(next[0] == FileSet{"b.h"});
+    Round again = round_of(first, next);
+    rounds.record(again.probed, again.results);
+    for (const auto& files : rounds.next()) CHECK(files.empty());
+
+    CHECK(rounds.counts(0, "a.h"));
+    CHECK(rounds.counts(1, "a.h"));
+    CHECK_FALSE(rounds.counts(2, "a.h"));  // past the end of a.h's walk
+    CHECK(rounds.counts(0, "b.h"));
+    CHECK_FALSE(rounds.counts(2, "b.h"));  // evaluated early, but header 0 reported all of b.h
+    CHECK_FALSE(rounds.counts(0, "c.h"));  // nobody opened it
+}
+
+TEST_CASE("a walk that runs out of openers counts every one of them") {
+    std::vector<HeaderScan> first = {opened({"a.h"}), opened({"a.h"})};
+    MacroRounds rounds(first);
+    Round r = round_of(first, {{"a.h"}, {"a.h"}}, {{"a.h"}, {"a.h"}});
+    rounds.record(r.probed, r.results);
+    for (const auto& files : rounds.next()) CHECK(files.empty());
+    CHECK(rounds.counts(0, "a.h"));
+    CHECK(rounds.counts(1, "a.h"));
+}

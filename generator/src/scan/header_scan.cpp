@@ -119,6 +119,7 @@ HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const Tar
     MacroReading macros = read_macros(tu, top, origins, probe_errors, scope.probe_files, candidates.probes,
                                       candidates.ioctl_macros);
     out.macros = std::move(macros.macros);
+    out.macro_files = std::move(macros.macro_files);
     out.unresolved = std::move(macros.unresolved_files);
     return out;
 }

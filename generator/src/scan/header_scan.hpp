@@ -33,6 +33,7 @@ struct HeaderScan {
     std::vector<ir::Record> records;
     std::vector<ir::Enum> enums;
     std::vector<ir::Macro> macros;
+    std::vector<std::string> macro_files;  // by macro: its file, normalised
     std::optional<ir::HeaderError> error;  // set when the header does not compile alone
     std::string failed_in;  // the uapi file holding that error, normalised; empty when none is
     FileSet included;  // uapi files the parse opened

@@ -224,6 +224,7 @@ MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cur
             continue;
         }
         out.macros.push_back(std::move(m));
+        out.macro_files.push_back(file.normalised);
     }
     return out;
 }

@@ -18,6 +18,7 @@ namespace uapikit::scan {
 // attributes, strings, empty guards) are left out.
 struct MacroReading {
     std::vector<ir::Macro> macros;
+    std::vector<std::string> macro_files;  // by macro: its file, normalised (as in FileSet)
     // Probed files with a definition that is not the one in force at the end
     // of the translation unit (#undef'd or redefined elsewhere).
     FileSet unresolved_files;

@@ -1,5 +1,7 @@
 #include "scan/macro_rounds.hpp"
 
+#include <algorithm>
+
 namespace uapikit::scan {
 
 MacroRounds::MacroRounds(const std::vector<HeaderScan>& first) : headers_(first.size()) {
@@ -22,19 +24,31 @@ void MacroRounds::record(const std::vector<FileSet>& probed, const std::vector<H
 std::vector<FileSet> MacroRounds::next() {
     std::vector<FileSet> assign(headers_);
     for (auto& [file, walk] : walks_) {
-        for (; !walk.finished && walk.step < walk.openers.size(); ++walk.step) {
-            auto done = walk.evaluated.find(walk.openers[walk.step]);
-            if (done == walk.evaluated.end()) {
-                assign[walk.openers[walk.step]].insert(file);
+        while (!walk.finished) {
+            // No opener left: no header reports the rest, and neither would
+            // a scan that evaluated every file everywhere.
+            if (walk.step == walk.openers.size()) {
+                walk.finished = true;
                 break;
             }
+            std::size_t h = walk.openers[walk.step];
+            auto done = walk.evaluated.find(h);
+            if (done == walk.evaluated.end()) {
+                assign[h].insert(file);
+                break;
+            }
+            ++walk.step;
             if (done->second) walk.finished = true;
         }
-        // No opener left: no header reports the rest, and neither would a
-        // scan that evaluated every file everywhere.
-        if (walk.step == walk.openers.size()) walk.finished = true;
     }
     return assign;
+}
+
+bool MacroRounds::counts(std::size_t header, const std::string& file) const {
+    auto walk = walks_.find(file);
+    if (walk == walks_.end()) return false;
+    auto walked_end = walk->second.openers.begin() + static_cast<std::ptrdiff_t>(walk->second.step);
+    return std::binary_search(walk->second.openers.begin(), walked_end, header);
 }
 
 }  // namespace uapikit::scan

@@ -8,9 +8,8 @@
 // evaluates it in the next round.
 //
 // The first round may evaluate a file anywhere: in headers before the one
-// the walk needs (then those count as steps of the walk) or after it (then
-// the result is not used before the walk gets there, and the merge, which
-// keeps the first report in input order, prefers the walk's). So which
+// the walk needs (then those count as steps of the walk) or after the walk
+// ends (then counts() says so, and those reports are dropped). So which
 // parses evaluated a file first never changes the manifest, only how many
 // rounds are needed. Every round evaluates at least one new step of some
 // walk, so the rounds end.
@@ -39,11 +38,16 @@ public:
     // Files each header should probe next round; all empty when finished.
     std::vector<FileSet> next();
 
+    // Once finished: whether what `header` reported for `file` is part of
+    // the file's walk. A header past the end of the walk may have seen
+    // other #if branches of the file; its reports must not depend on timing.
+    bool counts(std::size_t header, const std::string& file) const;
+
 private:
     struct Walk {
         std::vector<std::size_t> openers;                  // successful headers that opened the file, in order
         std::unordered_map<std::size_t, bool> evaluated;   // header -> reported the whole file
-        std::size_t step = 0;                              // openers before this one did not report it all
+        std::size_t step = 0;                              // openers[0, step) are walked: their reports count
         bool finished = false;
     };
 

@@ -299,13 +299,30 @@ private:
     }
 
     void round_done(TargetRun& run, Pool& pool) {
-        for (std::size_t h : run.round_headers)
-            for (auto& m : run.round[h].macros) run.results[h].macros.push_back(std::move(m));
+        for (std::size_t h : run.round_headers) {
+            HeaderScan& into = run.results[h];
+            for (auto& m : run.round[h].macros) into.macros.push_back(std::move(m));
+            for (auto& f : run.round[h].macro_files) into.macro_files.push_back(std::move(f));
+        }
         run.rounds->record(run.probed, run.round);
         next_round(run, pool);
     }
 
+    // Drops what a header reported for a file whose walk ended before that
+    // header (see MacroRounds::counts).
+    static void keep_walked_macros(TargetRun& run) {
+        for (std::size_t h = 0; h < run.results.size(); ++h) {
+            HeaderScan& r = run.results[h];
+            std::vector<ir::Macro> kept;
+            kept.reserve(r.macros.size());
+            for (std::size_t i = 0; i < r.macros.size(); ++i)
+                if (run.rounds->counts(h, r.macro_files[i])) kept.push_back(std::move(r.macros[i]));
+            r.macros = std::move(kept);
+        }
+    }
+
     void merge(TargetRun& run) {
+        keep_walked_macros(run);
         run.rounds.reset();
         try {
             run.merged = merge_target(run.target, run.results, run.failures, request_.keep_going);
