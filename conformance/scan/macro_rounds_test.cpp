@@ -114,6 +114,10 @@ TEST_CASE("once finished, only the walked headers' reports count") {
     CHECK(rounds.counts(0, "b.h"));
     CHECK_FALSE(rounds.counts(2, "b.h"));  // evaluated early, but header 0 reported all of b.h
     CHECK_FALSE(rounds.counts(0, "c.h"));  // nobody opened it
+    auto uncounted = rounds.uncounted();
+    CHECK(uncounted[0].empty());
+    CHECK(uncounted[1].empty());
+    CHECK(uncounted[2] == FileSet{"a.h", "b.h"});
 }
 
 TEST_CASE("a walk that runs out of openers counts every one of them") {

@@ -51,4 +51,12 @@ bool MacroRounds::counts(std::size_t header, const std::string& file) const {
     return std::binary_search(walk->second.openers.begin(), walked_end, header);
 }
 
+std::vector<FileSet> MacroRounds::uncounted() const {
+    std::vector<FileSet> out(headers_);
+    for (const auto& [file, walk] : walks_)
+        for (const auto& [header, reported_all] : walk.evaluated)
+            if (!counts(header, file)) out[header].insert(file);
+    return out;
+}
+
 }  // namespace uapikit::scan

@@ -311,12 +311,14 @@ private:
     // Drops what a header reported for a file whose walk ended before that
     // header (see MacroRounds::counts).
     static void keep_walked_macros(TargetRun& run) {
+        std::vector<FileSet> uncounted = run.rounds->uncounted();
         for (std::size_t h = 0; h < run.results.size(); ++h) {
+            if (uncounted[h].empty()) continue;
             HeaderScan& r = run.results[h];
             std::vector<ir::Macro> kept;
             kept.reserve(r.macros.size());
             for (std::size_t i = 0; i < r.macros.size(); ++i)
-                if (run.rounds->counts(h, r.macro_files[i])) kept.push_back(std::move(r.macros[i]));
+                if (!uncounted[h].count(r.macro_files[i])) kept.push_back(std::move(r.macros[i]));
             r.macros = std::move(kept);
         }
     }
