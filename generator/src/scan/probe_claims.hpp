@@ -6,10 +6,10 @@
 //
 // That header may not report the file: it does not compile alone, or
 // something it includes later #undefs or redefines one of the file's
-// macros. Then the file is released, and the next header
-// whose parse starts after that, with the file in its closure, evaluates
-// it in the same round, instead of a later round parsing a header again
-// for it. Which header that is depends on timing; the macro rounds (see
+// macros. Then the file is released, and the next header whose parse
+// starts after that, with the file in its closure, evaluates it in the
+// same round, instead of a later round parsing a header again for it.
+// Which header that is depends on timing; the macro rounds (see
 // macro_rounds.hpp) make the manifest the same whatever it is.
 #pragma once
 
