@@ -1,9 +1,8 @@
 #include "scan/ast_walker.hpp"
 
 #include "ir/holes.hpp"
+#include "scan/identifier_chars.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <regex>
 
 namespace uapikit::scan {
@@ -15,12 +14,6 @@ using clang::Type;
 using clang::TypeKind;
 
 bool is_record(const Cursor& c) { return c.kind() == CursorKind::Struct || c.kind() == CursorKind::Union; }
-
-// A tag name is a C identifier; clang spells unnamed tags as prose.
-bool is_identifier(const std::string& s) {
-    auto word = [](char c) { return c == '_' || std::isalnum(static_cast<unsigned char>(c)); };
-    return !s.empty() && !std::isdigit(static_cast<unsigned char>(s[0])) && std::all_of(s.begin(), s.end(), word);
-}
 
 bool is_unnamed(const Cursor& c) { return c.is_unnamed_record() || !is_identifier(c.spelling()); }
 

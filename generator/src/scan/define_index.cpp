@@ -1,6 +1,7 @@
 #include "scan/define_index.hpp"
 
 #include "scan/directive_lines.hpp"
+#include "scan/identifier_chars.hpp"
 
 #include <algorithm>
 #include <array>
@@ -16,17 +17,6 @@ namespace {
 
 using Identifiers = std::vector<std::pair<std::string_view, bool>>;
 
-// A table, not std::isalnum: the locale-aware call cost more than the
-// rest of the lookup, and C identifiers are ASCII here.
-constexpr std::array<bool, 256> kWordChars = [] {
-    std::array<bool, 256> word{};
-    for (int c = 0; c < 256; ++c)
-        word[c] = c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    return word;
-}();
-
-bool is_word_char(char c) { return kWordChars[static_cast<unsigned char>(c)]; }
-
 std::size_t skip_spaces(std::string_view s, std::size_t i) {
     while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
     return i;
@@ -34,7 +24,7 @@ std::size_t skip_spaces(std::string_view s, std::size_t i) {
 
 std::string_view word_at(std::string_view s, std::size_t& i) {
     std::size_t start = i;
-    while (i < s.size() && is_word_char(s[i])) ++i;
+    while (i < s.size() && is_identifier_char(s[i])) ++i;
     return s.substr(start, i - start);
 }
 
@@ -63,9 +53,9 @@ Identifiers identifiers(std::string_view body) {
             for (++i; i < body.size() && body[i] != '\''; ++i)
                 if (body[i] == '\\') ++i;
             ++i;
-        } else if (std::isdigit(static_cast<unsigned char>(body[i]))) {
-            while (i < body.size() && is_word_char(body[i])) ++i;  // a number, with its suffix
-        } else if (is_word_char(body[i])) {
+        } else if (is_digit(body[i])) {
+            while (i < body.size() && is_identifier_char(body[i])) ++i;  // a number, with its suffix
+        } else if (is_identifier_char(body[i])) {
             std::string_view w = word_at(body, i);
             std::size_t after = skip_spaces(body, i);
             out.emplace_back(w, after < body.size() && body[after] == '(');
@@ -237,7 +227,7 @@ bool is_plain_integer_literal(const std::string& body) {
         while (!b.empty() && b.front() == ' ') b.remove_prefix(1);
         while (!b.empty() && b.back() == ' ') b.remove_suffix(1);
     }
-    if (b.empty() || !std::isdigit(static_cast<unsigned char>(b.front()))) return false;
+    if (b.empty() || !is_digit(b.front())) return false;
     return std::all_of(b.begin(), b.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
 }
 

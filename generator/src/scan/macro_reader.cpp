@@ -1,6 +1,7 @@
 #include "scan/macro_reader.hpp"
 
-#include <cctype>
+#include "scan/identifier_chars.hpp"
+
 #include <cerrno>
 #include <climits>
 #include <filesystem>
@@ -33,17 +34,16 @@ ProbeResults evaluate_probes(const std::vector<Cursor>& top) {
         // with hundreds of constants, are not worth spelling out.
         std::vector<Cursor> constants = e.children();
         if (constants.size() != 1) continue;
-        for (const Cursor& c : constants) {
-            ProbeVariable probe;
-            if (c.kind() != CursorKind::EnumConstant || !parse_probe_variable(c.spelling(), probe)) continue;
-            clang::IntegerValue v = c.enum_value();
-            if (probe.quantity == ProbeVariable::Quantity::Undefined)
-                out.undefined.insert(probe.macro);
-            else if (probe.quantity == ProbeVariable::Quantity::Value)
-                out.value[probe.macro] = {v.is_unsigned, v.bits};
-            else
-                out.encoding[probe.macro] = v.bits;
-        }
+        const Cursor& c = constants.front();
+        ProbeVariable probe;
+        if (c.kind() != CursorKind::EnumConstant || !parse_probe_variable(c.spelling(), probe)) continue;
+        clang::IntegerValue v = c.enum_value();
+        if (probe.quantity == ProbeVariable::Quantity::Undefined)
+            out.undefined.insert(probe.macro);
+        else if (probe.quantity == ProbeVariable::Quantity::Value)
+            out.value[probe.macro] = {v.is_unsigned, v.bits};
+        else
+            out.encoding[probe.macro] = v.bits;
     }
     return out;
 }
@@ -86,7 +86,6 @@ std::vector<Piece> pieces_of(const std::vector<Token>& tokens) {
 // cheaper than asking clang for tokens. nullopt for any other text (a
 // comment, a continuation, an operator): that goes to clang's tokens.
 std::optional<std::vector<Piece>> simple_pieces(std::string_view text) {
-    auto is_word = [](char c) { return c == '_' || std::isalnum(static_cast<unsigned char>(c)); };
     std::vector<Piece> out;
     for (std::size_t i = 0; i < text.size();) {
         char c = text[i];
@@ -95,10 +94,10 @@ std::optional<std::vector<Piece>> simple_pieces(std::string_view text) {
         } else if (c == '(' || c == ')') {
             out.push_back({text.substr(i, 1), false});
             ++i;
-        } else if (is_word(c)) {
+        } else if (is_identifier_char(c)) {
             std::size_t start = i;
-            while (i < text.size() && is_word(text[i])) ++i;
-            bool number = std::isdigit(static_cast<unsigned char>(c));
+            while (i < text.size() && is_identifier_char(text[i])) ++i;
+            bool number = is_digit(c);
             out.push_back({text.substr(start, i - start), number});
         } else {
             return std::nullopt;

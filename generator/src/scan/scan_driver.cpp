@@ -166,7 +166,7 @@ namespace {
 
 using Pool = TaskPool<clang::Index>;
 
-// One target's way through a scan: include closures and macro owners, the
+// One target's way through a scan: include closures and probe claims, the
 // first round of parses, the macro rounds, the merge. Each stage is queued
 // as soon as the one before it ends, so one target's rounds and merge run
 // while the other threads parse the next target.
@@ -217,9 +217,9 @@ public:
     }
 
 private:
-    // Works out target t's macro owners, queueing each header's first parse
-    // as soon as its owner set is known, behind the parses already queued;
-    // then queues the next target's start before them.
+    // Works out target t's include closures and first claims, queueing each
+    // header's first parse as soon as its claims are known, behind the
+    // parses already queued; then queues the next target's start before them.
     void start(std::size_t t, Pool& pool) {
         TargetRun& run = *runs_[t];
         std::size_t count = run.target.headers.size();
@@ -316,10 +316,14 @@ private:
             if (uncounted[h].empty()) continue;
             HeaderScan& r = run.results[h];
             std::vector<ir::Macro> kept;
-            kept.reserve(r.macros.size());
-            for (std::size_t i = 0; i < r.macros.size(); ++i)
-                if (!uncounted[h].count(r.macro_files[i])) kept.push_back(std::move(r.macros[i]));
+            std::vector<std::string> kept_files;
+            for (std::size_t i = 0; i < r.macros.size(); ++i) {
+                if (uncounted[h].count(r.macro_files[i])) continue;
+                kept.push_back(std::move(r.macros[i]));
+                kept_files.push_back(std::move(r.macro_files[i]));
+            }
             r.macros = std::move(kept);
+            r.macro_files = std::move(kept_files);
         }
     }
 
