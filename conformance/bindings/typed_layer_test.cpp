@@ -192,3 +192,51 @@ TEST_CASE("results of ids stay small and trivially copyable") {
     CHECK(std::is_trivially_copyable_v<uapikit::result<uapikit::viommu_id>>);
     CHECK(sizeof(uapikit::result<void>) == 4 + sizeof(void*) + (sizeof(void*) - 4));
 }
+
+namespace {
+
+// Counts live objects, so assignment that leaks or destroys twice shows.
+struct counted {
+    static inline int live = 0;
+    int value;
+    explicit counted(int v) : value(v) { ++live; }
+    counted(const counted& o) : value(o.value) { ++live; }
+    counted(counted&& o) noexcept : value(o.value) { ++live; }
+    counted& operator=(const counted&) = delete;
+    ~counted() { --live; }
+};
+
+}  // namespace
+
+TEST_CASE("results are assignable: a value over an error, an error over a value, a value over a value") {
+    uapikit::result<uapikit::ioas_id> id = uapikit::failure{{ENOENT, "IOMMU_IOAS_ALLOC"}};
+    id = uapikit::ioas_id{3};
+    REQUIRE(id);
+    CHECK(id->value() == 3);
+    id = uapikit::failure{{EBUSY, "IOMMU_DESTROY"}};
+    REQUIRE_FALSE(id);
+    CHECK(id.error().code() == EBUSY);
+    CHECK(std::strcmp(id.error().operation(), "IOMMU_DESTROY") == 0);
+
+    {
+        uapikit::result<counted> a = counted{1};
+        uapikit::result<counted> b = uapikit::failure{{EINVAL, "x"}};
+        CHECK(counted::live == 1);
+        b = a;  // copy a value over an error
+        CHECK(counted::live == 2);
+        CHECK(b->value == 1);
+        a = uapikit::failure{{EPERM, "y"}};  // an error over a value destroys the value
+        CHECK(counted::live == 1);
+        CHECK(a.error().code() == EPERM);
+        a = counted{5};
+        b = std::move(a);  // a value over a value: the old one goes
+        CHECK(counted::live == 2);
+        CHECK(b->value == 5);
+    }
+    CHECK(counted::live == 0);
+
+    // A result in a loop variable, reassigned each round, as a VMM's retry loop does.
+    uapikit::result<void> last = uapikit::failure{{EAGAIN, "IOMMU_IOAS_MAP"}};
+    for (int attempt = 0; attempt < 2 && !last; ++attempt) last = {};
+    CHECK(last);
+}
