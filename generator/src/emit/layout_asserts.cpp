@@ -36,6 +36,11 @@ bool nameable(const std::string& name) {
            !is_cpp_keyword(name);
 }
 
+std::string member_name(const std::string& field, const std::string& record) {
+    if (is_cpp_keyword(field) || (!record.empty() && field == record)) return field + "_";
+    return field;
+}
+
 std::string integer_literal(const ir::Integer& v) {
     char buf[48];
     if (!v.is_unsigned && static_cast<std::int64_t>(v.bits) < 0) {
@@ -48,17 +53,24 @@ std::string integer_literal(const ir::Integer& v) {
     return buf;
 }
 
-void append_layout_asserts(std::string& out, const ir::TargetAbi& abi, const OriginFilter& wanted) {
+void append_layout_asserts(std::string& out, const ir::TargetAbi& abi, const OriginFilter& wanted, AssertStyle style) {
     for (const auto& r : abi.records) {
         if (!nameable(r.name) || !wanted(r.origin)) continue;
-        line(out, "sizeof(" + r.name + ") == " + std::to_string(r.size), r.name + ": size");
-        line(out, "alignof(" + r.name + ") == " + std::to_string(r.align), r.name + ": alignment");
+        // The bindings define every record as a tag; a C header may name one
+        // only through a typedef, which C++ does not accept after `struct`.
+        std::string type =
+            style.bindings ? std::string(r.kind == ir::RecordKind::Union ? "union " : "struct ") + r.name : r.name;
+        line(out, "sizeof(" + type + ") == " + std::to_string(r.size), r.name + ": size");
+        line(out, "alignof(" + type + ") == " + std::to_string(r.align), r.name + ": alignment");
         for (const auto& f : r.fields) {
-            if (f.name.empty() || is_cpp_keyword(f.name) || f.bit_width) continue;
-            line(out, "__builtin_offsetof(" + r.name + ", " + f.name + ") == " + std::to_string(f.offset_bits / 8),
+            if (f.name.empty() || f.bit_width) continue;
+            if (!style.bindings && is_cpp_keyword(f.name)) continue;
+            std::string member = style.bindings ? member_name(f.name, r.name) : f.name;
+            line(out, "__builtin_offsetof(" + type + ", " + member + ") == " + std::to_string(f.offset_bits / 8),
                  r.name + "." + f.name + ": offset");
             if (!f.flexible)
-                line(out, "sizeof(" + r.name + "::" + f.name + ") == " + std::to_string(f.size), r.name + "." + f.name + ": size");
+                line(out, "sizeof(static_cast<" + type + "*>(nullptr)->" + member + ") == " + std::to_string(f.size),
+                     r.name + "." + f.name + ": size");
         }
     }
     for (const auto& e : abi.enums)
@@ -66,7 +78,7 @@ void append_layout_asserts(std::string& out, const ir::TargetAbi& abi, const Ori
             for (const auto& c : e.constants)
                 line(out, cast(c.value, c.name) + " == " + integer_literal(c.value), c.name + ": value");
     for (const auto& m : abi.macros)
-        if (m.value && wanted(m.origin))
+        if (m.value && wanted(m.origin) && !(style.skip_macros && style.skip_macros->count(m.name)))
             line(out, cast(*m.value, m.name) + " == " + integer_literal(*m.value), m.name + (m.ioctl ? ": ioctl number" : ": value"));
 }
 
