@@ -41,6 +41,36 @@ enum : uint32_t {
     IOMMUFD_CMD_VDEVICE_TSM_MAP = 0x97ULL,
 };
 
+enum : uint32_t {
+    MOCK_ACCESS_RW_WRITE = 0x1ULL,
+    MOCK_ACCESS_RW_SLOW_PATH = 0x4ULL,
+};
+
+enum : uint32_t {
+    MOCK_APERTURE_START = 0x1000000ULL,
+    MOCK_APERTURE_LAST = 0x7fffffffULL,
+};
+
+enum : uint32_t {
+    MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES = 0x1ULL,
+};
+
+enum : uint32_t {
+    MOCK_FLAGS_ACCESS_WRITE = 0x1ULL,
+    MOCK_FLAGS_ACCESS_SYZ = 0x10000ULL,
+};
+
+enum : uint32_t {
+    MOCK_FLAGS_DEVICE_NO_DIRTY = 0x1ULL,
+    MOCK_FLAGS_DEVICE_HUGE_IOVA = 0x2ULL,
+    MOCK_FLAGS_DEVICE_PASID = 0x4ULL,
+};
+
+enum : uint32_t {
+    MOCK_NESTED_DOMAIN_IOTLB_ID_MAX = 0x3ULL,
+    MOCK_NESTED_DOMAIN_IOTLB_NUM = 0x4ULL,
+};
+
 enum iommu_hwpt_data_type : uint32_t {
     IOMMU_HWPT_DATA_NONE = 0x0ULL,
     IOMMU_HWPT_DATA_VTD_S1 = 0x1ULL,
@@ -49,7 +79,23 @@ enum iommu_hwpt_data_type : uint32_t {
 };
 
 enum iommu_test_op : uint32_t {
+    IOMMU_TEST_OP_ADD_RESERVED = 0x1ULL,
     IOMMU_TEST_OP_MOCK_DOMAIN = 0x2ULL,
+    IOMMU_TEST_OP_MD_CHECK_MAP = 0x3ULL,
+    IOMMU_TEST_OP_MD_CHECK_REFS = 0x4ULL,
+    IOMMU_TEST_OP_CREATE_ACCESS = 0x5ULL,
+    IOMMU_TEST_OP_DESTROY_ACCESS_PAGES = 0x6ULL,
+    IOMMU_TEST_OP_ACCESS_PAGES = 0x7ULL,
+    IOMMU_TEST_OP_ACCESS_RW = 0x8ULL,
+    IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT = 0x9ULL,
+    IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE = 0xaULL,
+    IOMMU_TEST_OP_ACCESS_REPLACE_IOAS = 0xbULL,
+    IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS = 0xcULL,
+    IOMMU_TEST_OP_DIRTY = 0xdULL,
+    IOMMU_TEST_OP_MD_CHECK_IOTLB = 0xeULL,
+    IOMMU_TEST_OP_TRIGGER_IOPF = 0xfULL,
+    IOMMU_TEST_OP_DEV_CHECK_CACHE = 0x10ULL,
+    IOMMU_TEST_OP_TRIGGER_VEVENT = 0x11ULL,
 };
 
 enum iommu_viommu_flags : uint32_t {
@@ -89,6 +135,15 @@ struct iommu_hwpt_alloc {
     uint32_t __reserved2{};
 };
 
+struct iommu_hwpt_invalidate_selftest {
+    uint32_t flags{};
+    uint32_t iotlb_id{};
+};
+
+struct iommu_hwpt_selftest {
+    uint32_t iotlb{};
+};
+
 struct iommu_ioas_alloc {
     uint32_t size{};
     uint32_t flags{};
@@ -102,14 +157,96 @@ struct iommu_test_cmd {
     uint32_t __reserved{};
     union {
         struct {
+            alignas(8) uint64_t start;
+            alignas(8) uint64_t length;
+        } add_reserved;
+        struct {
             uint32_t out_stdev_id;
             uint32_t out_hwpt_id;
             uint32_t out_idev_id;
         } mock_domain;
-        alignas(8) uint64_t __union_storage[6]{};
+        struct {
+            uint32_t out_stdev_id;
+            uint32_t out_hwpt_id;
+            uint32_t out_idev_id;
+            uint32_t dev_flags;
+        } mock_domain_flags;
+        struct {
+            uint32_t pt_id;
+        } mock_domain_replace;
+        struct {
+            alignas(8) uint64_t iova;
+            alignas(8) uint64_t length;
+            alignas(8) uint64_t uptr;
+        } check_map;
+        struct {
+            alignas(8) uint64_t length;
+            alignas(8) uint64_t uptr;
+            uint32_t refs;
+            ::uapikit::padding<4> uapikit_padding_at_20;  // implicit in C: named here so it can be zeroed
+        } check_refs;
+        struct {
+            uint32_t out_access_fd;
+            uint32_t flags;
+        } create_access;
+        struct {
+            uint32_t access_pages_id;
+        } destroy_access_pages;
+        struct {
+            uint32_t flags;
+            uint32_t out_access_pages_id;
+            alignas(8) uint64_t iova;
+            alignas(8) uint64_t length;
+            alignas(8) uint64_t uptr;
+        } access_pages;
+        struct {
+            alignas(8) uint64_t iova;
+            alignas(8) uint64_t length;
+            alignas(8) uint64_t uptr;
+            uint32_t flags;
+            ::uapikit::padding<4> uapikit_padding_at_28;  // implicit in C: named here so it can be zeroed
+        } access_rw;
+        struct {
+            uint32_t limit;
+        } memory_limit;
+        struct {
+            uint32_t ioas_id;
+        } access_replace_ioas;
+        struct {
+            uint32_t flags;
+            ::uapikit::padding<4> uapikit_padding_at_4;  // implicit in C: named here so it can be zeroed
+            alignas(8) uint64_t iova;
+            alignas(8) uint64_t length;
+            alignas(8) uint64_t page_size;
+            alignas(8) uint64_t uptr;
+            alignas(8) uint64_t out_nr_dirty;
+        } dirty{};
+        struct {
+            uint32_t id;
+            uint32_t iotlb;
+        } check_iotlb;
+        struct {
+            uint32_t dev_id;
+            uint32_t pasid;
+            uint32_t grpid;
+            uint32_t perm;
+            uint64_t addr;
+        } trigger_iopf;
+        struct {
+            uint32_t id;
+            uint32_t cache;
+        } check_dev_cache;
+        struct {
+            uint32_t dev_id;
+        } trigger_vevent;
     };
     uint32_t last{};
     ::uapikit::padding<4> uapikit_padding_at_68{};  // implicit in C: named here so it can be zeroed
+};
+
+struct iommu_test_hw_info {
+    uint32_t flags{};
+    uint32_t test_reg{};
 };
 
 struct iommu_vdevice_alloc {
@@ -149,6 +286,10 @@ struct iommu_viommu_amd {
     int32_t kvmfd{};
 };
 
+struct iommu_viommu_event_selftest {
+    uint32_t virt_id{};
+};
+
 struct iommu_viommu_selftest {
     uint32_t in_data{};
     uint32_t out_data{};
@@ -157,7 +298,19 @@ struct iommu_viommu_selftest {
 };
 
 inline constexpr unsigned int IOMMUFD_TYPE = 0x3b;
+inline constexpr unsigned int IOMMU_HWPT_DATA_SELFTEST = 0xdead;
+inline constexpr unsigned int IOMMU_HWPT_INVALIDATE_DATA_SELFTEST = 0xdeadbeef;
+inline constexpr unsigned int IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID = 0xdadbeef;
+inline constexpr unsigned int IOMMU_HW_INFO_SELFTEST_REGVAL = 0xdeadbeef;
+inline constexpr unsigned int IOMMU_HW_INFO_TYPE_SELFTEST = 0xfeedbeef;
+inline constexpr unsigned int IOMMU_HW_QUEUE_TYPE_SELFTEST = 0xdeadbeef;
+inline constexpr unsigned int IOMMU_TEST_DEV_CACHE_DEFAULT = 0xbaddad;
+inline constexpr unsigned int IOMMU_TEST_HW_QUEUE_MAX = 2;
+inline constexpr unsigned int IOMMU_TEST_INVALIDATE_FLAG_ALL = 1;
+inline constexpr unsigned int IOMMU_TEST_IOTLB_DEFAULT = 0xbadbeef;
+inline constexpr unsigned int IOMMU_VEVENTQ_TYPE_SELFTEST = 0xbeefbeef;
 inline constexpr unsigned int IOMMU_VIOMMU_TYPE_SELFTEST = 0xdeadbeef;
+inline constexpr unsigned int MOCK_PASID_WIDTH = 0x14;
 
 // Values that differ between targets (powerpc encodes _IO with a direction bit).
 #if (defined(__powerpc64__) && defined(__LITTLE_ENDIAN__))
@@ -317,6 +470,16 @@ static_assert(__builtin_offsetof(iommu_hwpt_alloc, fault_id) == 40, "iommu_hwpt_
 static_assert(sizeof(iommu_hwpt_alloc::fault_id) == 4, "iommu_hwpt_alloc.fault_id: size");
 static_assert(__builtin_offsetof(iommu_hwpt_alloc, __reserved2) == 44, "iommu_hwpt_alloc.__reserved2: offset");
 static_assert(sizeof(iommu_hwpt_alloc::__reserved2) == 4, "iommu_hwpt_alloc.__reserved2: size");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest) == 8, "iommu_hwpt_invalidate_selftest: size");
+static_assert(alignof(iommu_hwpt_invalidate_selftest) == 4, "iommu_hwpt_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_hwpt_invalidate_selftest, flags) == 0, "iommu_hwpt_invalidate_selftest.flags: offset");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest::flags) == 4, "iommu_hwpt_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(iommu_hwpt_invalidate_selftest, iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: offset");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest::iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: size");
+static_assert(sizeof(iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: size");
+static_assert(alignof(iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_hwpt_selftest, iotlb) == 0, "iommu_hwpt_selftest.iotlb: offset");
+static_assert(sizeof(iommu_hwpt_selftest::iotlb) == 4, "iommu_hwpt_selftest.iotlb: size");
 static_assert(sizeof(iommu_ioas_alloc) == 12, "iommu_ioas_alloc: size");
 static_assert(alignof(iommu_ioas_alloc) == 4, "iommu_ioas_alloc: alignment");
 static_assert(__builtin_offsetof(iommu_ioas_alloc, size) == 0, "iommu_ioas_alloc.size: offset");
@@ -337,6 +500,12 @@ static_assert(__builtin_offsetof(iommu_test_cmd, __reserved) == 12, "iommu_test_
 static_assert(sizeof(iommu_test_cmd::__reserved) == 4, "iommu_test_cmd.__reserved: size");
 static_assert(__builtin_offsetof(iommu_test_cmd, last) == 64, "iommu_test_cmd.last: offset");
 static_assert(sizeof(iommu_test_cmd::last) == 4, "iommu_test_cmd.last: size");
+static_assert(sizeof(iommu_test_hw_info) == 8, "iommu_test_hw_info: size");
+static_assert(alignof(iommu_test_hw_info) == 4, "iommu_test_hw_info: alignment");
+static_assert(__builtin_offsetof(iommu_test_hw_info, flags) == 0, "iommu_test_hw_info.flags: offset");
+static_assert(sizeof(iommu_test_hw_info::flags) == 4, "iommu_test_hw_info.flags: size");
+static_assert(__builtin_offsetof(iommu_test_hw_info, test_reg) == 4, "iommu_test_hw_info.test_reg: offset");
+static_assert(sizeof(iommu_test_hw_info::test_reg) == 4, "iommu_test_hw_info.test_reg: size");
 static_assert(sizeof(iommu_vdevice_alloc) == 24, "iommu_vdevice_alloc: size");
 static_assert(alignof(iommu_vdevice_alloc) == 8, "iommu_vdevice_alloc: alignment");
 static_assert(__builtin_offsetof(iommu_vdevice_alloc, size) == 0, "iommu_vdevice_alloc.size: offset");
@@ -395,6 +564,10 @@ static_assert(__builtin_offsetof(iommu_viommu_amd, reserved) == 8, "iommu_viommu
 static_assert(sizeof(iommu_viommu_amd::reserved) == 4, "iommu_viommu_amd.reserved: size");
 static_assert(__builtin_offsetof(iommu_viommu_amd, kvmfd) == 12, "iommu_viommu_amd.kvmfd: offset");
 static_assert(sizeof(iommu_viommu_amd::kvmfd) == 4, "iommu_viommu_amd.kvmfd: size");
+static_assert(sizeof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: size");
+static_assert(alignof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
+static_assert(sizeof(iommu_viommu_event_selftest::virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
 static_assert(sizeof(iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -430,11 +603,39 @@ static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_HW_QUEUE_ALLOC) == 0x9
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_OP) == 0x95ULL, "IOMMUFD_CMD_VDEVICE_TSM_OP: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST) == 0x96ULL, "IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_MAP) == 0x97ULL, "IOMMUFD_CMD_VDEVICE_TSM_MAP: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "MOCK_ACCESS_RW_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_NO_DIRTY) == 0x1ULL, "MOCK_FLAGS_DEVICE_NO_DIRTY: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_HUGE_IOVA) == 0x2ULL, "MOCK_FLAGS_DEVICE_HUGE_IOVA: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_PASID) == 0x4ULL, "MOCK_FLAGS_DEVICE_PASID: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) == 0x3ULL, "MOCK_NESTED_DOMAIN_IOTLB_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_NUM) == 0x4ULL, "MOCK_NESTED_DOMAIN_IOTLB_NUM: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_NONE) == 0x0ULL, "IOMMU_HWPT_DATA_NONE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_VTD_S1) == 0x1ULL, "IOMMU_HWPT_DATA_VTD_S1: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_ARM_SMMUV3) == 0x2ULL, "IOMMU_HWPT_DATA_ARM_SMMUV3: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_AMD_GUEST) == 0x3ULL, "IOMMU_HWPT_DATA_AMD_GUEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ADD_RESERVED) == 0x1ULL, "IOMMU_TEST_OP_ADD_RESERVED: value");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN) == 0x2ULL, "IOMMU_TEST_OP_MOCK_DOMAIN: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_MAP) == 0x3ULL, "IOMMU_TEST_OP_MD_CHECK_MAP: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_REFS) == 0x4ULL, "IOMMU_TEST_OP_MD_CHECK_REFS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_CREATE_ACCESS) == 0x5ULL, "IOMMU_TEST_OP_CREATE_ACCESS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DESTROY_ACCESS_PAGES) == 0x6ULL, "IOMMU_TEST_OP_DESTROY_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_PAGES) == 0x7ULL, "IOMMU_TEST_OP_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_RW) == 0x8ULL, "IOMMU_TEST_OP_ACCESS_RW: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT) == 0x9ULL, "IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE) == 0xaULL, "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_REPLACE_IOAS) == 0xbULL, "IOMMU_TEST_OP_ACCESS_REPLACE_IOAS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS) == 0xcULL, "IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DIRTY) == 0xdULL, "IOMMU_TEST_OP_DIRTY: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_IOTLB) == 0xeULL, "IOMMU_TEST_OP_MD_CHECK_IOTLB: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_IOPF) == 0xfULL, "IOMMU_TEST_OP_TRIGGER_IOPF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DEV_CHECK_CACHE) == 0x10ULL, "IOMMU_TEST_OP_DEV_CHECK_CACHE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_VEVENT) == 0x11ULL, "IOMMU_TEST_OP_TRIGGER_VEVENT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_KVM_FD) == 0x1ULL, "IOMMU_VIOMMU_KVM_FD: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_DEFAULT) == 0x0ULL, "IOMMU_VIOMMU_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_ARM_SMMUV3) == 0x1ULL, "IOMMU_VIOMMU_TYPE_ARM_SMMUV3: value");
@@ -449,10 +650,16 @@ static_assert(static_cast<unsigned long long>(IOMMU_DESTROY) == 0x3b80ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_FAULT_QUEUE_ALLOC) == 0x3b8eULL, "IOMMU_FAULT_QUEUE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_GET_HW_INFO) == 0x3b8aULL, "IOMMU_GET_HW_INFO: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_ALLOC) == 0x3b89ULL, "IOMMU_HWPT_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_SELFTEST) == 0xdeadULL, "IOMMU_HWPT_DATA_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_GET_DIRTY_BITMAP) == 0x3b8cULL, "IOMMU_HWPT_GET_DIRTY_BITMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE) == 0x3b8dULL, "IOMMU_HWPT_INVALIDATE: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_SET_DIRTY_TRACKING) == 0x3b8bULL, "IOMMU_HWPT_SET_DIRTY_TRACKING: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_SELFTEST_REGVAL) == 0xdeadbeefULL, "IOMMU_HW_INFO_SELFTEST_REGVAL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_SELFTEST) == 0xfeedbeefULL, "IOMMU_HW_INFO_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_ALLOC) == 0x3b94ULL, "IOMMU_HW_QUEUE_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_HW_QUEUE_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOC) == 0x3b81ULL, "IOMMU_IOAS_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOW_IOVAS) == 0x3b82ULL, "IOMMU_IOAS_ALLOW_IOVAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_CHANGE_PROCESS) == 0x3b92ULL, "IOMMU_IOAS_CHANGE_PROCESS: ioctl number");
@@ -463,12 +670,18 @@ static_assert(static_cast<unsigned long long>(IOMMU_IOAS_MAP_FILE) == 0x3b8fULL,
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_UNMAP) == 0x3b86ULL, "IOMMU_IOAS_UNMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_OPTION) == 0x3b87ULL, "IOMMU_OPTION: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_CMD) == 0x3ba0ULL, "IOMMU_TEST_CMD: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_DEV_CACHE_DEFAULT) == 0xbaddadULL, "IOMMU_TEST_DEV_CACHE_DEFAULT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_HW_QUEUE_MAX) == 0x2ULL, "IOMMU_TEST_HW_QUEUE_MAX: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_INVALIDATE_FLAG_ALL) == 0x1ULL, "IOMMU_TEST_INVALIDATE_FLAG_ALL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_IOTLB_DEFAULT) == 0xbadbeefULL, "IOMMU_TEST_IOTLB_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_ALLOC) == 0x3b91ULL, "IOMMU_VDEVICE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_TSM_MAP) == 0x3b97ULL, "IOMMU_VDEVICE_TSM_MAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x3b93ULL, "IOMMU_VEVENTQ_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x3b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x3b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #elif defined(__arm__) && defined(__ARM_PCS_VFP)  // arm-linux-gnueabihf
 static_assert(sizeof(iommu_destroy) == 8, "iommu_destroy: size");
 static_assert(alignof(iommu_destroy) == 4, "iommu_destroy: alignment");
@@ -500,6 +713,16 @@ static_assert(__builtin_offsetof(iommu_hwpt_alloc, fault_id) == 40, "iommu_hwpt_
 static_assert(sizeof(iommu_hwpt_alloc::fault_id) == 4, "iommu_hwpt_alloc.fault_id: size");
 static_assert(__builtin_offsetof(iommu_hwpt_alloc, __reserved2) == 44, "iommu_hwpt_alloc.__reserved2: offset");
 static_assert(sizeof(iommu_hwpt_alloc::__reserved2) == 4, "iommu_hwpt_alloc.__reserved2: size");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest) == 8, "iommu_hwpt_invalidate_selftest: size");
+static_assert(alignof(iommu_hwpt_invalidate_selftest) == 4, "iommu_hwpt_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_hwpt_invalidate_selftest, flags) == 0, "iommu_hwpt_invalidate_selftest.flags: offset");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest::flags) == 4, "iommu_hwpt_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(iommu_hwpt_invalidate_selftest, iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: offset");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest::iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: size");
+static_assert(sizeof(iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: size");
+static_assert(alignof(iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_hwpt_selftest, iotlb) == 0, "iommu_hwpt_selftest.iotlb: offset");
+static_assert(sizeof(iommu_hwpt_selftest::iotlb) == 4, "iommu_hwpt_selftest.iotlb: size");
 static_assert(sizeof(iommu_ioas_alloc) == 12, "iommu_ioas_alloc: size");
 static_assert(alignof(iommu_ioas_alloc) == 4, "iommu_ioas_alloc: alignment");
 static_assert(__builtin_offsetof(iommu_ioas_alloc, size) == 0, "iommu_ioas_alloc.size: offset");
@@ -520,6 +743,12 @@ static_assert(__builtin_offsetof(iommu_test_cmd, __reserved) == 12, "iommu_test_
 static_assert(sizeof(iommu_test_cmd::__reserved) == 4, "iommu_test_cmd.__reserved: size");
 static_assert(__builtin_offsetof(iommu_test_cmd, last) == 64, "iommu_test_cmd.last: offset");
 static_assert(sizeof(iommu_test_cmd::last) == 4, "iommu_test_cmd.last: size");
+static_assert(sizeof(iommu_test_hw_info) == 8, "iommu_test_hw_info: size");
+static_assert(alignof(iommu_test_hw_info) == 4, "iommu_test_hw_info: alignment");
+static_assert(__builtin_offsetof(iommu_test_hw_info, flags) == 0, "iommu_test_hw_info.flags: offset");
+static_assert(sizeof(iommu_test_hw_info::flags) == 4, "iommu_test_hw_info.flags: size");
+static_assert(__builtin_offsetof(iommu_test_hw_info, test_reg) == 4, "iommu_test_hw_info.test_reg: offset");
+static_assert(sizeof(iommu_test_hw_info::test_reg) == 4, "iommu_test_hw_info.test_reg: size");
 static_assert(sizeof(iommu_vdevice_alloc) == 24, "iommu_vdevice_alloc: size");
 static_assert(alignof(iommu_vdevice_alloc) == 8, "iommu_vdevice_alloc: alignment");
 static_assert(__builtin_offsetof(iommu_vdevice_alloc, size) == 0, "iommu_vdevice_alloc.size: offset");
@@ -578,6 +807,10 @@ static_assert(__builtin_offsetof(iommu_viommu_amd, reserved) == 8, "iommu_viommu
 static_assert(sizeof(iommu_viommu_amd::reserved) == 4, "iommu_viommu_amd.reserved: size");
 static_assert(__builtin_offsetof(iommu_viommu_amd, kvmfd) == 12, "iommu_viommu_amd.kvmfd: offset");
 static_assert(sizeof(iommu_viommu_amd::kvmfd) == 4, "iommu_viommu_amd.kvmfd: size");
+static_assert(sizeof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: size");
+static_assert(alignof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
+static_assert(sizeof(iommu_viommu_event_selftest::virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
 static_assert(sizeof(iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -613,11 +846,39 @@ static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_HW_QUEUE_ALLOC) == 0x9
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_OP) == 0x95ULL, "IOMMUFD_CMD_VDEVICE_TSM_OP: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST) == 0x96ULL, "IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_MAP) == 0x97ULL, "IOMMUFD_CMD_VDEVICE_TSM_MAP: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "MOCK_ACCESS_RW_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_NO_DIRTY) == 0x1ULL, "MOCK_FLAGS_DEVICE_NO_DIRTY: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_HUGE_IOVA) == 0x2ULL, "MOCK_FLAGS_DEVICE_HUGE_IOVA: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_PASID) == 0x4ULL, "MOCK_FLAGS_DEVICE_PASID: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) == 0x3ULL, "MOCK_NESTED_DOMAIN_IOTLB_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_NUM) == 0x4ULL, "MOCK_NESTED_DOMAIN_IOTLB_NUM: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_NONE) == 0x0ULL, "IOMMU_HWPT_DATA_NONE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_VTD_S1) == 0x1ULL, "IOMMU_HWPT_DATA_VTD_S1: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_ARM_SMMUV3) == 0x2ULL, "IOMMU_HWPT_DATA_ARM_SMMUV3: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_AMD_GUEST) == 0x3ULL, "IOMMU_HWPT_DATA_AMD_GUEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ADD_RESERVED) == 0x1ULL, "IOMMU_TEST_OP_ADD_RESERVED: value");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN) == 0x2ULL, "IOMMU_TEST_OP_MOCK_DOMAIN: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_MAP) == 0x3ULL, "IOMMU_TEST_OP_MD_CHECK_MAP: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_REFS) == 0x4ULL, "IOMMU_TEST_OP_MD_CHECK_REFS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_CREATE_ACCESS) == 0x5ULL, "IOMMU_TEST_OP_CREATE_ACCESS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DESTROY_ACCESS_PAGES) == 0x6ULL, "IOMMU_TEST_OP_DESTROY_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_PAGES) == 0x7ULL, "IOMMU_TEST_OP_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_RW) == 0x8ULL, "IOMMU_TEST_OP_ACCESS_RW: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT) == 0x9ULL, "IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE) == 0xaULL, "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_REPLACE_IOAS) == 0xbULL, "IOMMU_TEST_OP_ACCESS_REPLACE_IOAS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS) == 0xcULL, "IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DIRTY) == 0xdULL, "IOMMU_TEST_OP_DIRTY: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_IOTLB) == 0xeULL, "IOMMU_TEST_OP_MD_CHECK_IOTLB: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_IOPF) == 0xfULL, "IOMMU_TEST_OP_TRIGGER_IOPF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DEV_CHECK_CACHE) == 0x10ULL, "IOMMU_TEST_OP_DEV_CHECK_CACHE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_VEVENT) == 0x11ULL, "IOMMU_TEST_OP_TRIGGER_VEVENT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_KVM_FD) == 0x1ULL, "IOMMU_VIOMMU_KVM_FD: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_DEFAULT) == 0x0ULL, "IOMMU_VIOMMU_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_ARM_SMMUV3) == 0x1ULL, "IOMMU_VIOMMU_TYPE_ARM_SMMUV3: value");
@@ -632,10 +893,16 @@ static_assert(static_cast<unsigned long long>(IOMMU_DESTROY) == 0x3b80ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_FAULT_QUEUE_ALLOC) == 0x3b8eULL, "IOMMU_FAULT_QUEUE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_GET_HW_INFO) == 0x3b8aULL, "IOMMU_GET_HW_INFO: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_ALLOC) == 0x3b89ULL, "IOMMU_HWPT_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_SELFTEST) == 0xdeadULL, "IOMMU_HWPT_DATA_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_GET_DIRTY_BITMAP) == 0x3b8cULL, "IOMMU_HWPT_GET_DIRTY_BITMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE) == 0x3b8dULL, "IOMMU_HWPT_INVALIDATE: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_SET_DIRTY_TRACKING) == 0x3b8bULL, "IOMMU_HWPT_SET_DIRTY_TRACKING: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_SELFTEST_REGVAL) == 0xdeadbeefULL, "IOMMU_HW_INFO_SELFTEST_REGVAL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_SELFTEST) == 0xfeedbeefULL, "IOMMU_HW_INFO_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_ALLOC) == 0x3b94ULL, "IOMMU_HW_QUEUE_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_HW_QUEUE_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOC) == 0x3b81ULL, "IOMMU_IOAS_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOW_IOVAS) == 0x3b82ULL, "IOMMU_IOAS_ALLOW_IOVAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_CHANGE_PROCESS) == 0x3b92ULL, "IOMMU_IOAS_CHANGE_PROCESS: ioctl number");
@@ -646,12 +913,18 @@ static_assert(static_cast<unsigned long long>(IOMMU_IOAS_MAP_FILE) == 0x3b8fULL,
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_UNMAP) == 0x3b86ULL, "IOMMU_IOAS_UNMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_OPTION) == 0x3b87ULL, "IOMMU_OPTION: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_CMD) == 0x3ba0ULL, "IOMMU_TEST_CMD: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_DEV_CACHE_DEFAULT) == 0xbaddadULL, "IOMMU_TEST_DEV_CACHE_DEFAULT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_HW_QUEUE_MAX) == 0x2ULL, "IOMMU_TEST_HW_QUEUE_MAX: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_INVALIDATE_FLAG_ALL) == 0x1ULL, "IOMMU_TEST_INVALIDATE_FLAG_ALL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_IOTLB_DEFAULT) == 0xbadbeefULL, "IOMMU_TEST_IOTLB_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_ALLOC) == 0x3b91ULL, "IOMMU_VDEVICE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_TSM_MAP) == 0x3b97ULL, "IOMMU_VDEVICE_TSM_MAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x3b93ULL, "IOMMU_VEVENTQ_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x3b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x3b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #elif defined(__i386__)  // i386-linux-gnu
 static_assert(sizeof(iommu_destroy) == 8, "iommu_destroy: size");
 static_assert(alignof(iommu_destroy) == 4, "iommu_destroy: alignment");
@@ -683,6 +956,16 @@ static_assert(__builtin_offsetof(iommu_hwpt_alloc, fault_id) == 40, "iommu_hwpt_
 static_assert(sizeof(iommu_hwpt_alloc::fault_id) == 4, "iommu_hwpt_alloc.fault_id: size");
 static_assert(__builtin_offsetof(iommu_hwpt_alloc, __reserved2) == 44, "iommu_hwpt_alloc.__reserved2: offset");
 static_assert(sizeof(iommu_hwpt_alloc::__reserved2) == 4, "iommu_hwpt_alloc.__reserved2: size");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest) == 8, "iommu_hwpt_invalidate_selftest: size");
+static_assert(alignof(iommu_hwpt_invalidate_selftest) == 4, "iommu_hwpt_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_hwpt_invalidate_selftest, flags) == 0, "iommu_hwpt_invalidate_selftest.flags: offset");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest::flags) == 4, "iommu_hwpt_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(iommu_hwpt_invalidate_selftest, iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: offset");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest::iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: size");
+static_assert(sizeof(iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: size");
+static_assert(alignof(iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_hwpt_selftest, iotlb) == 0, "iommu_hwpt_selftest.iotlb: offset");
+static_assert(sizeof(iommu_hwpt_selftest::iotlb) == 4, "iommu_hwpt_selftest.iotlb: size");
 static_assert(sizeof(iommu_ioas_alloc) == 12, "iommu_ioas_alloc: size");
 static_assert(alignof(iommu_ioas_alloc) == 4, "iommu_ioas_alloc: alignment");
 static_assert(__builtin_offsetof(iommu_ioas_alloc, size) == 0, "iommu_ioas_alloc.size: offset");
@@ -703,6 +986,12 @@ static_assert(__builtin_offsetof(iommu_test_cmd, __reserved) == 12, "iommu_test_
 static_assert(sizeof(iommu_test_cmd::__reserved) == 4, "iommu_test_cmd.__reserved: size");
 static_assert(__builtin_offsetof(iommu_test_cmd, last) == 64, "iommu_test_cmd.last: offset");
 static_assert(sizeof(iommu_test_cmd::last) == 4, "iommu_test_cmd.last: size");
+static_assert(sizeof(iommu_test_hw_info) == 8, "iommu_test_hw_info: size");
+static_assert(alignof(iommu_test_hw_info) == 4, "iommu_test_hw_info: alignment");
+static_assert(__builtin_offsetof(iommu_test_hw_info, flags) == 0, "iommu_test_hw_info.flags: offset");
+static_assert(sizeof(iommu_test_hw_info::flags) == 4, "iommu_test_hw_info.flags: size");
+static_assert(__builtin_offsetof(iommu_test_hw_info, test_reg) == 4, "iommu_test_hw_info.test_reg: offset");
+static_assert(sizeof(iommu_test_hw_info::test_reg) == 4, "iommu_test_hw_info.test_reg: size");
 static_assert(sizeof(iommu_vdevice_alloc) == 24, "iommu_vdevice_alloc: size");
 static_assert(alignof(iommu_vdevice_alloc) == 8, "iommu_vdevice_alloc: alignment");
 static_assert(__builtin_offsetof(iommu_vdevice_alloc, size) == 0, "iommu_vdevice_alloc.size: offset");
@@ -761,6 +1050,10 @@ static_assert(__builtin_offsetof(iommu_viommu_amd, reserved) == 8, "iommu_viommu
 static_assert(sizeof(iommu_viommu_amd::reserved) == 4, "iommu_viommu_amd.reserved: size");
 static_assert(__builtin_offsetof(iommu_viommu_amd, kvmfd) == 12, "iommu_viommu_amd.kvmfd: offset");
 static_assert(sizeof(iommu_viommu_amd::kvmfd) == 4, "iommu_viommu_amd.kvmfd: size");
+static_assert(sizeof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: size");
+static_assert(alignof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
+static_assert(sizeof(iommu_viommu_event_selftest::virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
 static_assert(sizeof(iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -796,11 +1089,39 @@ static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_HW_QUEUE_ALLOC) == 0x9
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_OP) == 0x95ULL, "IOMMUFD_CMD_VDEVICE_TSM_OP: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST) == 0x96ULL, "IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_MAP) == 0x97ULL, "IOMMUFD_CMD_VDEVICE_TSM_MAP: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "MOCK_ACCESS_RW_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_NO_DIRTY) == 0x1ULL, "MOCK_FLAGS_DEVICE_NO_DIRTY: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_HUGE_IOVA) == 0x2ULL, "MOCK_FLAGS_DEVICE_HUGE_IOVA: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_PASID) == 0x4ULL, "MOCK_FLAGS_DEVICE_PASID: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) == 0x3ULL, "MOCK_NESTED_DOMAIN_IOTLB_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_NUM) == 0x4ULL, "MOCK_NESTED_DOMAIN_IOTLB_NUM: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_NONE) == 0x0ULL, "IOMMU_HWPT_DATA_NONE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_VTD_S1) == 0x1ULL, "IOMMU_HWPT_DATA_VTD_S1: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_ARM_SMMUV3) == 0x2ULL, "IOMMU_HWPT_DATA_ARM_SMMUV3: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_AMD_GUEST) == 0x3ULL, "IOMMU_HWPT_DATA_AMD_GUEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ADD_RESERVED) == 0x1ULL, "IOMMU_TEST_OP_ADD_RESERVED: value");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN) == 0x2ULL, "IOMMU_TEST_OP_MOCK_DOMAIN: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_MAP) == 0x3ULL, "IOMMU_TEST_OP_MD_CHECK_MAP: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_REFS) == 0x4ULL, "IOMMU_TEST_OP_MD_CHECK_REFS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_CREATE_ACCESS) == 0x5ULL, "IOMMU_TEST_OP_CREATE_ACCESS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DESTROY_ACCESS_PAGES) == 0x6ULL, "IOMMU_TEST_OP_DESTROY_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_PAGES) == 0x7ULL, "IOMMU_TEST_OP_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_RW) == 0x8ULL, "IOMMU_TEST_OP_ACCESS_RW: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT) == 0x9ULL, "IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE) == 0xaULL, "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_REPLACE_IOAS) == 0xbULL, "IOMMU_TEST_OP_ACCESS_REPLACE_IOAS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS) == 0xcULL, "IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DIRTY) == 0xdULL, "IOMMU_TEST_OP_DIRTY: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_IOTLB) == 0xeULL, "IOMMU_TEST_OP_MD_CHECK_IOTLB: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_IOPF) == 0xfULL, "IOMMU_TEST_OP_TRIGGER_IOPF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DEV_CHECK_CACHE) == 0x10ULL, "IOMMU_TEST_OP_DEV_CHECK_CACHE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_VEVENT) == 0x11ULL, "IOMMU_TEST_OP_TRIGGER_VEVENT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_KVM_FD) == 0x1ULL, "IOMMU_VIOMMU_KVM_FD: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_DEFAULT) == 0x0ULL, "IOMMU_VIOMMU_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_ARM_SMMUV3) == 0x1ULL, "IOMMU_VIOMMU_TYPE_ARM_SMMUV3: value");
@@ -815,10 +1136,16 @@ static_assert(static_cast<unsigned long long>(IOMMU_DESTROY) == 0x3b80ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_FAULT_QUEUE_ALLOC) == 0x3b8eULL, "IOMMU_FAULT_QUEUE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_GET_HW_INFO) == 0x3b8aULL, "IOMMU_GET_HW_INFO: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_ALLOC) == 0x3b89ULL, "IOMMU_HWPT_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_SELFTEST) == 0xdeadULL, "IOMMU_HWPT_DATA_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_GET_DIRTY_BITMAP) == 0x3b8cULL, "IOMMU_HWPT_GET_DIRTY_BITMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE) == 0x3b8dULL, "IOMMU_HWPT_INVALIDATE: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_SET_DIRTY_TRACKING) == 0x3b8bULL, "IOMMU_HWPT_SET_DIRTY_TRACKING: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_SELFTEST_REGVAL) == 0xdeadbeefULL, "IOMMU_HW_INFO_SELFTEST_REGVAL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_SELFTEST) == 0xfeedbeefULL, "IOMMU_HW_INFO_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_ALLOC) == 0x3b94ULL, "IOMMU_HW_QUEUE_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_HW_QUEUE_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOC) == 0x3b81ULL, "IOMMU_IOAS_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOW_IOVAS) == 0x3b82ULL, "IOMMU_IOAS_ALLOW_IOVAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_CHANGE_PROCESS) == 0x3b92ULL, "IOMMU_IOAS_CHANGE_PROCESS: ioctl number");
@@ -829,12 +1156,18 @@ static_assert(static_cast<unsigned long long>(IOMMU_IOAS_MAP_FILE) == 0x3b8fULL,
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_UNMAP) == 0x3b86ULL, "IOMMU_IOAS_UNMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_OPTION) == 0x3b87ULL, "IOMMU_OPTION: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_CMD) == 0x3ba0ULL, "IOMMU_TEST_CMD: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_DEV_CACHE_DEFAULT) == 0xbaddadULL, "IOMMU_TEST_DEV_CACHE_DEFAULT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_HW_QUEUE_MAX) == 0x2ULL, "IOMMU_TEST_HW_QUEUE_MAX: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_INVALIDATE_FLAG_ALL) == 0x1ULL, "IOMMU_TEST_INVALIDATE_FLAG_ALL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_IOTLB_DEFAULT) == 0xbadbeefULL, "IOMMU_TEST_IOTLB_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_ALLOC) == 0x3b91ULL, "IOMMU_VDEVICE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_TSM_MAP) == 0x3b97ULL, "IOMMU_VDEVICE_TSM_MAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x3b93ULL, "IOMMU_VEVENTQ_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x3b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x3b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #elif defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)  // powerpc64le-linux-gnu
 static_assert(sizeof(iommu_destroy) == 8, "iommu_destroy: size");
 static_assert(alignof(iommu_destroy) == 4, "iommu_destroy: alignment");
@@ -866,6 +1199,16 @@ static_assert(__builtin_offsetof(iommu_hwpt_alloc, fault_id) == 40, "iommu_hwpt_
 static_assert(sizeof(iommu_hwpt_alloc::fault_id) == 4, "iommu_hwpt_alloc.fault_id: size");
 static_assert(__builtin_offsetof(iommu_hwpt_alloc, __reserved2) == 44, "iommu_hwpt_alloc.__reserved2: offset");
 static_assert(sizeof(iommu_hwpt_alloc::__reserved2) == 4, "iommu_hwpt_alloc.__reserved2: size");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest) == 8, "iommu_hwpt_invalidate_selftest: size");
+static_assert(alignof(iommu_hwpt_invalidate_selftest) == 4, "iommu_hwpt_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_hwpt_invalidate_selftest, flags) == 0, "iommu_hwpt_invalidate_selftest.flags: offset");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest::flags) == 4, "iommu_hwpt_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(iommu_hwpt_invalidate_selftest, iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: offset");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest::iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: size");
+static_assert(sizeof(iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: size");
+static_assert(alignof(iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_hwpt_selftest, iotlb) == 0, "iommu_hwpt_selftest.iotlb: offset");
+static_assert(sizeof(iommu_hwpt_selftest::iotlb) == 4, "iommu_hwpt_selftest.iotlb: size");
 static_assert(sizeof(iommu_ioas_alloc) == 12, "iommu_ioas_alloc: size");
 static_assert(alignof(iommu_ioas_alloc) == 4, "iommu_ioas_alloc: alignment");
 static_assert(__builtin_offsetof(iommu_ioas_alloc, size) == 0, "iommu_ioas_alloc.size: offset");
@@ -886,6 +1229,12 @@ static_assert(__builtin_offsetof(iommu_test_cmd, __reserved) == 12, "iommu_test_
 static_assert(sizeof(iommu_test_cmd::__reserved) == 4, "iommu_test_cmd.__reserved: size");
 static_assert(__builtin_offsetof(iommu_test_cmd, last) == 64, "iommu_test_cmd.last: offset");
 static_assert(sizeof(iommu_test_cmd::last) == 4, "iommu_test_cmd.last: size");
+static_assert(sizeof(iommu_test_hw_info) == 8, "iommu_test_hw_info: size");
+static_assert(alignof(iommu_test_hw_info) == 4, "iommu_test_hw_info: alignment");
+static_assert(__builtin_offsetof(iommu_test_hw_info, flags) == 0, "iommu_test_hw_info.flags: offset");
+static_assert(sizeof(iommu_test_hw_info::flags) == 4, "iommu_test_hw_info.flags: size");
+static_assert(__builtin_offsetof(iommu_test_hw_info, test_reg) == 4, "iommu_test_hw_info.test_reg: offset");
+static_assert(sizeof(iommu_test_hw_info::test_reg) == 4, "iommu_test_hw_info.test_reg: size");
 static_assert(sizeof(iommu_vdevice_alloc) == 24, "iommu_vdevice_alloc: size");
 static_assert(alignof(iommu_vdevice_alloc) == 8, "iommu_vdevice_alloc: alignment");
 static_assert(__builtin_offsetof(iommu_vdevice_alloc, size) == 0, "iommu_vdevice_alloc.size: offset");
@@ -944,6 +1293,10 @@ static_assert(__builtin_offsetof(iommu_viommu_amd, reserved) == 8, "iommu_viommu
 static_assert(sizeof(iommu_viommu_amd::reserved) == 4, "iommu_viommu_amd.reserved: size");
 static_assert(__builtin_offsetof(iommu_viommu_amd, kvmfd) == 12, "iommu_viommu_amd.kvmfd: offset");
 static_assert(sizeof(iommu_viommu_amd::kvmfd) == 4, "iommu_viommu_amd.kvmfd: size");
+static_assert(sizeof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: size");
+static_assert(alignof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
+static_assert(sizeof(iommu_viommu_event_selftest::virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
 static_assert(sizeof(iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -979,11 +1332,39 @@ static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_HW_QUEUE_ALLOC) == 0x9
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_OP) == 0x95ULL, "IOMMUFD_CMD_VDEVICE_TSM_OP: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST) == 0x96ULL, "IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_MAP) == 0x97ULL, "IOMMUFD_CMD_VDEVICE_TSM_MAP: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "MOCK_ACCESS_RW_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_NO_DIRTY) == 0x1ULL, "MOCK_FLAGS_DEVICE_NO_DIRTY: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_HUGE_IOVA) == 0x2ULL, "MOCK_FLAGS_DEVICE_HUGE_IOVA: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_PASID) == 0x4ULL, "MOCK_FLAGS_DEVICE_PASID: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) == 0x3ULL, "MOCK_NESTED_DOMAIN_IOTLB_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_NUM) == 0x4ULL, "MOCK_NESTED_DOMAIN_IOTLB_NUM: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_NONE) == 0x0ULL, "IOMMU_HWPT_DATA_NONE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_VTD_S1) == 0x1ULL, "IOMMU_HWPT_DATA_VTD_S1: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_ARM_SMMUV3) == 0x2ULL, "IOMMU_HWPT_DATA_ARM_SMMUV3: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_AMD_GUEST) == 0x3ULL, "IOMMU_HWPT_DATA_AMD_GUEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ADD_RESERVED) == 0x1ULL, "IOMMU_TEST_OP_ADD_RESERVED: value");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN) == 0x2ULL, "IOMMU_TEST_OP_MOCK_DOMAIN: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_MAP) == 0x3ULL, "IOMMU_TEST_OP_MD_CHECK_MAP: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_REFS) == 0x4ULL, "IOMMU_TEST_OP_MD_CHECK_REFS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_CREATE_ACCESS) == 0x5ULL, "IOMMU_TEST_OP_CREATE_ACCESS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DESTROY_ACCESS_PAGES) == 0x6ULL, "IOMMU_TEST_OP_DESTROY_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_PAGES) == 0x7ULL, "IOMMU_TEST_OP_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_RW) == 0x8ULL, "IOMMU_TEST_OP_ACCESS_RW: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT) == 0x9ULL, "IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE) == 0xaULL, "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_REPLACE_IOAS) == 0xbULL, "IOMMU_TEST_OP_ACCESS_REPLACE_IOAS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS) == 0xcULL, "IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DIRTY) == 0xdULL, "IOMMU_TEST_OP_DIRTY: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_IOTLB) == 0xeULL, "IOMMU_TEST_OP_MD_CHECK_IOTLB: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_IOPF) == 0xfULL, "IOMMU_TEST_OP_TRIGGER_IOPF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DEV_CHECK_CACHE) == 0x10ULL, "IOMMU_TEST_OP_DEV_CHECK_CACHE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_VEVENT) == 0x11ULL, "IOMMU_TEST_OP_TRIGGER_VEVENT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_KVM_FD) == 0x1ULL, "IOMMU_VIOMMU_KVM_FD: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_DEFAULT) == 0x0ULL, "IOMMU_VIOMMU_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_ARM_SMMUV3) == 0x1ULL, "IOMMU_VIOMMU_TYPE_ARM_SMMUV3: value");
@@ -998,10 +1379,16 @@ static_assert(static_cast<unsigned long long>(IOMMU_DESTROY) == 0x20003b80ULL, "
 static_assert(static_cast<unsigned long long>(IOMMU_FAULT_QUEUE_ALLOC) == 0x20003b8eULL, "IOMMU_FAULT_QUEUE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_GET_HW_INFO) == 0x20003b8aULL, "IOMMU_GET_HW_INFO: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_ALLOC) == 0x20003b89ULL, "IOMMU_HWPT_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_SELFTEST) == 0xdeadULL, "IOMMU_HWPT_DATA_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_GET_DIRTY_BITMAP) == 0x20003b8cULL, "IOMMU_HWPT_GET_DIRTY_BITMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE) == 0x20003b8dULL, "IOMMU_HWPT_INVALIDATE: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_SET_DIRTY_TRACKING) == 0x20003b8bULL, "IOMMU_HWPT_SET_DIRTY_TRACKING: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_SELFTEST_REGVAL) == 0xdeadbeefULL, "IOMMU_HW_INFO_SELFTEST_REGVAL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_SELFTEST) == 0xfeedbeefULL, "IOMMU_HW_INFO_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_ALLOC) == 0x20003b94ULL, "IOMMU_HW_QUEUE_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_HW_QUEUE_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOC) == 0x20003b81ULL, "IOMMU_IOAS_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOW_IOVAS) == 0x20003b82ULL, "IOMMU_IOAS_ALLOW_IOVAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_CHANGE_PROCESS) == 0x20003b92ULL, "IOMMU_IOAS_CHANGE_PROCESS: ioctl number");
@@ -1012,12 +1399,18 @@ static_assert(static_cast<unsigned long long>(IOMMU_IOAS_MAP_FILE) == 0x20003b8f
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_UNMAP) == 0x20003b86ULL, "IOMMU_IOAS_UNMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_OPTION) == 0x20003b87ULL, "IOMMU_OPTION: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_CMD) == 0x20003ba0ULL, "IOMMU_TEST_CMD: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_DEV_CACHE_DEFAULT) == 0xbaddadULL, "IOMMU_TEST_DEV_CACHE_DEFAULT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_HW_QUEUE_MAX) == 0x2ULL, "IOMMU_TEST_HW_QUEUE_MAX: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_INVALIDATE_FLAG_ALL) == 0x1ULL, "IOMMU_TEST_INVALIDATE_FLAG_ALL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_IOTLB_DEFAULT) == 0xbadbeefULL, "IOMMU_TEST_IOTLB_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_ALLOC) == 0x20003b91ULL, "IOMMU_VDEVICE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_TSM_MAP) == 0x20003b97ULL, "IOMMU_VDEVICE_TSM_MAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x20003b93ULL, "IOMMU_VEVENTQ_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x20003b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x20003b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #elif defined(__riscv) && __riscv_xlen == 64  // riscv64-linux-gnu
 static_assert(sizeof(iommu_destroy) == 8, "iommu_destroy: size");
 static_assert(alignof(iommu_destroy) == 4, "iommu_destroy: alignment");
@@ -1049,6 +1442,16 @@ static_assert(__builtin_offsetof(iommu_hwpt_alloc, fault_id) == 40, "iommu_hwpt_
 static_assert(sizeof(iommu_hwpt_alloc::fault_id) == 4, "iommu_hwpt_alloc.fault_id: size");
 static_assert(__builtin_offsetof(iommu_hwpt_alloc, __reserved2) == 44, "iommu_hwpt_alloc.__reserved2: offset");
 static_assert(sizeof(iommu_hwpt_alloc::__reserved2) == 4, "iommu_hwpt_alloc.__reserved2: size");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest) == 8, "iommu_hwpt_invalidate_selftest: size");
+static_assert(alignof(iommu_hwpt_invalidate_selftest) == 4, "iommu_hwpt_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_hwpt_invalidate_selftest, flags) == 0, "iommu_hwpt_invalidate_selftest.flags: offset");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest::flags) == 4, "iommu_hwpt_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(iommu_hwpt_invalidate_selftest, iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: offset");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest::iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: size");
+static_assert(sizeof(iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: size");
+static_assert(alignof(iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_hwpt_selftest, iotlb) == 0, "iommu_hwpt_selftest.iotlb: offset");
+static_assert(sizeof(iommu_hwpt_selftest::iotlb) == 4, "iommu_hwpt_selftest.iotlb: size");
 static_assert(sizeof(iommu_ioas_alloc) == 12, "iommu_ioas_alloc: size");
 static_assert(alignof(iommu_ioas_alloc) == 4, "iommu_ioas_alloc: alignment");
 static_assert(__builtin_offsetof(iommu_ioas_alloc, size) == 0, "iommu_ioas_alloc.size: offset");
@@ -1069,6 +1472,12 @@ static_assert(__builtin_offsetof(iommu_test_cmd, __reserved) == 12, "iommu_test_
 static_assert(sizeof(iommu_test_cmd::__reserved) == 4, "iommu_test_cmd.__reserved: size");
 static_assert(__builtin_offsetof(iommu_test_cmd, last) == 64, "iommu_test_cmd.last: offset");
 static_assert(sizeof(iommu_test_cmd::last) == 4, "iommu_test_cmd.last: size");
+static_assert(sizeof(iommu_test_hw_info) == 8, "iommu_test_hw_info: size");
+static_assert(alignof(iommu_test_hw_info) == 4, "iommu_test_hw_info: alignment");
+static_assert(__builtin_offsetof(iommu_test_hw_info, flags) == 0, "iommu_test_hw_info.flags: offset");
+static_assert(sizeof(iommu_test_hw_info::flags) == 4, "iommu_test_hw_info.flags: size");
+static_assert(__builtin_offsetof(iommu_test_hw_info, test_reg) == 4, "iommu_test_hw_info.test_reg: offset");
+static_assert(sizeof(iommu_test_hw_info::test_reg) == 4, "iommu_test_hw_info.test_reg: size");
 static_assert(sizeof(iommu_vdevice_alloc) == 24, "iommu_vdevice_alloc: size");
 static_assert(alignof(iommu_vdevice_alloc) == 8, "iommu_vdevice_alloc: alignment");
 static_assert(__builtin_offsetof(iommu_vdevice_alloc, size) == 0, "iommu_vdevice_alloc.size: offset");
@@ -1127,6 +1536,10 @@ static_assert(__builtin_offsetof(iommu_viommu_amd, reserved) == 8, "iommu_viommu
 static_assert(sizeof(iommu_viommu_amd::reserved) == 4, "iommu_viommu_amd.reserved: size");
 static_assert(__builtin_offsetof(iommu_viommu_amd, kvmfd) == 12, "iommu_viommu_amd.kvmfd: offset");
 static_assert(sizeof(iommu_viommu_amd::kvmfd) == 4, "iommu_viommu_amd.kvmfd: size");
+static_assert(sizeof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: size");
+static_assert(alignof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
+static_assert(sizeof(iommu_viommu_event_selftest::virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
 static_assert(sizeof(iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -1162,11 +1575,39 @@ static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_HW_QUEUE_ALLOC) == 0x9
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_OP) == 0x95ULL, "IOMMUFD_CMD_VDEVICE_TSM_OP: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST) == 0x96ULL, "IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_MAP) == 0x97ULL, "IOMMUFD_CMD_VDEVICE_TSM_MAP: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "MOCK_ACCESS_RW_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_NO_DIRTY) == 0x1ULL, "MOCK_FLAGS_DEVICE_NO_DIRTY: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_HUGE_IOVA) == 0x2ULL, "MOCK_FLAGS_DEVICE_HUGE_IOVA: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_PASID) == 0x4ULL, "MOCK_FLAGS_DEVICE_PASID: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) == 0x3ULL, "MOCK_NESTED_DOMAIN_IOTLB_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_NUM) == 0x4ULL, "MOCK_NESTED_DOMAIN_IOTLB_NUM: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_NONE) == 0x0ULL, "IOMMU_HWPT_DATA_NONE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_VTD_S1) == 0x1ULL, "IOMMU_HWPT_DATA_VTD_S1: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_ARM_SMMUV3) == 0x2ULL, "IOMMU_HWPT_DATA_ARM_SMMUV3: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_AMD_GUEST) == 0x3ULL, "IOMMU_HWPT_DATA_AMD_GUEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ADD_RESERVED) == 0x1ULL, "IOMMU_TEST_OP_ADD_RESERVED: value");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN) == 0x2ULL, "IOMMU_TEST_OP_MOCK_DOMAIN: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_MAP) == 0x3ULL, "IOMMU_TEST_OP_MD_CHECK_MAP: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_REFS) == 0x4ULL, "IOMMU_TEST_OP_MD_CHECK_REFS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_CREATE_ACCESS) == 0x5ULL, "IOMMU_TEST_OP_CREATE_ACCESS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DESTROY_ACCESS_PAGES) == 0x6ULL, "IOMMU_TEST_OP_DESTROY_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_PAGES) == 0x7ULL, "IOMMU_TEST_OP_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_RW) == 0x8ULL, "IOMMU_TEST_OP_ACCESS_RW: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT) == 0x9ULL, "IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE) == 0xaULL, "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_REPLACE_IOAS) == 0xbULL, "IOMMU_TEST_OP_ACCESS_REPLACE_IOAS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS) == 0xcULL, "IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DIRTY) == 0xdULL, "IOMMU_TEST_OP_DIRTY: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_IOTLB) == 0xeULL, "IOMMU_TEST_OP_MD_CHECK_IOTLB: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_IOPF) == 0xfULL, "IOMMU_TEST_OP_TRIGGER_IOPF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DEV_CHECK_CACHE) == 0x10ULL, "IOMMU_TEST_OP_DEV_CHECK_CACHE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_VEVENT) == 0x11ULL, "IOMMU_TEST_OP_TRIGGER_VEVENT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_KVM_FD) == 0x1ULL, "IOMMU_VIOMMU_KVM_FD: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_DEFAULT) == 0x0ULL, "IOMMU_VIOMMU_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_ARM_SMMUV3) == 0x1ULL, "IOMMU_VIOMMU_TYPE_ARM_SMMUV3: value");
@@ -1181,10 +1622,16 @@ static_assert(static_cast<unsigned long long>(IOMMU_DESTROY) == 0x3b80ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_FAULT_QUEUE_ALLOC) == 0x3b8eULL, "IOMMU_FAULT_QUEUE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_GET_HW_INFO) == 0x3b8aULL, "IOMMU_GET_HW_INFO: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_ALLOC) == 0x3b89ULL, "IOMMU_HWPT_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_SELFTEST) == 0xdeadULL, "IOMMU_HWPT_DATA_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_GET_DIRTY_BITMAP) == 0x3b8cULL, "IOMMU_HWPT_GET_DIRTY_BITMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE) == 0x3b8dULL, "IOMMU_HWPT_INVALIDATE: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_SET_DIRTY_TRACKING) == 0x3b8bULL, "IOMMU_HWPT_SET_DIRTY_TRACKING: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_SELFTEST_REGVAL) == 0xdeadbeefULL, "IOMMU_HW_INFO_SELFTEST_REGVAL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_SELFTEST) == 0xfeedbeefULL, "IOMMU_HW_INFO_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_ALLOC) == 0x3b94ULL, "IOMMU_HW_QUEUE_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_HW_QUEUE_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOC) == 0x3b81ULL, "IOMMU_IOAS_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOW_IOVAS) == 0x3b82ULL, "IOMMU_IOAS_ALLOW_IOVAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_CHANGE_PROCESS) == 0x3b92ULL, "IOMMU_IOAS_CHANGE_PROCESS: ioctl number");
@@ -1195,12 +1642,18 @@ static_assert(static_cast<unsigned long long>(IOMMU_IOAS_MAP_FILE) == 0x3b8fULL,
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_UNMAP) == 0x3b86ULL, "IOMMU_IOAS_UNMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_OPTION) == 0x3b87ULL, "IOMMU_OPTION: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_CMD) == 0x3ba0ULL, "IOMMU_TEST_CMD: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_DEV_CACHE_DEFAULT) == 0xbaddadULL, "IOMMU_TEST_DEV_CACHE_DEFAULT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_HW_QUEUE_MAX) == 0x2ULL, "IOMMU_TEST_HW_QUEUE_MAX: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_INVALIDATE_FLAG_ALL) == 0x1ULL, "IOMMU_TEST_INVALIDATE_FLAG_ALL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_IOTLB_DEFAULT) == 0xbadbeefULL, "IOMMU_TEST_IOTLB_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_ALLOC) == 0x3b91ULL, "IOMMU_VDEVICE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_TSM_MAP) == 0x3b97ULL, "IOMMU_VDEVICE_TSM_MAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x3b93ULL, "IOMMU_VEVENTQ_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x3b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x3b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #elif defined(__s390x__)  // s390x-linux-gnu
 static_assert(sizeof(iommu_destroy) == 8, "iommu_destroy: size");
 static_assert(alignof(iommu_destroy) == 4, "iommu_destroy: alignment");
@@ -1232,6 +1685,16 @@ static_assert(__builtin_offsetof(iommu_hwpt_alloc, fault_id) == 40, "iommu_hwpt_
 static_assert(sizeof(iommu_hwpt_alloc::fault_id) == 4, "iommu_hwpt_alloc.fault_id: size");
 static_assert(__builtin_offsetof(iommu_hwpt_alloc, __reserved2) == 44, "iommu_hwpt_alloc.__reserved2: offset");
 static_assert(sizeof(iommu_hwpt_alloc::__reserved2) == 4, "iommu_hwpt_alloc.__reserved2: size");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest) == 8, "iommu_hwpt_invalidate_selftest: size");
+static_assert(alignof(iommu_hwpt_invalidate_selftest) == 4, "iommu_hwpt_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_hwpt_invalidate_selftest, flags) == 0, "iommu_hwpt_invalidate_selftest.flags: offset");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest::flags) == 4, "iommu_hwpt_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(iommu_hwpt_invalidate_selftest, iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: offset");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest::iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: size");
+static_assert(sizeof(iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: size");
+static_assert(alignof(iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_hwpt_selftest, iotlb) == 0, "iommu_hwpt_selftest.iotlb: offset");
+static_assert(sizeof(iommu_hwpt_selftest::iotlb) == 4, "iommu_hwpt_selftest.iotlb: size");
 static_assert(sizeof(iommu_ioas_alloc) == 12, "iommu_ioas_alloc: size");
 static_assert(alignof(iommu_ioas_alloc) == 4, "iommu_ioas_alloc: alignment");
 static_assert(__builtin_offsetof(iommu_ioas_alloc, size) == 0, "iommu_ioas_alloc.size: offset");
@@ -1252,6 +1715,12 @@ static_assert(__builtin_offsetof(iommu_test_cmd, __reserved) == 12, "iommu_test_
 static_assert(sizeof(iommu_test_cmd::__reserved) == 4, "iommu_test_cmd.__reserved: size");
 static_assert(__builtin_offsetof(iommu_test_cmd, last) == 64, "iommu_test_cmd.last: offset");
 static_assert(sizeof(iommu_test_cmd::last) == 4, "iommu_test_cmd.last: size");
+static_assert(sizeof(iommu_test_hw_info) == 8, "iommu_test_hw_info: size");
+static_assert(alignof(iommu_test_hw_info) == 4, "iommu_test_hw_info: alignment");
+static_assert(__builtin_offsetof(iommu_test_hw_info, flags) == 0, "iommu_test_hw_info.flags: offset");
+static_assert(sizeof(iommu_test_hw_info::flags) == 4, "iommu_test_hw_info.flags: size");
+static_assert(__builtin_offsetof(iommu_test_hw_info, test_reg) == 4, "iommu_test_hw_info.test_reg: offset");
+static_assert(sizeof(iommu_test_hw_info::test_reg) == 4, "iommu_test_hw_info.test_reg: size");
 static_assert(sizeof(iommu_vdevice_alloc) == 24, "iommu_vdevice_alloc: size");
 static_assert(alignof(iommu_vdevice_alloc) == 8, "iommu_vdevice_alloc: alignment");
 static_assert(__builtin_offsetof(iommu_vdevice_alloc, size) == 0, "iommu_vdevice_alloc.size: offset");
@@ -1310,6 +1779,10 @@ static_assert(__builtin_offsetof(iommu_viommu_amd, reserved) == 8, "iommu_viommu
 static_assert(sizeof(iommu_viommu_amd::reserved) == 4, "iommu_viommu_amd.reserved: size");
 static_assert(__builtin_offsetof(iommu_viommu_amd, kvmfd) == 12, "iommu_viommu_amd.kvmfd: offset");
 static_assert(sizeof(iommu_viommu_amd::kvmfd) == 4, "iommu_viommu_amd.kvmfd: size");
+static_assert(sizeof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: size");
+static_assert(alignof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
+static_assert(sizeof(iommu_viommu_event_selftest::virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
 static_assert(sizeof(iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -1345,11 +1818,39 @@ static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_HW_QUEUE_ALLOC) == 0x9
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_OP) == 0x95ULL, "IOMMUFD_CMD_VDEVICE_TSM_OP: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST) == 0x96ULL, "IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_MAP) == 0x97ULL, "IOMMUFD_CMD_VDEVICE_TSM_MAP: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "MOCK_ACCESS_RW_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_NO_DIRTY) == 0x1ULL, "MOCK_FLAGS_DEVICE_NO_DIRTY: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_HUGE_IOVA) == 0x2ULL, "MOCK_FLAGS_DEVICE_HUGE_IOVA: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_PASID) == 0x4ULL, "MOCK_FLAGS_DEVICE_PASID: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) == 0x3ULL, "MOCK_NESTED_DOMAIN_IOTLB_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_NUM) == 0x4ULL, "MOCK_NESTED_DOMAIN_IOTLB_NUM: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_NONE) == 0x0ULL, "IOMMU_HWPT_DATA_NONE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_VTD_S1) == 0x1ULL, "IOMMU_HWPT_DATA_VTD_S1: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_ARM_SMMUV3) == 0x2ULL, "IOMMU_HWPT_DATA_ARM_SMMUV3: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_AMD_GUEST) == 0x3ULL, "IOMMU_HWPT_DATA_AMD_GUEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ADD_RESERVED) == 0x1ULL, "IOMMU_TEST_OP_ADD_RESERVED: value");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN) == 0x2ULL, "IOMMU_TEST_OP_MOCK_DOMAIN: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_MAP) == 0x3ULL, "IOMMU_TEST_OP_MD_CHECK_MAP: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_REFS) == 0x4ULL, "IOMMU_TEST_OP_MD_CHECK_REFS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_CREATE_ACCESS) == 0x5ULL, "IOMMU_TEST_OP_CREATE_ACCESS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DESTROY_ACCESS_PAGES) == 0x6ULL, "IOMMU_TEST_OP_DESTROY_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_PAGES) == 0x7ULL, "IOMMU_TEST_OP_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_RW) == 0x8ULL, "IOMMU_TEST_OP_ACCESS_RW: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT) == 0x9ULL, "IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE) == 0xaULL, "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_REPLACE_IOAS) == 0xbULL, "IOMMU_TEST_OP_ACCESS_REPLACE_IOAS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS) == 0xcULL, "IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DIRTY) == 0xdULL, "IOMMU_TEST_OP_DIRTY: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_IOTLB) == 0xeULL, "IOMMU_TEST_OP_MD_CHECK_IOTLB: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_IOPF) == 0xfULL, "IOMMU_TEST_OP_TRIGGER_IOPF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DEV_CHECK_CACHE) == 0x10ULL, "IOMMU_TEST_OP_DEV_CHECK_CACHE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_VEVENT) == 0x11ULL, "IOMMU_TEST_OP_TRIGGER_VEVENT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_KVM_FD) == 0x1ULL, "IOMMU_VIOMMU_KVM_FD: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_DEFAULT) == 0x0ULL, "IOMMU_VIOMMU_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_ARM_SMMUV3) == 0x1ULL, "IOMMU_VIOMMU_TYPE_ARM_SMMUV3: value");
@@ -1364,10 +1865,16 @@ static_assert(static_cast<unsigned long long>(IOMMU_DESTROY) == 0x3b80ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_FAULT_QUEUE_ALLOC) == 0x3b8eULL, "IOMMU_FAULT_QUEUE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_GET_HW_INFO) == 0x3b8aULL, "IOMMU_GET_HW_INFO: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_ALLOC) == 0x3b89ULL, "IOMMU_HWPT_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_SELFTEST) == 0xdeadULL, "IOMMU_HWPT_DATA_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_GET_DIRTY_BITMAP) == 0x3b8cULL, "IOMMU_HWPT_GET_DIRTY_BITMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE) == 0x3b8dULL, "IOMMU_HWPT_INVALIDATE: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_SET_DIRTY_TRACKING) == 0x3b8bULL, "IOMMU_HWPT_SET_DIRTY_TRACKING: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_SELFTEST_REGVAL) == 0xdeadbeefULL, "IOMMU_HW_INFO_SELFTEST_REGVAL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_SELFTEST) == 0xfeedbeefULL, "IOMMU_HW_INFO_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_ALLOC) == 0x3b94ULL, "IOMMU_HW_QUEUE_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_HW_QUEUE_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOC) == 0x3b81ULL, "IOMMU_IOAS_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOW_IOVAS) == 0x3b82ULL, "IOMMU_IOAS_ALLOW_IOVAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_CHANGE_PROCESS) == 0x3b92ULL, "IOMMU_IOAS_CHANGE_PROCESS: ioctl number");
@@ -1378,12 +1885,18 @@ static_assert(static_cast<unsigned long long>(IOMMU_IOAS_MAP_FILE) == 0x3b8fULL,
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_UNMAP) == 0x3b86ULL, "IOMMU_IOAS_UNMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_OPTION) == 0x3b87ULL, "IOMMU_OPTION: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_CMD) == 0x3ba0ULL, "IOMMU_TEST_CMD: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_DEV_CACHE_DEFAULT) == 0xbaddadULL, "IOMMU_TEST_DEV_CACHE_DEFAULT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_HW_QUEUE_MAX) == 0x2ULL, "IOMMU_TEST_HW_QUEUE_MAX: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_INVALIDATE_FLAG_ALL) == 0x1ULL, "IOMMU_TEST_INVALIDATE_FLAG_ALL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_IOTLB_DEFAULT) == 0xbadbeefULL, "IOMMU_TEST_IOTLB_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_ALLOC) == 0x3b91ULL, "IOMMU_VDEVICE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_TSM_MAP) == 0x3b97ULL, "IOMMU_VDEVICE_TSM_MAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x3b93ULL, "IOMMU_VEVENTQ_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x3b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x3b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #elif defined(__x86_64__) && !defined(__ILP32__)  // x86_64-linux-gnu
 static_assert(sizeof(iommu_destroy) == 8, "iommu_destroy: size");
 static_assert(alignof(iommu_destroy) == 4, "iommu_destroy: alignment");
@@ -1415,6 +1928,16 @@ static_assert(__builtin_offsetof(iommu_hwpt_alloc, fault_id) == 40, "iommu_hwpt_
 static_assert(sizeof(iommu_hwpt_alloc::fault_id) == 4, "iommu_hwpt_alloc.fault_id: size");
 static_assert(__builtin_offsetof(iommu_hwpt_alloc, __reserved2) == 44, "iommu_hwpt_alloc.__reserved2: offset");
 static_assert(sizeof(iommu_hwpt_alloc::__reserved2) == 4, "iommu_hwpt_alloc.__reserved2: size");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest) == 8, "iommu_hwpt_invalidate_selftest: size");
+static_assert(alignof(iommu_hwpt_invalidate_selftest) == 4, "iommu_hwpt_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_hwpt_invalidate_selftest, flags) == 0, "iommu_hwpt_invalidate_selftest.flags: offset");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest::flags) == 4, "iommu_hwpt_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(iommu_hwpt_invalidate_selftest, iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: offset");
+static_assert(sizeof(iommu_hwpt_invalidate_selftest::iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: size");
+static_assert(sizeof(iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: size");
+static_assert(alignof(iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_hwpt_selftest, iotlb) == 0, "iommu_hwpt_selftest.iotlb: offset");
+static_assert(sizeof(iommu_hwpt_selftest::iotlb) == 4, "iommu_hwpt_selftest.iotlb: size");
 static_assert(sizeof(iommu_ioas_alloc) == 12, "iommu_ioas_alloc: size");
 static_assert(alignof(iommu_ioas_alloc) == 4, "iommu_ioas_alloc: alignment");
 static_assert(__builtin_offsetof(iommu_ioas_alloc, size) == 0, "iommu_ioas_alloc.size: offset");
@@ -1435,6 +1958,12 @@ static_assert(__builtin_offsetof(iommu_test_cmd, __reserved) == 12, "iommu_test_
 static_assert(sizeof(iommu_test_cmd::__reserved) == 4, "iommu_test_cmd.__reserved: size");
 static_assert(__builtin_offsetof(iommu_test_cmd, last) == 64, "iommu_test_cmd.last: offset");
 static_assert(sizeof(iommu_test_cmd::last) == 4, "iommu_test_cmd.last: size");
+static_assert(sizeof(iommu_test_hw_info) == 8, "iommu_test_hw_info: size");
+static_assert(alignof(iommu_test_hw_info) == 4, "iommu_test_hw_info: alignment");
+static_assert(__builtin_offsetof(iommu_test_hw_info, flags) == 0, "iommu_test_hw_info.flags: offset");
+static_assert(sizeof(iommu_test_hw_info::flags) == 4, "iommu_test_hw_info.flags: size");
+static_assert(__builtin_offsetof(iommu_test_hw_info, test_reg) == 4, "iommu_test_hw_info.test_reg: offset");
+static_assert(sizeof(iommu_test_hw_info::test_reg) == 4, "iommu_test_hw_info.test_reg: size");
 static_assert(sizeof(iommu_vdevice_alloc) == 24, "iommu_vdevice_alloc: size");
 static_assert(alignof(iommu_vdevice_alloc) == 8, "iommu_vdevice_alloc: alignment");
 static_assert(__builtin_offsetof(iommu_vdevice_alloc, size) == 0, "iommu_vdevice_alloc.size: offset");
@@ -1493,6 +2022,10 @@ static_assert(__builtin_offsetof(iommu_viommu_amd, reserved) == 8, "iommu_viommu
 static_assert(sizeof(iommu_viommu_amd::reserved) == 4, "iommu_viommu_amd.reserved: size");
 static_assert(__builtin_offsetof(iommu_viommu_amd, kvmfd) == 12, "iommu_viommu_amd.kvmfd: offset");
 static_assert(sizeof(iommu_viommu_amd::kvmfd) == 4, "iommu_viommu_amd.kvmfd: size");
+static_assert(sizeof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: size");
+static_assert(alignof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
+static_assert(sizeof(iommu_viommu_event_selftest::virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
 static_assert(sizeof(iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -1528,11 +2061,39 @@ static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_HW_QUEUE_ALLOC) == 0x9
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_OP) == 0x95ULL, "IOMMUFD_CMD_VDEVICE_TSM_OP: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST) == 0x96ULL, "IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_MAP) == 0x97ULL, "IOMMUFD_CMD_VDEVICE_TSM_MAP: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "MOCK_ACCESS_RW_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_NO_DIRTY) == 0x1ULL, "MOCK_FLAGS_DEVICE_NO_DIRTY: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_HUGE_IOVA) == 0x2ULL, "MOCK_FLAGS_DEVICE_HUGE_IOVA: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_PASID) == 0x4ULL, "MOCK_FLAGS_DEVICE_PASID: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) == 0x3ULL, "MOCK_NESTED_DOMAIN_IOTLB_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_NUM) == 0x4ULL, "MOCK_NESTED_DOMAIN_IOTLB_NUM: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_NONE) == 0x0ULL, "IOMMU_HWPT_DATA_NONE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_VTD_S1) == 0x1ULL, "IOMMU_HWPT_DATA_VTD_S1: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_ARM_SMMUV3) == 0x2ULL, "IOMMU_HWPT_DATA_ARM_SMMUV3: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_AMD_GUEST) == 0x3ULL, "IOMMU_HWPT_DATA_AMD_GUEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ADD_RESERVED) == 0x1ULL, "IOMMU_TEST_OP_ADD_RESERVED: value");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN) == 0x2ULL, "IOMMU_TEST_OP_MOCK_DOMAIN: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_MAP) == 0x3ULL, "IOMMU_TEST_OP_MD_CHECK_MAP: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_REFS) == 0x4ULL, "IOMMU_TEST_OP_MD_CHECK_REFS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_CREATE_ACCESS) == 0x5ULL, "IOMMU_TEST_OP_CREATE_ACCESS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DESTROY_ACCESS_PAGES) == 0x6ULL, "IOMMU_TEST_OP_DESTROY_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_PAGES) == 0x7ULL, "IOMMU_TEST_OP_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_RW) == 0x8ULL, "IOMMU_TEST_OP_ACCESS_RW: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT) == 0x9ULL, "IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE) == 0xaULL, "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_REPLACE_IOAS) == 0xbULL, "IOMMU_TEST_OP_ACCESS_REPLACE_IOAS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS) == 0xcULL, "IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DIRTY) == 0xdULL, "IOMMU_TEST_OP_DIRTY: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_IOTLB) == 0xeULL, "IOMMU_TEST_OP_MD_CHECK_IOTLB: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_IOPF) == 0xfULL, "IOMMU_TEST_OP_TRIGGER_IOPF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DEV_CHECK_CACHE) == 0x10ULL, "IOMMU_TEST_OP_DEV_CHECK_CACHE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_VEVENT) == 0x11ULL, "IOMMU_TEST_OP_TRIGGER_VEVENT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_KVM_FD) == 0x1ULL, "IOMMU_VIOMMU_KVM_FD: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_DEFAULT) == 0x0ULL, "IOMMU_VIOMMU_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_ARM_SMMUV3) == 0x1ULL, "IOMMU_VIOMMU_TYPE_ARM_SMMUV3: value");
@@ -1547,10 +2108,16 @@ static_assert(static_cast<unsigned long long>(IOMMU_DESTROY) == 0x3b80ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_FAULT_QUEUE_ALLOC) == 0x3b8eULL, "IOMMU_FAULT_QUEUE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_GET_HW_INFO) == 0x3b8aULL, "IOMMU_GET_HW_INFO: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_ALLOC) == 0x3b89ULL, "IOMMU_HWPT_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_SELFTEST) == 0xdeadULL, "IOMMU_HWPT_DATA_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_GET_DIRTY_BITMAP) == 0x3b8cULL, "IOMMU_HWPT_GET_DIRTY_BITMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE) == 0x3b8dULL, "IOMMU_HWPT_INVALIDATE: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_SET_DIRTY_TRACKING) == 0x3b8bULL, "IOMMU_HWPT_SET_DIRTY_TRACKING: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_SELFTEST_REGVAL) == 0xdeadbeefULL, "IOMMU_HW_INFO_SELFTEST_REGVAL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_SELFTEST) == 0xfeedbeefULL, "IOMMU_HW_INFO_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_ALLOC) == 0x3b94ULL, "IOMMU_HW_QUEUE_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_HW_QUEUE_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOC) == 0x3b81ULL, "IOMMU_IOAS_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOW_IOVAS) == 0x3b82ULL, "IOMMU_IOAS_ALLOW_IOVAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_CHANGE_PROCESS) == 0x3b92ULL, "IOMMU_IOAS_CHANGE_PROCESS: ioctl number");
@@ -1561,12 +2128,18 @@ static_assert(static_cast<unsigned long long>(IOMMU_IOAS_MAP_FILE) == 0x3b8fULL,
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_UNMAP) == 0x3b86ULL, "IOMMU_IOAS_UNMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_OPTION) == 0x3b87ULL, "IOMMU_OPTION: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_CMD) == 0x3ba0ULL, "IOMMU_TEST_CMD: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_DEV_CACHE_DEFAULT) == 0xbaddadULL, "IOMMU_TEST_DEV_CACHE_DEFAULT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_HW_QUEUE_MAX) == 0x2ULL, "IOMMU_TEST_HW_QUEUE_MAX: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_INVALIDATE_FLAG_ALL) == 0x1ULL, "IOMMU_TEST_INVALIDATE_FLAG_ALL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_IOTLB_DEFAULT) == 0xbadbeefULL, "IOMMU_TEST_IOTLB_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_ALLOC) == 0x3b91ULL, "IOMMU_VDEVICE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_TSM_MAP) == 0x3b97ULL, "IOMMU_VDEVICE_TSM_MAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x3b93ULL, "IOMMU_VEVENTQ_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x3b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x3b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #else
 #error "uapikit: this file has no layout data for the target being compiled"
 #endif
