@@ -76,6 +76,12 @@ enum {
 	MOCK_NESTED_DOMAIN_IOTLB_NUM = 4,
 };
 
+/* A mock device has this many cache entries, ids 0..MAX (mainline). */
+enum {
+	MOCK_DEV_CACHE_ID_MAX = 3,
+	MOCK_DEV_CACHE_NUM = 4,
+};
+
 /*
  * Argument of IOMMU_TEST_CMD: `id` names the object the operation works
  * on, the per-operation arguments share a 48-byte, 8-byte aligned union at
@@ -211,6 +217,16 @@ struct iommu_viommu_selftest {
 	__u32 out_data;
 	__aligned_u64 out_mmap_offset;
 	__aligned_u64 out_mmap_length;
+};
+
+/* vIOMMU cache invalidation entries of the mock (mainline, 12 bytes each). */
+#define IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST 0xdeadbeef
+#define IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID 0xdadbeef
+
+struct iommu_viommu_invalidate_selftest {
+	__u32 flags;       /* IOMMU_TEST_INVALIDATE_FLAG_ALL: every cache entry */
+	__u32 vdev_id;     /* the vdevice's virt_id */
+	__u32 cache_id;    /* 0..MOCK_DEV_CACHE_ID_MAX */
 };
 
 /* vEVENTQ type of the mock vIOMMU and the event it reports (mainline). */

@@ -52,6 +52,11 @@ enum : uint32_t {
 };
 
 enum : uint32_t {
+    MOCK_DEV_CACHE_ID_MAX = 0x3ULL,
+    MOCK_DEV_CACHE_NUM = 0x4ULL,
+};
+
+enum : uint32_t {
     MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES = 0x1ULL,
 };
 
@@ -290,6 +295,12 @@ struct iommu_viommu_event_selftest {
     uint32_t virt_id{};
 };
 
+struct iommu_viommu_invalidate_selftest {
+    uint32_t flags{};
+    uint32_t vdev_id{};
+    uint32_t cache_id{};
+};
+
 struct iommu_viommu_selftest {
     uint32_t in_data{};
     uint32_t out_data{};
@@ -309,6 +320,8 @@ inline constexpr unsigned int IOMMU_TEST_HW_QUEUE_MAX = 2;
 inline constexpr unsigned int IOMMU_TEST_INVALIDATE_FLAG_ALL = 1;
 inline constexpr unsigned int IOMMU_TEST_IOTLB_DEFAULT = 0xbadbeef;
 inline constexpr unsigned int IOMMU_VEVENTQ_TYPE_SELFTEST = 0xbeefbeef;
+inline constexpr unsigned int IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST = 0xdeadbeef;
+inline constexpr unsigned int IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID = 0xdadbeef;
 inline constexpr unsigned int IOMMU_VIOMMU_TYPE_SELFTEST = 0xdeadbeef;
 inline constexpr unsigned int MOCK_PASID_WIDTH = 0x14;
 
@@ -568,6 +581,14 @@ static_assert(sizeof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_self
 static_assert(alignof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
 static_assert(sizeof(iommu_viommu_event_selftest::virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
+static_assert(sizeof(iommu_viommu_invalidate_selftest) == 12, "iommu_viommu_invalidate_selftest: size");
+static_assert(alignof(iommu_viommu_invalidate_selftest) == 4, "iommu_viommu_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, flags) == 0, "iommu_viommu_invalidate_selftest.flags: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::flags) == 4, "iommu_viommu_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: size");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, cache_id) == 8, "iommu_viommu_invalidate_selftest.cache_id: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::cache_id) == 4, "iommu_viommu_invalidate_selftest.cache_id: size");
 static_assert(sizeof(iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -607,6 +628,8 @@ static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "
 static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
 static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
 static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_ID_MAX) == 0x3ULL, "MOCK_DEV_CACHE_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_NUM) == 0x4ULL, "MOCK_DEV_CACHE_NUM: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
@@ -680,6 +703,8 @@ static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x3b93ULL,
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x3b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x3b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #elif defined(__arm__) && defined(__ARM_PCS_VFP)  // arm-linux-gnueabihf
@@ -811,6 +836,14 @@ static_assert(sizeof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_self
 static_assert(alignof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
 static_assert(sizeof(iommu_viommu_event_selftest::virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
+static_assert(sizeof(iommu_viommu_invalidate_selftest) == 12, "iommu_viommu_invalidate_selftest: size");
+static_assert(alignof(iommu_viommu_invalidate_selftest) == 4, "iommu_viommu_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, flags) == 0, "iommu_viommu_invalidate_selftest.flags: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::flags) == 4, "iommu_viommu_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: size");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, cache_id) == 8, "iommu_viommu_invalidate_selftest.cache_id: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::cache_id) == 4, "iommu_viommu_invalidate_selftest.cache_id: size");
 static_assert(sizeof(iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -850,6 +883,8 @@ static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "
 static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
 static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
 static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_ID_MAX) == 0x3ULL, "MOCK_DEV_CACHE_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_NUM) == 0x4ULL, "MOCK_DEV_CACHE_NUM: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
@@ -923,6 +958,8 @@ static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x3b93ULL,
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x3b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x3b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #elif defined(__i386__)  // i386-linux-gnu
@@ -1054,6 +1091,14 @@ static_assert(sizeof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_self
 static_assert(alignof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
 static_assert(sizeof(iommu_viommu_event_selftest::virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
+static_assert(sizeof(iommu_viommu_invalidate_selftest) == 12, "iommu_viommu_invalidate_selftest: size");
+static_assert(alignof(iommu_viommu_invalidate_selftest) == 4, "iommu_viommu_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, flags) == 0, "iommu_viommu_invalidate_selftest.flags: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::flags) == 4, "iommu_viommu_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: size");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, cache_id) == 8, "iommu_viommu_invalidate_selftest.cache_id: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::cache_id) == 4, "iommu_viommu_invalidate_selftest.cache_id: size");
 static_assert(sizeof(iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -1093,6 +1138,8 @@ static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "
 static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
 static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
 static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_ID_MAX) == 0x3ULL, "MOCK_DEV_CACHE_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_NUM) == 0x4ULL, "MOCK_DEV_CACHE_NUM: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
@@ -1166,6 +1213,8 @@ static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x3b93ULL,
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x3b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x3b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #elif defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)  // powerpc64le-linux-gnu
@@ -1297,6 +1346,14 @@ static_assert(sizeof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_self
 static_assert(alignof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
 static_assert(sizeof(iommu_viommu_event_selftest::virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
+static_assert(sizeof(iommu_viommu_invalidate_selftest) == 12, "iommu_viommu_invalidate_selftest: size");
+static_assert(alignof(iommu_viommu_invalidate_selftest) == 4, "iommu_viommu_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, flags) == 0, "iommu_viommu_invalidate_selftest.flags: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::flags) == 4, "iommu_viommu_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: size");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, cache_id) == 8, "iommu_viommu_invalidate_selftest.cache_id: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::cache_id) == 4, "iommu_viommu_invalidate_selftest.cache_id: size");
 static_assert(sizeof(iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -1336,6 +1393,8 @@ static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "
 static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
 static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
 static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_ID_MAX) == 0x3ULL, "MOCK_DEV_CACHE_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_NUM) == 0x4ULL, "MOCK_DEV_CACHE_NUM: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
@@ -1409,6 +1468,8 @@ static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x20003b93
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x20003b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x20003b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #elif defined(__riscv) && __riscv_xlen == 64  // riscv64-linux-gnu
@@ -1540,6 +1601,14 @@ static_assert(sizeof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_self
 static_assert(alignof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
 static_assert(sizeof(iommu_viommu_event_selftest::virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
+static_assert(sizeof(iommu_viommu_invalidate_selftest) == 12, "iommu_viommu_invalidate_selftest: size");
+static_assert(alignof(iommu_viommu_invalidate_selftest) == 4, "iommu_viommu_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, flags) == 0, "iommu_viommu_invalidate_selftest.flags: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::flags) == 4, "iommu_viommu_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: size");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, cache_id) == 8, "iommu_viommu_invalidate_selftest.cache_id: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::cache_id) == 4, "iommu_viommu_invalidate_selftest.cache_id: size");
 static_assert(sizeof(iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -1579,6 +1648,8 @@ static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "
 static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
 static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
 static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_ID_MAX) == 0x3ULL, "MOCK_DEV_CACHE_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_NUM) == 0x4ULL, "MOCK_DEV_CACHE_NUM: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
@@ -1652,6 +1723,8 @@ static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x3b93ULL,
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x3b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x3b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #elif defined(__s390x__)  // s390x-linux-gnu
@@ -1783,6 +1856,14 @@ static_assert(sizeof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_self
 static_assert(alignof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
 static_assert(sizeof(iommu_viommu_event_selftest::virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
+static_assert(sizeof(iommu_viommu_invalidate_selftest) == 12, "iommu_viommu_invalidate_selftest: size");
+static_assert(alignof(iommu_viommu_invalidate_selftest) == 4, "iommu_viommu_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, flags) == 0, "iommu_viommu_invalidate_selftest.flags: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::flags) == 4, "iommu_viommu_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: size");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, cache_id) == 8, "iommu_viommu_invalidate_selftest.cache_id: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::cache_id) == 4, "iommu_viommu_invalidate_selftest.cache_id: size");
 static_assert(sizeof(iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -1822,6 +1903,8 @@ static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "
 static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
 static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
 static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_ID_MAX) == 0x3ULL, "MOCK_DEV_CACHE_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_NUM) == 0x4ULL, "MOCK_DEV_CACHE_NUM: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
@@ -1895,6 +1978,8 @@ static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x3b93ULL,
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x3b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x3b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #elif defined(__x86_64__) && !defined(__ILP32__)  // x86_64-linux-gnu
@@ -2026,6 +2111,14 @@ static_assert(sizeof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_self
 static_assert(alignof(iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
 static_assert(sizeof(iommu_viommu_event_selftest::virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
+static_assert(sizeof(iommu_viommu_invalidate_selftest) == 12, "iommu_viommu_invalidate_selftest: size");
+static_assert(alignof(iommu_viommu_invalidate_selftest) == 4, "iommu_viommu_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, flags) == 0, "iommu_viommu_invalidate_selftest.flags: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::flags) == 4, "iommu_viommu_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: size");
+static_assert(__builtin_offsetof(iommu_viommu_invalidate_selftest, cache_id) == 8, "iommu_viommu_invalidate_selftest.cache_id: offset");
+static_assert(sizeof(iommu_viommu_invalidate_selftest::cache_id) == 4, "iommu_viommu_invalidate_selftest.cache_id: size");
 static_assert(sizeof(iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -2065,6 +2158,8 @@ static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "
 static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
 static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
 static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_ID_MAX) == 0x3ULL, "MOCK_DEV_CACHE_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_NUM) == 0x4ULL, "MOCK_DEV_CACHE_NUM: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
 static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
@@ -2138,6 +2233,8 @@ static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x3b93ULL,
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x3b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x3b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #else
