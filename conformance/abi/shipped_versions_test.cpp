@@ -220,3 +220,51 @@ TEST_CASE("bad input: unknown version, foreign JSON, another schema, different t
     }
     fs::remove_all(dir.parent_path());
 }
+
+// The upstream description (abi/surface) restates the kernel header in the
+// project's own declarations. Where it describes what Linux 6.12 already
+// had, the real 6.12 header (the linux-6.12 version, scanned from Debian's
+// linux-source-6.12) is the independent source: every struct both have must
+// have the same size, alignment and field offsets, and every enum constant
+// the same value, on every target.
+TEST_CASE("the linux-7.1 description agrees with the real Linux 6.12 header on everything 6.12 has") {
+    auto load = [](const std::string& version) {
+        std::ifstream in(required_env("UAPIKIT_ABI_DIR") + "/" + version + "/manifest.json");
+        return json::parse(in);
+    };
+    json real = load("linux-6.12"), described = load("linux-7.1");
+    int records = 0, constants = 0;
+    for (const auto& [triple, abi] : real["targets"].items()) {
+        const json& ours = described["targets"][triple];
+        for (const auto& r : abi["records"]) {
+            auto it = std::find_if(ours["records"].begin(), ours["records"].end(),
+                                   [&](const json& o) { return o["name"] == r["name"]; });
+            INFO(triple << " " << r["name"].get<std::string>());
+            REQUIRE(it != ours["records"].end());  // the description leaves nothing of 6.12 out
+            CHECK((*it)["size"] == r["size"]);
+            CHECK((*it)["align"] == r["align"]);
+            for (const auto& f : r["fields"]) {
+                if (f["name"] == "") continue;  // anonymous members: 6.12 has none in this header
+                auto g = std::find_if((*it)["fields"].begin(), (*it)["fields"].end(),
+                                      [&](const json& o) { return o["name"] == f["name"]; });
+                // 6.12's out_data_type became a member of an anonymous union.
+                if (g == (*it)["fields"].end() && f["name"] == "out_data_type") continue;
+                REQUIRE(g != (*it)["fields"].end());
+                CHECK((*g)["offset_bits"] == f["offset_bits"]);
+                CHECK((*g)["size"] == f["size"]);
+            }
+            records += r["file"] == "linux/iommufd.h";
+        }
+        for (const auto& e : abi["enums"])
+            for (const auto& c : e["constants"]) {
+                bool same = false;
+                for (const auto& oe : ours["enums"])
+                    for (const auto& oc : oe["constants"]) same = same || (oc["name"] == c["name"] && oc["value"] == c["value"]);
+                INFO(triple << " " << c["name"].get<std::string>());
+                CHECK(same);
+                ++constants;
+            }
+    }
+    CHECK(records == 7 * 21);  // Linux 6.12's iommufd.h defines 21 structs
+    CHECK(constants > 0);
+}

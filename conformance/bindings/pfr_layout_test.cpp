@@ -86,6 +86,31 @@ TEST_CASE("sizes from uapi-facts section 4 and 6") {
     CHECK(sizeof(raw::iommu_viommu_selftest) == 24);
 }
 
+TEST_CASE("sizes of every upstream argument struct (the same on x86_64 and i386)") {
+    // 40: map, map_file, copy, hw_info, viommu_alloc without the KVM fd, hw_queue_alloc.
+    CHECK(sizeof(raw::iommu_ioas_map) == 40);
+    CHECK(sizeof(raw::iommu_ioas_map_file) == 40);
+    CHECK(sizeof(raw::iommu_ioas_copy) == 40);
+    CHECK(sizeof(raw::iommu_hw_info) == 40);
+    CHECK(sizeof(raw::iommu_hw_queue_alloc) == 40);
+    CHECK(sizeof(raw::iommu_hwpt_get_dirty_bitmap) == 48);
+    CHECK(sizeof(raw::iommu_ioas_iova_ranges) == 32);
+    CHECK(sizeof(raw::iommu_hwpt_invalidate) == 32);
+    CHECK(sizeof(raw::iommu_veventq_alloc) == 32);
+    CHECK(sizeof(raw::iommu_ioas_allow_iovas) == 24);
+    CHECK(sizeof(raw::iommu_ioas_unmap) == 24);
+    CHECK(sizeof(raw::iommu_option) == 24);
+    CHECK(sizeof(raw::iommu_iova_range) == 16);
+    CHECK(sizeof(raw::iommu_hwpt_set_dirty_tracking) == 16);
+    CHECK(sizeof(raw::iommu_fault_alloc) == 16);
+    CHECK(sizeof(raw::iommu_vfio_ioas) == 12);
+    CHECK(sizeof(raw::iommu_ioas_change_process) == 8);
+    // GET_HW_INFO's type is one __u32 with two names (input and output).
+    CHECK(offsetof(raw::iommu_hw_info, in_data_type) == 24);
+    CHECK(offsetof(raw::iommu_hw_info, out_data_type) == 24);
+    CHECK(offsetof(raw::iommu_hw_info, out_capabilities) == 32);
+}
+
 TEST_CASE("implicit padding is a named member and every byte starts at zero") {
     // iommu_test_cmd ends at `last` (68) and is 72 bytes: 4 bytes of tail padding.
     CHECK(uapikit::is_padding_v<decltype(raw::iommu_test_cmd::uapikit_padding_at_68)>);
@@ -107,10 +132,24 @@ TEST_CASE("request numbers and the command table (uapi-facts sections 1 and 2)")
         const char* name;
         std::size_t min_size;
     };
-    // min_size = end of the last required field (section 2, and 6.3 for TSM map: vdevice_id ends at 28).
-    const Expected expected[] = {{"IOMMU_DESTROY", 8},       {"IOMMU_IOAS_ALLOC", 12},   {"IOMMU_HWPT_ALLOC", 24},
-                                 {"IOMMU_VIOMMU_ALLOC", 24}, {"IOMMU_VDEVICE_ALLOC", 24}, {"IOMMU_VDEVICE_TSM_MAP", 28},
-                                 {"IOMMU_TEST_CMD", 68}};
+    // min_size = end of the last required field: the fields the kernel's
+    // table names (Linux 6.12 drivers/iommu/iommufd/main.c and its later
+    // rows; vdevice_id for TSM map), their offsets added up by hand from the
+    // struct layouts: e.g. IOAS_MAP's iova sits at 32 after four __u32 and
+    // two __aligned_u64, so it ends at 40.
+    const Expected expected[] = {
+        {"IOMMU_DESTROY", 8},          {"IOMMU_IOAS_ALLOC", 12},
+        {"IOMMU_IOAS_ALLOW_IOVAS", 24}, {"IOMMU_IOAS_COPY", 40},
+        {"IOMMU_IOAS_IOVA_RANGES", 32}, {"IOMMU_IOAS_MAP", 40},
+        {"IOMMU_IOAS_UNMAP", 24},       {"IOMMU_OPTION", 24},
+        {"IOMMU_VFIO_IOAS", 12},        {"IOMMU_HWPT_ALLOC", 24},
+        {"IOMMU_GET_HW_INFO", 32},      {"IOMMU_HWPT_SET_DIRTY_TRACKING", 16},
+        {"IOMMU_HWPT_GET_DIRTY_BITMAP", 48}, {"IOMMU_HWPT_INVALIDATE", 32},
+        {"IOMMU_FAULT_QUEUE_ALLOC", 16}, {"IOMMU_IOAS_MAP_FILE", 40},
+        {"IOMMU_VIOMMU_ALLOC", 24},     {"IOMMU_VDEVICE_ALLOC", 24},
+        {"IOMMU_IOAS_CHANGE_PROCESS", 8}, {"IOMMU_VEVENTQ_ALLOC", 28},
+        {"IOMMU_HW_QUEUE_ALLOC", 40},   {"IOMMU_VDEVICE_TSM_MAP", 28},
+        {"IOMMU_TEST_CMD", 68}};
     REQUIRE(std::size(raw::commands) == std::size(expected));
     for (const auto& e : expected) {
         INFO(e.name);
