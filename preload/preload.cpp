@@ -87,6 +87,14 @@ host* make_host() {
         std::abort();
     }
     h->apply(t);
+    if (const char* caps = std::getenv(fake::capabilities_variable)) {
+        bool sys_resource = false, ipc_lock = false;
+        if (!fake::parse_capabilities(caps, &sys_resource, &ipc_lock, &error)) {
+            std::fprintf(stderr, "libuapikit-preload: %s: %s\n", fake::capabilities_variable, error.c_str());
+            std::abort();
+        }
+        h->set_capabilities(sys_resource, ipc_lock);
+    }
     return h;
 }
 

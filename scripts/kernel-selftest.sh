@@ -25,7 +25,7 @@ set -euo pipefail
 readonly KVER=6.12
 readonly STAMP=.uapikit-stamp
 # Bump whenever the extraction list, flags or recipe change.
-readonly RECIPE=1
+readonly RECIPE=2
 TARBALL=${UAPIKIT_LINUX_TARBALL:-/usr/src/linux-source-${KVER}.tar.xz}
 readonly TARBALL
 readonly TOPDIR=linux-source-${KVER}
@@ -118,8 +118,10 @@ for m in "${members[@]}"; do paths+=("$TOPDIR/$m"); done
 xz -T2 -dc "$TARBALL" | tar -x -C "$tmp" --strip-components=1 "${paths[@]}"
 
 log "building with $compiler_key"
-"$CC" "${CFLAGS[@]}" "${DEFINES[@]}" -isystem "$headers" \
-    "$tmp/tools/testing/selftests/iommu/iommufd.c" -o "$tmp/iommufd" 2>"$tmp/build.log" ||
+# Built from inside the tree with a relative path, so the file names in the
+# selftest's messages are the kernel's (tools/testing/selftests/iommu/...).
+(cd "$tmp" && "$CC" "${CFLAGS[@]}" "${DEFINES[@]}" -isystem "$headers" \
+    tools/testing/selftests/iommu/iommufd.c -o iommufd) 2>"$tmp/build.log" ||
     { cat "$tmp/build.log" >&2; die "the selftest did not build"; }
 
 mkdir -p "$tmp/out"

@@ -98,6 +98,15 @@ public:
         }
     }
 
+    // The capabilities the fake's kernel sees the process hold, by default
+    // the real process's: CAP_SYS_RESOURCE (changing
+    // IOMMU_OPTION_RLIMIT_MODE) and CAP_IPC_LOCK (pinning past
+    // RLIMIT_MEMLOCK).
+    void set_capabilities(bool sys_resource, bool ipc_lock) {
+        plat_.sys_resource = sys_resource;
+        plat_.pins.set_ipc_lock(ipc_lock);
+    }
+
     platform& machine() { return plat_; }
     const platform& machine() const { return plat_; }
 

@@ -155,6 +155,7 @@ public:
     uint64_t user_locked() const { return user_locked_; }
     const std::map<pid_t, uint64_t>& mm_locked() const { return mm_locked_; }
     const memlock_policy& policy() const { return policy_; }
+    void set_ipc_lock(bool held) { policy_.ipc_lock = held; }
 
 private:
     memlock_policy policy_;

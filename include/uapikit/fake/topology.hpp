@@ -23,6 +23,9 @@
 namespace uapikit::fake {
 
 inline constexpr const char* topology_variable = "UAPIKIT_FAKE_TOPOLOGY";
+// The capabilities the fake's kernel sees the process hold, instead of the
+// process's own: a list of sys_resource and ipc_lock (possibly empty).
+inline constexpr const char* capabilities_variable = "UAPIKIT_FAKE_CAPS";
 inline constexpr const char* default_topology = "arm-smmuv3:2 amd:1";
 
 struct topology {
@@ -71,6 +74,29 @@ inline bool parse_topology(std::string_view text, topology* out, std::string* er
         t.iommus.push_back({*kind, devices});
     }
     *out = std::move(t);
+    return true;
+}
+
+// Parses UAPIKIT_FAKE_CAPS: which of CAP_SYS_RESOURCE and CAP_IPC_LOCK to
+// grant; any other word is an error.
+inline bool parse_capabilities(std::string_view text, bool* sys_resource, bool* ipc_lock, std::string* error) {
+    *sys_resource = *ipc_lock = false;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        std::size_t end = text.find_first_of(" ,;", at);
+        if (end == std::string_view::npos) end = text.size();
+        std::string_view word = text.substr(at, end - at);
+        at = end + 1;
+        if (word.empty()) continue;
+        if (word == "sys_resource")
+            *sys_resource = true;
+        else if (word == "ipc_lock")
+            *ipc_lock = true;
+        else {
+            *error = "unknown capability '" + std::string(word) + "' (sys_resource, ipc_lock)";
+            return false;
+        }
+    }
     return true;
 }
 
