@@ -107,6 +107,10 @@ public:
         plat_.pins.set_ipc_lock(ipc_lock);
     }
 
+    // The RLIMIT_MEMLOCK (in pages) the fake's kernel charges pinned pages
+    // against, by default the process's.
+    void set_memlock_limit(uint64_t pages) { plat_.pins.set_limit(pages); }
+
     platform& machine() { return plat_; }
     const platform& machine() const { return plat_; }
 

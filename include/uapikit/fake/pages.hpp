@@ -21,6 +21,7 @@
 #include <set>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace uapikit::fake {
@@ -55,6 +56,14 @@ struct iopt_pages {
     std::vector<page_range> holders;  // areas filled into domains, accesses
     uint64_t npinned = 0;             // pages in the union of holders
 
+    iopt_pages() = default;
+    // Owns file_fd: moves hand it over, copies would close it twice.
+    iopt_pages(iopt_pages&& o) noexcept
+        : mm(o.mm), uptr(o.uptr), file_fd(std::exchange(o.file_fd, -1)), file_start(o.file_start), npages(o.npages),
+          writable(o.writable), account_mm(o.account_mm), holders(std::move(o.holders)), npinned(o.npinned) {}
+    iopt_pages(const iopt_pages&) = delete;
+    iopt_pages& operator=(const iopt_pages&) = delete;
+    iopt_pages& operator=(iopt_pages&&) = delete;
     ~iopt_pages() {
         if (file_fd >= 0) ::close(file_fd);
     }
@@ -156,6 +165,7 @@ public:
     const std::map<pid_t, uint64_t>& mm_locked() const { return mm_locked_; }
     const memlock_policy& policy() const { return policy_; }
     void set_ipc_lock(bool held) { policy_.ipc_lock = held; }
+    void set_limit(uint64_t pages) { policy_.limit_pages = pages; }
 
 private:
     memlock_policy policy_;
