@@ -2,17 +2,24 @@
 //
 //   LD_PRELOAD=libuapikit-preload.so ./vmm
 //
-// open("/dev/iommu") and open("/dev/kvm") make fake fds; ioctl and close on
-// fds the fake owns are answered by it; every other call goes on to libc.
+// open() of /dev/iommu, /dev/kvm and /dev/vfio/devices/vfioN makes fake
+// fds; ioctl, read, write and close on fds the fake owns are answered by
+// it; every other call goes on to libc. The host's machine comes from
+// UAPIKIT_FAKE_TOPOLOGY (fake/topology.hpp). A child the program forks
+// reaches the files it inherited through its parent (remote.hpp).
 
 // Meson compiles with -D_FILE_OFFSET_BITS=64, under which <fcntl.h> renames
 // `open` to `open64` in assembly: our `open` would then define open64 twice.
 #undef _FILE_OFFSET_BITS
 
+#include "remote.hpp"
+
 #include <uapikit/fake/host.hpp>
 
 #include <atomic>
 #include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -25,59 +32,102 @@
 // another header brings that declaration in.
 extern "C" int ioctl(int fd, unsigned long request, ...) noexcept;
 
-namespace {
+namespace uapikit::preload {
 
-using uapikit::fake::fd_source;
-using uapikit::fake::host;
+using fake::fd_source;
+using fake::host;
+
+// Which descriptors are the fake's, readable without a lock: read(2) and
+// write(2) of every fd in the program pass here. Set when the host
+// reserves a descriptor, cleared when it lets one go.
+constexpr std::size_t fd_bits = 1 << 16;
+std::atomic<uint64_t> fake_fd_bits[fd_bits / 64];
+
+void mark(int fd, bool fake) {
+    if (fd < 0 || static_cast<std::size_t>(fd) >= fd_bits) return;
+    uint64_t bit = uint64_t{1} << (fd % 64);
+    if (fake)
+        fake_fd_bits[fd / 64].fetch_or(bit, std::memory_order_release);
+    else
+        fake_fd_bits[fd / 64].fetch_and(~bit, std::memory_order_release);
+}
+
+// Whether fd may be the fake's: false means certainly not.
+bool maybe_fake(int fd) {
+    if (fd < 0) return false;
+    if (static_cast<std::size_t>(fd) >= fd_bits) return true;  // look it up under the lock
+    return fake_fd_bits[fd / 64].load(std::memory_order_acquire) & (uint64_t{1} << (fd % 64));
+}
 
 // Fake fds still reserve a real descriptor so that fake and real numbers
 // never collide; raw syscalls keep that reservation out of our own open/close.
 int reserve_fd() {
     long fd = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) mark(static_cast<int>(fd), true);
     return static_cast<int>(fd);  // -1 with errno set on failure, as host expects
 }
-void release_fd(int fd) { syscall(SYS_close, fd); }
+void release_fd(int fd) {
+    mark(fd, false);
+    syscall(SYS_close, fd);
+}
 
 std::mutex host_mutex;
 
 // Set while this thread is inside the fake. Anything the fake (or the
-// allocator under it) calls back into then goes straight to libc instead of
-// locking host_mutex a second time.
+// allocator under it) calls back into then goes straight to libc.
 thread_local bool inside = false;
+
+host* make_host() {
+    auto* h = new host(fd_source{reserve_fd, release_fd});
+    const char* text = std::getenv(fake::topology_variable);
+    fake::topology t;
+    std::string error;
+    if (!fake::parse_topology(text ? text : fake::default_topology, &t, &error)) {
+        std::fprintf(stderr, "libuapikit-preload: %s: %s\n", fake::topology_variable, error.c_str());
+        std::abort();
+    }
+    h->apply(t);
+    if (const char* caps = std::getenv(fake::capabilities_variable)) {
+        bool sys_resource = false, ipc_lock = false;
+        if (!fake::parse_capabilities(caps, &sys_resource, &ipc_lock, &error)) {
+            std::fprintf(stderr, "libuapikit-preload: %s: %s\n", fake::capabilities_variable, error.c_str());
+            std::abort();
+        }
+        h->set_capabilities(sys_resource, ipc_lock);
+    }
+    return h;
+}
 
 // Built on first use and never destroyed: the program may still close fds
 // from its own static destructors after ours would have run.
+host*& host_slot() {
+    static host* h = nullptr;
+    return h;
+}
 host& the_host() {
-    static host* h = new host(fd_source{reserve_fd, release_fd});
+    host*& h = host_slot();
+    if (!h) h = make_host();
     return *h;
 }
 
-// Holds the lock and the recursion flag for one call into the fake.
-class in_fake {
-public:
-    in_fake() : lock_(host_mutex) { inside = true; }
-    ~in_fake() { inside = false; }
-    in_fake(const in_fake&) = delete;
-    in_fake& operator=(const in_fake&) = delete;
-
-private:
-    std::lock_guard<std::mutex> lock_;
-};
+in_fake::in_fake() : lock_(host_mutex) { inside = true; }
+in_fake::~in_fake() { inside = false; }
 
 // The host answers >= 0 or -errno; libc callers expect -1 and errno.
-int to_libc(int rc) {
+template <typename T>
+T to_libc(T rc) {
     if (rc >= 0) return rc;
-    errno = -rc;
+    errno = static_cast<int>(-rc);
     return -1;
 }
 
 // The host allocates; an out-of-memory there is what the kernel reports as ENOMEM.
 template <typename F>
-int guarded(F f) {
+auto guarded(F f) -> decltype(f()) {
     try {
         return to_libc(f());
     } catch (const std::bad_alloc&) {
-        return to_libc(-ENOMEM);
+        return to_libc(decltype(f())(-ENOMEM));
     }
 }
 
@@ -99,8 +149,10 @@ using open2_fn = int (*)(const char*, int);
 using openat2_fn = int (*)(int, const char*, int);
 using ioctl_fn = int (*)(int, unsigned long, ...);
 using close_fn = int (*)(int);
+using read_fn = ssize_t (*)(int, void*, size_t);
+using write_fn = ssize_t (*)(int, const void*, size_t);
 
-std::atomic<void*> real_open, real_open64, real_openat, real_openat64, real_ioctl, real_close;
+std::atomic<void*> real_open, real_open64, real_openat, real_openat64, real_ioctl, real_close, real_read, real_write;
 std::atomic<void*> real_open_2, real_open64_2, real_openat_2, real_openat64_2;
 
 int missing() {
@@ -110,7 +162,10 @@ int missing() {
 
 // Only absolute device paths are caught: a VMM names them that way, and a
 // relative path would need its directory fd resolved.
-bool is_device(const char* path, const char* device) { return path && std::strcmp(path, device) == 0; }
+bool is_device(const char* path) {
+    return path && (std::strcmp(path, "/dev/iommu") == 0 || std::strcmp(path, "/dev/kvm") == 0 ||
+                    std::strncmp(path, "/dev/vfio/devices/vfio", 22) == 0);
+}
 
 // open's third argument exists only when the flags create a file.
 mode_t mode_of(int flags, va_list ap) {
@@ -120,20 +175,16 @@ mode_t mode_of(int flags, va_list ap) {
 // The device paths open in the fake; anything else goes to `pass_on`.
 template <typename Next>
 int route_open(const char* path, Next pass_on) {
-    if (!inside) {
-        if (is_device(path, "/dev/iommu")) {
-            in_fake guard;
-            return guarded([] { return the_host().open_iommufd(); });
-        }
-        if (is_device(path, "/dev/kvm")) {
-            in_fake guard;
-            return guarded([] { return the_host().open_kvm(); });
-        }
+    if (!inside && is_device(path)) {
+        in_fake guard;
+        return guarded([&] { return the_host().open(path); });
     }
     return pass_on();
 }
 
-}  // namespace
+}  // namespace uapikit::preload
+
+using namespace uapikit::preload;
 
 #define UAPIKIT_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -212,15 +263,17 @@ UAPIKIT_EXPORT int __openat64_2(int dirfd, const char* path, int flags) {
 }
 
 // The third argument is whatever the caller passed, read as one machine
-// word like the kernel does: a pointer for iommufd, a plain number for
-// KVM_CREATE_VM (the VM type). The fake takes both as void*. Ownership is
-// checked under the lock, since another thread may be closing that fd.
+// word like the kernel does: a pointer for iommufd and VFIO, a plain
+// number for KVM_CREATE_VM (the VM type) or VFIO_CHECK_EXTENSION.
+// Ownership is checked under the lock, since another thread may be
+// closing that fd.
 UAPIKIT_EXPORT int ioctl(int fd, unsigned long request, ...) noexcept {
     va_list ap;
     va_start(ap, request);
     void* arg = va_arg(ap, void*);
     va_end(ap);
-    if (!inside) {
+    if (!inside && maybe_fake(fd)) {
+        if (remote_owned(fd)) return remote_ioctl(fd, request, arg);
         in_fake guard;
         host& h = the_host();
         if (h.owns(fd)) return guarded([&] { return h.ioctl(fd, request, arg); });
@@ -229,8 +282,31 @@ UAPIKIT_EXPORT int ioctl(int fd, unsigned long request, ...) noexcept {
     return f ? f(fd, request, arg) : missing();
 }
 
+UAPIKIT_EXPORT ssize_t read(int fd, void* buf, size_t count) {
+    if (!inside && maybe_fake(fd)) {
+        in_fake guard;
+        host& h = the_host();
+        if (h.owns(fd))
+            return guarded([&] { return static_cast<ssize_t>(h.read(fd, reinterpret_cast<uintptr_t>(buf), count)); });
+    }
+    auto f = next<read_fn>("read", real_read);
+    return f ? f(fd, buf, count) : missing();
+}
+
+UAPIKIT_EXPORT ssize_t write(int fd, const void* buf, size_t count) {
+    if (!inside && maybe_fake(fd)) {
+        in_fake guard;
+        host& h = the_host();
+        if (h.owns(fd))
+            return guarded([&] { return static_cast<ssize_t>(h.write(fd, reinterpret_cast<uintptr_t>(buf), count)); });
+    }
+    auto f = next<write_fn>("write", real_write);
+    return f ? f(fd, buf, count) : missing();
+}
+
 UAPIKIT_EXPORT int close(int fd) {
-    if (!inside) {
+    if (!inside && maybe_fake(fd)) {
+        if (remote_owned(fd)) return remote_close(fd);
         in_fake guard;
         host& h = the_host();
         if (h.owns(fd)) return guarded([&] { return h.close(fd); });

@@ -1,10 +1,11 @@
 // The three ways into the fake that the semantic suite runs over, chosen by
 // UAPIKIT_FAKE_WAY:
 //   typed   - iommufd requests through fake::iommufd_backend, the seam the
-//             typed layer uses (KVM straight on the host: it has no typed layer)
-//   libc    - fake::libc: open/ioctl/close with -1 and errno
-//   preload - the real open(2)/ioctl(2)/close(2) of this process, routed to
-//             the fake by libuapikit-preload.so (LD_PRELOAD)
+//             typed layer uses (KVM and VFIO straight on the host: they
+//             have no typed layer)
+//   libc    - fake::libc: open/ioctl/read/write/close with -1 and errno
+//   preload - the real open(2)/ioctl(2)/read(2)/write(2)/close(2) of this
+//             process, routed to the fake by libuapikit-preload.so (LD_PRELOAD)
 // All of them report -errno, so one suite reads them alike.
 #pragma once
 
@@ -26,17 +27,20 @@ namespace uapikit::testing {
 
 struct way {
     virtual ~way() = default;
-    virtual int open(const char* path) = 0;                                  // fd or -errno
-    virtual int ioctl(int fd, unsigned long request, void* argument) = 0;   // >= 0 or -errno
-    virtual int close(int fd) = 0;                                           // 0 or -errno
+    virtual int open(const char* path) = 0;                                 // fd or -errno
+    virtual int ioctl(int fd, unsigned long request, void* argument) = 0;  // >= 0 or -errno
+    virtual long read(int fd, void* buf, size_t n) = 0;                    // bytes or -errno
+    virtual long write(int fd, const void* buf, size_t n) = 0;             // bytes or -errno
+    virtual int close(int fd) = 0;                                          // 0 or -errno
     virtual fake::host& host() = 0;  // for wiring devices and reading state
 };
+
+inline uint64_t address(const void* p) { return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(p)); }
 
 class typed_way : public way {
 public:
     int open(const char* path) override {
-        if (std::strcmp(path, "/dev/kvm") == 0) return host_.open_kvm();
-        if (std::strcmp(path, "/dev/iommu") != 0) return -ENOENT;
+        if (std::strcmp(path, "/dev/iommu") != 0) return host_.open(path);
         auto b = std::make_unique<fake::iommufd_backend>(host_);
         int fd = b->fd();
         backends_[fd] = std::move(b);
@@ -46,6 +50,8 @@ public:
         auto it = backends_.find(fd);
         return it != backends_.end() ? it->second->ioctl(request, argument) : host_.ioctl(fd, request, argument);
     }
+    long read(int fd, void* buf, size_t n) override { return host_.read(fd, address(buf), n); }
+    long write(int fd, const void* buf, size_t n) override { return host_.write(fd, address(buf), n); }
     int close(int fd) override {
         if (backends_.erase(fd)) return 0;  // the backend's destructor closes it
         return host_.close(fd);
@@ -61,11 +67,16 @@ class libc_way : public way {
 public:
     int open(const char* path) override { return wrap(libc_.open(path)); }
     int ioctl(int fd, unsigned long request, void* argument) override { return wrap(libc_.ioctl(fd, request, argument)); }
+    long read(int fd, void* buf, size_t n) override { return wrap(libc_.read(fd, buf, n)); }
+    long write(int fd, const void* buf, size_t n) override { return wrap(libc_.write(fd, buf, n)); }
     int close(int fd) override { return wrap(libc_.close(fd)); }
     fake::host& host() override { return host_; }
 
 private:
-    static int wrap(int rc) { return rc < 0 ? -errno : rc; }
+    template <typename T>
+    static T wrap(T rc) {
+        return rc < 0 ? -errno : rc;
+    }
     fake::host host_;
     fake::libc libc_{host_};
 };
@@ -79,11 +90,16 @@ public:
     }
     int open(const char* path) override { return wrap(::open(path, O_RDWR | O_CLOEXEC)); }
     int ioctl(int fd, unsigned long request, void* argument) override { return wrap(::ioctl(fd, request, argument)); }
+    long read(int fd, void* buf, size_t n) override { return wrap(::read(fd, buf, n)); }
+    long write(int fd, const void* buf, size_t n) override { return wrap(::write(fd, buf, n)); }
     int close(int fd) override { return wrap(::close(fd)); }
     fake::host& host() override { return *host_; }
 
 private:
-    static int wrap(int rc) { return rc < 0 ? -errno : rc; }
+    template <typename T>
+    static T wrap(T rc) {
+        return rc < 0 ? -errno : rc;
+    }
     fake::host* host_;
 };
 

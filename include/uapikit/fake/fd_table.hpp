@@ -1,12 +1,9 @@
 // The fake's open files by descriptor number. Descriptors are small
 // integers (each one reserves a real descriptor), so they index a vector
 // directly: finding the file behind an ioctl is one load, not a tree walk.
-// Each file has its own allocation, so a reference to one stays valid while
-// others are opened or closed.
 #pragma once
 
 #include <cstddef>
-#include <memory>
 #include <vector>
 
 namespace uapikit::fake {
@@ -14,25 +11,25 @@ namespace uapikit::fake {
 template <typename File>
 class fd_table {
 public:
-    File* find(int fd) {
-        return fd >= 0 && static_cast<std::size_t>(fd) < files_.size() ? files_[static_cast<std::size_t>(fd)].get()
-                                                                        : nullptr;
+    File* find(int fd) const {
+        return fd >= 0 && static_cast<std::size_t>(fd) < files_.size() ? files_[static_cast<std::size_t>(fd)] : nullptr;
     }
-    const File* find(int fd) const { return const_cast<fd_table*>(this)->find(fd); }
 
     // Precondition: `fd` is not in the table.
-    void insert(int fd, File f) {
+    void insert(int fd, File* f) {
         const auto slot = static_cast<std::size_t>(fd);
-        if (slot >= files_.size()) files_.resize(slot + 1);
-        files_[slot] = std::make_unique<File>(std::move(f));
+        if (slot >= files_.size()) files_.resize(slot + 1, nullptr);
+        files_[slot] = f;
         ++count_;
     }
 
-    // Removes the file and hands it to the caller; null if `fd` is not open.
-    std::unique_ptr<File> take(int fd) {
-        if (!find(fd)) return nullptr;
+    // Removes the fd and gives its file; null if `fd` is not open.
+    File* take(int fd) {
+        File* f = find(fd);
+        if (!f) return nullptr;
+        files_[static_cast<std::size_t>(fd)] = nullptr;
         --count_;
-        return std::move(files_[static_cast<std::size_t>(fd)]);
+        return f;
     }
 
     bool empty() const { return count_ == 0; }
@@ -52,7 +49,7 @@ public:
     }
 
 private:
-    std::vector<std::unique_ptr<File>> files_;
+    std::vector<File*> files_;
     std::size_t count_ = 0;
 };
 

@@ -1,12 +1,13 @@
-// The fake as a libc-like surface: open, ioctl and close on fake fds,
-// returning -1 and setting errno on failure, taking the raw uapi structs.
-// The LD_PRELOAD library routes a real program's calls here.
+// The fake as a libc-like surface: open, ioctl, read, write and close on
+// fake fds, returning -1 and setting errno on failure, taking the raw uapi
+// structs. The LD_PRELOAD library routes a real program's calls here.
 #pragma once
 
 #include <uapikit/fake/host.hpp>
 
 #include <cerrno>
-#include <cstring>
+#include <cstdint>
+#include <sys/types.h>
 
 namespace uapikit::fake {
 
@@ -14,26 +15,33 @@ class libc {
 public:
     explicit libc(host& h) : host_(&h) {}
 
-    // "/dev/iommu" opens an iommufd context, "/dev/kvm" the KVM system fd;
+    // /dev/iommu, /dev/kvm and /dev/vfio/devices/vfioN open a fake file;
     // any other path is not a device the fake has (ENOENT).
     int open(const char* path, int /*flags*/ = 0) {
         if (!path) return fail(EFAULT);
-        if (std::strcmp(path, "/dev/iommu") == 0) return result(host_->open_iommufd());
-        if (std::strcmp(path, "/dev/kvm") == 0) return result(host_->open_kvm());
-        return fail(ENOENT);
+        return result(host_->open(path));
     }
 
+    // The third argument is a pointer or a number, as the request wants.
     int ioctl(int fd, unsigned long request, void* argument) { return result(host_->ioctl(fd, request, argument)); }
+    ssize_t read(int fd, void* buf, size_t count) { return result(host_->read(fd, address(buf), count)); }
+    ssize_t write(int fd, const void* buf, size_t count) { return result(host_->write(fd, address(buf), count)); }
     int close(int fd) { return result(host_->close(fd)); }
 
     host& model() { return *host_; }
 
 private:
+    static uint64_t address(const void* p) { return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(p)); }
     static int fail(int e) {
         errno = e;
         return -1;
     }
-    static int result(int rc) { return rc < 0 ? fail(-rc) : rc; }
+    template <typename T>
+    static T result(T rc) {
+        if (rc >= 0) return rc;
+        errno = static_cast<int>(-rc);
+        return -1;
+    }
     host* host_;
 };
 

@@ -87,6 +87,8 @@
 #undef IOMMU_HWPT_DATA_ARM_SMMUV3
 #pragma push_macro("IOMMU_HWPT_DATA_NONE")
 #undef IOMMU_HWPT_DATA_NONE
+#pragma push_macro("IOMMU_HWPT_DATA_SELFTEST")
+#undef IOMMU_HWPT_DATA_SELFTEST
 #pragma push_macro("IOMMU_HWPT_DATA_VTD_S1")
 #undef IOMMU_HWPT_DATA_VTD_S1
 #pragma push_macro("IOMMU_HWPT_DIRTY_TRACKING_ENABLE")
@@ -99,6 +101,10 @@
 #undef IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR
 #pragma push_macro("IOMMU_HWPT_INVALIDATE")
 #undef IOMMU_HWPT_INVALIDATE
+#pragma push_macro("IOMMU_HWPT_INVALIDATE_DATA_SELFTEST")
+#undef IOMMU_HWPT_INVALIDATE_DATA_SELFTEST
+#pragma push_macro("IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID")
+#undef IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID
 #pragma push_macro("IOMMU_HWPT_INVALIDATE_DATA_VTD_S1")
 #undef IOMMU_HWPT_INVALIDATE_DATA_VTD_S1
 #pragma push_macro("IOMMU_HWPT_SET_DIRTY_TRACKING")
@@ -115,6 +121,8 @@
 #undef IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI
 #pragma push_macro("IOMMU_HW_INFO_FLAG_INPUT_TYPE")
 #undef IOMMU_HW_INFO_FLAG_INPUT_TYPE
+#pragma push_macro("IOMMU_HW_INFO_SELFTEST_REGVAL")
+#undef IOMMU_HW_INFO_SELFTEST_REGVAL
 #pragma push_macro("IOMMU_HW_INFO_TYPE_AMD")
 #undef IOMMU_HW_INFO_TYPE_AMD
 #pragma push_macro("IOMMU_HW_INFO_TYPE_ARM_SMMUV3")
@@ -125,6 +133,8 @@
 #undef IOMMU_HW_INFO_TYPE_INTEL_VTD
 #pragma push_macro("IOMMU_HW_INFO_TYPE_NONE")
 #undef IOMMU_HW_INFO_TYPE_NONE
+#pragma push_macro("IOMMU_HW_INFO_TYPE_SELFTEST")
+#undef IOMMU_HW_INFO_TYPE_SELFTEST
 #pragma push_macro("IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV")
 #undef IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV
 #pragma push_macro("IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17")
@@ -133,6 +143,8 @@
 #undef IOMMU_HW_QUEUE_ALLOC
 #pragma push_macro("IOMMU_HW_QUEUE_TYPE_DEFAULT")
 #undef IOMMU_HW_QUEUE_TYPE_DEFAULT
+#pragma push_macro("IOMMU_HW_QUEUE_TYPE_SELFTEST")
+#undef IOMMU_HW_QUEUE_TYPE_SELFTEST
 #pragma push_macro("IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV")
 #undef IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV
 #pragma push_macro("IOMMU_IOAS_ALLOC")
@@ -181,8 +193,48 @@
 #undef IOMMU_PGFAULT_PERM_WRITE
 #pragma push_macro("IOMMU_TEST_CMD")
 #undef IOMMU_TEST_CMD
+#pragma push_macro("IOMMU_TEST_DEV_CACHE_DEFAULT")
+#undef IOMMU_TEST_DEV_CACHE_DEFAULT
+#pragma push_macro("IOMMU_TEST_HW_QUEUE_MAX")
+#undef IOMMU_TEST_HW_QUEUE_MAX
+#pragma push_macro("IOMMU_TEST_INVALIDATE_FLAG_ALL")
+#undef IOMMU_TEST_INVALIDATE_FLAG_ALL
+#pragma push_macro("IOMMU_TEST_IOTLB_DEFAULT")
+#undef IOMMU_TEST_IOTLB_DEFAULT
+#pragma push_macro("IOMMU_TEST_OP_ACCESS_PAGES")
+#undef IOMMU_TEST_OP_ACCESS_PAGES
+#pragma push_macro("IOMMU_TEST_OP_ACCESS_REPLACE_IOAS")
+#undef IOMMU_TEST_OP_ACCESS_REPLACE_IOAS
+#pragma push_macro("IOMMU_TEST_OP_ACCESS_RW")
+#undef IOMMU_TEST_OP_ACCESS_RW
+#pragma push_macro("IOMMU_TEST_OP_ADD_RESERVED")
+#undef IOMMU_TEST_OP_ADD_RESERVED
+#pragma push_macro("IOMMU_TEST_OP_CREATE_ACCESS")
+#undef IOMMU_TEST_OP_CREATE_ACCESS
+#pragma push_macro("IOMMU_TEST_OP_DESTROY_ACCESS_PAGES")
+#undef IOMMU_TEST_OP_DESTROY_ACCESS_PAGES
+#pragma push_macro("IOMMU_TEST_OP_DEV_CHECK_CACHE")
+#undef IOMMU_TEST_OP_DEV_CHECK_CACHE
+#pragma push_macro("IOMMU_TEST_OP_DIRTY")
+#undef IOMMU_TEST_OP_DIRTY
+#pragma push_macro("IOMMU_TEST_OP_MD_CHECK_IOTLB")
+#undef IOMMU_TEST_OP_MD_CHECK_IOTLB
+#pragma push_macro("IOMMU_TEST_OP_MD_CHECK_MAP")
+#undef IOMMU_TEST_OP_MD_CHECK_MAP
+#pragma push_macro("IOMMU_TEST_OP_MD_CHECK_REFS")
+#undef IOMMU_TEST_OP_MD_CHECK_REFS
 #pragma push_macro("IOMMU_TEST_OP_MOCK_DOMAIN")
 #undef IOMMU_TEST_OP_MOCK_DOMAIN
+#pragma push_macro("IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS")
+#undef IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS
+#pragma push_macro("IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE")
+#undef IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE
+#pragma push_macro("IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT")
+#undef IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT
+#pragma push_macro("IOMMU_TEST_OP_TRIGGER_IOPF")
+#undef IOMMU_TEST_OP_TRIGGER_IOPF
+#pragma push_macro("IOMMU_TEST_OP_TRIGGER_VEVENT")
+#undef IOMMU_TEST_OP_TRIGGER_VEVENT
 #pragma push_macro("IOMMU_VDEVICE_ALLOC")
 #undef IOMMU_VDEVICE_ALLOC
 #pragma push_macro("IOMMU_VDEVICE_TSM_MAP")
@@ -195,6 +247,8 @@
 #undef IOMMU_VEVENTQ_TYPE_ARM_SMMUV3
 #pragma push_macro("IOMMU_VEVENTQ_TYPE_DEFAULT")
 #undef IOMMU_VEVENTQ_TYPE_DEFAULT
+#pragma push_macro("IOMMU_VEVENTQ_TYPE_SELFTEST")
+#undef IOMMU_VEVENTQ_TYPE_SELFTEST
 #pragma push_macro("IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV")
 #undef IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV
 #pragma push_macro("IOMMU_VFIO_IOAS")
@@ -209,6 +263,10 @@
 #undef IOMMU_VIOMMU_ALLOC
 #pragma push_macro("IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3")
 #undef IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3
+#pragma push_macro("IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST")
+#undef IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST
+#pragma push_macro("IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID")
+#undef IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID
 #pragma push_macro("IOMMU_VIOMMU_KVM_FD")
 #undef IOMMU_VIOMMU_KVM_FD
 #pragma push_macro("IOMMU_VIOMMU_TYPE_AMD")
@@ -229,6 +287,36 @@
 #undef IOMMU_VTD_S1_SRE
 #pragma push_macro("IOMMU_VTD_S1_WPE")
 #undef IOMMU_VTD_S1_WPE
+#pragma push_macro("MOCK_ACCESS_RW_SLOW_PATH")
+#undef MOCK_ACCESS_RW_SLOW_PATH
+#pragma push_macro("MOCK_ACCESS_RW_WRITE")
+#undef MOCK_ACCESS_RW_WRITE
+#pragma push_macro("MOCK_APERTURE_LAST")
+#undef MOCK_APERTURE_LAST
+#pragma push_macro("MOCK_APERTURE_START")
+#undef MOCK_APERTURE_START
+#pragma push_macro("MOCK_DEV_CACHE_ID_MAX")
+#undef MOCK_DEV_CACHE_ID_MAX
+#pragma push_macro("MOCK_DEV_CACHE_NUM")
+#undef MOCK_DEV_CACHE_NUM
+#pragma push_macro("MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES")
+#undef MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES
+#pragma push_macro("MOCK_FLAGS_ACCESS_SYZ")
+#undef MOCK_FLAGS_ACCESS_SYZ
+#pragma push_macro("MOCK_FLAGS_ACCESS_WRITE")
+#undef MOCK_FLAGS_ACCESS_WRITE
+#pragma push_macro("MOCK_FLAGS_DEVICE_HUGE_IOVA")
+#undef MOCK_FLAGS_DEVICE_HUGE_IOVA
+#pragma push_macro("MOCK_FLAGS_DEVICE_NO_DIRTY")
+#undef MOCK_FLAGS_DEVICE_NO_DIRTY
+#pragma push_macro("MOCK_FLAGS_DEVICE_PASID")
+#undef MOCK_FLAGS_DEVICE_PASID
+#pragma push_macro("MOCK_NESTED_DOMAIN_IOTLB_ID_MAX")
+#undef MOCK_NESTED_DOMAIN_IOTLB_ID_MAX
+#pragma push_macro("MOCK_NESTED_DOMAIN_IOTLB_NUM")
+#undef MOCK_NESTED_DOMAIN_IOTLB_NUM
+#pragma push_macro("MOCK_PASID_WIDTH")
+#undef MOCK_PASID_WIDTH
 
 namespace uapikit::raw::proposed {
 
@@ -262,6 +350,41 @@ enum : uint32_t {
 
 enum : uint32_t {
     IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI = 0x1ULL,
+};
+
+enum : uint32_t {
+    MOCK_ACCESS_RW_WRITE = 0x1ULL,
+    MOCK_ACCESS_RW_SLOW_PATH = 0x4ULL,
+};
+
+enum : uint32_t {
+    MOCK_APERTURE_START = 0x1000000ULL,
+    MOCK_APERTURE_LAST = 0x7fffffffULL,
+};
+
+enum : uint32_t {
+    MOCK_DEV_CACHE_ID_MAX = 0x3ULL,
+    MOCK_DEV_CACHE_NUM = 0x4ULL,
+};
+
+enum : uint32_t {
+    MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES = 0x1ULL,
+};
+
+enum : uint32_t {
+    MOCK_FLAGS_ACCESS_WRITE = 0x1ULL,
+    MOCK_FLAGS_ACCESS_SYZ = 0x10000ULL,
+};
+
+enum : uint32_t {
+    MOCK_FLAGS_DEVICE_NO_DIRTY = 0x1ULL,
+    MOCK_FLAGS_DEVICE_HUGE_IOVA = 0x2ULL,
+    MOCK_FLAGS_DEVICE_PASID = 0x4ULL,
+};
+
+enum : uint32_t {
+    MOCK_NESTED_DOMAIN_IOTLB_ID_MAX = 0x3ULL,
+    MOCK_NESTED_DOMAIN_IOTLB_NUM = 0x4ULL,
 };
 
 enum iommu_hw_info_type : uint32_t {
@@ -317,7 +440,23 @@ enum iommu_hwpt_vtd_s1_invalidate_flags : uint32_t {
 };
 
 enum iommu_test_op : uint32_t {
+    IOMMU_TEST_OP_ADD_RESERVED = 0x1ULL,
     IOMMU_TEST_OP_MOCK_DOMAIN = 0x2ULL,
+    IOMMU_TEST_OP_MD_CHECK_MAP = 0x3ULL,
+    IOMMU_TEST_OP_MD_CHECK_REFS = 0x4ULL,
+    IOMMU_TEST_OP_CREATE_ACCESS = 0x5ULL,
+    IOMMU_TEST_OP_DESTROY_ACCESS_PAGES = 0x6ULL,
+    IOMMU_TEST_OP_ACCESS_PAGES = 0x7ULL,
+    IOMMU_TEST_OP_ACCESS_RW = 0x8ULL,
+    IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT = 0x9ULL,
+    IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE = 0xaULL,
+    IOMMU_TEST_OP_ACCESS_REPLACE_IOAS = 0xbULL,
+    IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS = 0xcULL,
+    IOMMU_TEST_OP_DIRTY = 0xdULL,
+    IOMMU_TEST_OP_MD_CHECK_IOTLB = 0xeULL,
+    IOMMU_TEST_OP_TRIGGER_IOPF = 0xfULL,
+    IOMMU_TEST_OP_DEV_CHECK_CACHE = 0x10ULL,
+    IOMMU_TEST_OP_TRIGGER_VEVENT = 0x11ULL,
 };
 
 enum iommu_veventq_flag : uint32_t {
@@ -503,6 +642,11 @@ struct iommu_hwpt_invalidate {
     uint32_t __reserved{};
 };
 
+struct iommu_hwpt_invalidate_selftest {
+    uint32_t flags{};
+    uint32_t iotlb_id{};
+};
+
 struct iommu_hwpt_page_response {
     uint32_t cookie{};
     uint32_t code{};
@@ -518,6 +662,10 @@ struct iommu_hwpt_pgfault {
     alignas(8) uint64_t addr{};
     uint32_t length{};
     uint32_t cookie{};
+};
+
+struct iommu_hwpt_selftest {
+    uint32_t iotlb{};
 };
 
 struct iommu_hwpt_set_dirty_tracking {
@@ -627,14 +775,96 @@ struct iommu_test_cmd {
     uint32_t __reserved{};
     union {
         struct {
+            alignas(8) uint64_t start;
+            alignas(8) uint64_t length;
+        } add_reserved;
+        struct {
             uint32_t out_stdev_id;
             uint32_t out_hwpt_id;
             uint32_t out_idev_id;
         } mock_domain;
-        alignas(8) uint64_t __union_storage[6]{};
+        struct {
+            uint32_t out_stdev_id;
+            uint32_t out_hwpt_id;
+            uint32_t out_idev_id;
+            uint32_t dev_flags;
+        } mock_domain_flags;
+        struct {
+            uint32_t pt_id;
+        } mock_domain_replace;
+        struct {
+            alignas(8) uint64_t iova;
+            alignas(8) uint64_t length;
+            alignas(8) uint64_t uptr;
+        } check_map;
+        struct {
+            alignas(8) uint64_t length;
+            alignas(8) uint64_t uptr;
+            uint32_t refs;
+            ::uapikit::padding<4> uapikit_padding_at_20;  // implicit in C: named so it can be zeroed
+        } check_refs;
+        struct {
+            uint32_t out_access_fd;
+            uint32_t flags;
+        } create_access;
+        struct {
+            uint32_t access_pages_id;
+        } destroy_access_pages;
+        struct {
+            uint32_t flags;
+            uint32_t out_access_pages_id;
+            alignas(8) uint64_t iova;
+            alignas(8) uint64_t length;
+            alignas(8) uint64_t uptr;
+        } access_pages;
+        struct {
+            alignas(8) uint64_t iova;
+            alignas(8) uint64_t length;
+            alignas(8) uint64_t uptr;
+            uint32_t flags;
+            ::uapikit::padding<4> uapikit_padding_at_28;  // implicit in C: named so it can be zeroed
+        } access_rw;
+        struct {
+            uint32_t limit;
+        } memory_limit;
+        struct {
+            uint32_t ioas_id;
+        } access_replace_ioas;
+        struct {
+            uint32_t flags;
+            ::uapikit::padding<4> uapikit_padding_at_4;  // implicit in C: named so it can be zeroed
+            alignas(8) uint64_t iova;
+            alignas(8) uint64_t length;
+            alignas(8) uint64_t page_size;
+            alignas(8) uint64_t uptr;
+            alignas(8) uint64_t out_nr_dirty;
+        } dirty{};
+        struct {
+            uint32_t id;
+            uint32_t iotlb;
+        } check_iotlb;
+        struct {
+            uint32_t dev_id;
+            uint32_t pasid;
+            uint32_t grpid;
+            uint32_t perm;
+            uint64_t addr;
+        } trigger_iopf;
+        struct {
+            uint32_t id;
+            uint32_t cache;
+        } check_dev_cache;
+        struct {
+            uint32_t dev_id;
+        } trigger_vevent;
     };
     uint32_t last{};
     ::uapikit::padding<4> uapikit_padding_at_68{};  // implicit in C: named so it can be zeroed
+};
+
+struct iommu_test_hw_info {
+    uint32_t flags{};
+    uint32_t test_reg{};
 };
 
 struct iommu_vdevice_alloc {
@@ -704,6 +934,16 @@ struct iommu_viommu_arm_smmuv3_invalidate {
     alignas(8) uint64_t cmd[2]{};
 };
 
+struct iommu_viommu_event_selftest {
+    uint32_t virt_id{};
+};
+
+struct iommu_viommu_invalidate_selftest {
+    uint32_t flags{};
+    uint32_t vdev_id{};
+    uint32_t cache_id{};
+};
+
 struct iommu_viommu_selftest {
     uint32_t in_data{};
     uint32_t out_data{};
@@ -722,7 +962,21 @@ struct iommufd_vevent_header {
 };
 
 inline constexpr unsigned int IOMMUFD_TYPE = 0x3b;
+inline constexpr unsigned int IOMMU_HWPT_DATA_SELFTEST = 0xdead;
+inline constexpr unsigned int IOMMU_HWPT_INVALIDATE_DATA_SELFTEST = 0xdeadbeef;
+inline constexpr unsigned int IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID = 0xdadbeef;
+inline constexpr unsigned int IOMMU_HW_INFO_SELFTEST_REGVAL = 0xdeadbeef;
+inline constexpr unsigned int IOMMU_HW_INFO_TYPE_SELFTEST = 0xfeedbeef;
+inline constexpr unsigned int IOMMU_HW_QUEUE_TYPE_SELFTEST = 0xdeadbeef;
+inline constexpr unsigned int IOMMU_TEST_DEV_CACHE_DEFAULT = 0xbaddad;
+inline constexpr unsigned int IOMMU_TEST_HW_QUEUE_MAX = 2;
+inline constexpr unsigned int IOMMU_TEST_INVALIDATE_FLAG_ALL = 1;
+inline constexpr unsigned int IOMMU_TEST_IOTLB_DEFAULT = 0xbadbeef;
+inline constexpr unsigned int IOMMU_VEVENTQ_TYPE_SELFTEST = 0xbeefbeef;
+inline constexpr unsigned int IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST = 0xdeadbeef;
+inline constexpr unsigned int IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID = 0xdadbeef;
 inline constexpr unsigned int IOMMU_VIOMMU_TYPE_SELFTEST = 0xdeadbeef;
+inline constexpr unsigned int MOCK_PASID_WIDTH = 0x14;
 
 // Constants that differ between targets or exist on some only.
 #if (defined(__x86_64__) && !defined(__ILP32__)) || (defined(__i386__)) || (defined(__aarch64__) && !defined(__ILP32__)) || (defined(__arm__) && defined(__ARM_PCS_VFP)) || (defined(__riscv) && __riscv_xlen == 64) || (defined(__s390x__))  // x86_64-linux-gnu, i386-linux-gnu, aarch64-linux-gnu, arm-linux-gnueabihf, riscv64-linux-gnu, s390x-linux-gnu
@@ -1155,6 +1409,12 @@ static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate, entry_num) == 24,
 static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate*>(nullptr)->entry_num) == 4, "iommu_hwpt_invalidate.entry_num: size");
 static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate, __reserved) == 28, "iommu_hwpt_invalidate.__reserved: offset");
 static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate*>(nullptr)->__reserved) == 4, "iommu_hwpt_invalidate.__reserved: size");
+static_assert(sizeof(struct iommu_hwpt_invalidate_selftest) == 8, "iommu_hwpt_invalidate_selftest: size");
+static_assert(alignof(struct iommu_hwpt_invalidate_selftest) == 4, "iommu_hwpt_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate_selftest, flags) == 0, "iommu_hwpt_invalidate_selftest.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate_selftest*>(nullptr)->flags) == 4, "iommu_hwpt_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate_selftest, iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate_selftest*>(nullptr)->iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: size");
 static_assert(sizeof(struct iommu_hwpt_page_response) == 8, "iommu_hwpt_page_response: size");
 static_assert(alignof(struct iommu_hwpt_page_response) == 4, "iommu_hwpt_page_response: alignment");
 static_assert(__builtin_offsetof(struct iommu_hwpt_page_response, cookie) == 0, "iommu_hwpt_page_response.cookie: offset");
@@ -1181,6 +1441,10 @@ static_assert(__builtin_offsetof(struct iommu_hwpt_pgfault, length) == 32, "iomm
 static_assert(sizeof(static_cast<struct iommu_hwpt_pgfault*>(nullptr)->length) == 4, "iommu_hwpt_pgfault.length: size");
 static_assert(__builtin_offsetof(struct iommu_hwpt_pgfault, cookie) == 36, "iommu_hwpt_pgfault.cookie: offset");
 static_assert(sizeof(static_cast<struct iommu_hwpt_pgfault*>(nullptr)->cookie) == 4, "iommu_hwpt_pgfault.cookie: size");
+static_assert(sizeof(struct iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: size");
+static_assert(alignof(struct iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_hwpt_selftest, iotlb) == 0, "iommu_hwpt_selftest.iotlb: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_selftest*>(nullptr)->iotlb) == 4, "iommu_hwpt_selftest.iotlb: size");
 static_assert(sizeof(struct iommu_hwpt_set_dirty_tracking) == 16, "iommu_hwpt_set_dirty_tracking: size");
 static_assert(alignof(struct iommu_hwpt_set_dirty_tracking) == 4, "iommu_hwpt_set_dirty_tracking: alignment");
 static_assert(__builtin_offsetof(struct iommu_hwpt_set_dirty_tracking, size) == 0, "iommu_hwpt_set_dirty_tracking.size: offset");
@@ -1341,6 +1605,12 @@ static_assert(__builtin_offsetof(struct iommu_test_cmd, __reserved) == 12, "iomm
 static_assert(sizeof(static_cast<struct iommu_test_cmd*>(nullptr)->__reserved) == 4, "iommu_test_cmd.__reserved: size");
 static_assert(__builtin_offsetof(struct iommu_test_cmd, last) == 64, "iommu_test_cmd.last: offset");
 static_assert(sizeof(static_cast<struct iommu_test_cmd*>(nullptr)->last) == 4, "iommu_test_cmd.last: size");
+static_assert(sizeof(struct iommu_test_hw_info) == 8, "iommu_test_hw_info: size");
+static_assert(alignof(struct iommu_test_hw_info) == 4, "iommu_test_hw_info: alignment");
+static_assert(__builtin_offsetof(struct iommu_test_hw_info, flags) == 0, "iommu_test_hw_info.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_test_hw_info*>(nullptr)->flags) == 4, "iommu_test_hw_info.flags: size");
+static_assert(__builtin_offsetof(struct iommu_test_hw_info, test_reg) == 4, "iommu_test_hw_info.test_reg: offset");
+static_assert(sizeof(static_cast<struct iommu_test_hw_info*>(nullptr)->test_reg) == 4, "iommu_test_hw_info.test_reg: size");
 static_assert(sizeof(struct iommu_vdevice_alloc) == 24, "iommu_vdevice_alloc: size");
 static_assert(alignof(struct iommu_vdevice_alloc) == 8, "iommu_vdevice_alloc: alignment");
 static_assert(__builtin_offsetof(struct iommu_vdevice_alloc, size) == 0, "iommu_vdevice_alloc.size: offset");
@@ -1439,6 +1709,18 @@ static_assert(sizeof(struct iommu_viommu_arm_smmuv3_invalidate) == 16, "iommu_vi
 static_assert(alignof(struct iommu_viommu_arm_smmuv3_invalidate) == 8, "iommu_viommu_arm_smmuv3_invalidate: alignment");
 static_assert(__builtin_offsetof(struct iommu_viommu_arm_smmuv3_invalidate, cmd) == 0, "iommu_viommu_arm_smmuv3_invalidate.cmd: offset");
 static_assert(sizeof(static_cast<struct iommu_viommu_arm_smmuv3_invalidate*>(nullptr)->cmd) == 16, "iommu_viommu_arm_smmuv3_invalidate.cmd: size");
+static_assert(sizeof(struct iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: size");
+static_assert(alignof(struct iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_event_selftest*>(nullptr)->virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
+static_assert(sizeof(struct iommu_viommu_invalidate_selftest) == 12, "iommu_viommu_invalidate_selftest: size");
+static_assert(alignof(struct iommu_viommu_invalidate_selftest) == 4, "iommu_viommu_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, flags) == 0, "iommu_viommu_invalidate_selftest.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->flags) == 4, "iommu_viommu_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: size");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, cache_id) == 8, "iommu_viommu_invalidate_selftest.cache_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->cache_id) == 4, "iommu_viommu_invalidate_selftest.cache_id: size");
 static_assert(sizeof(struct iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(struct iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(struct iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -1487,6 +1769,20 @@ static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_OP) == 0x9
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST) == 0x96ULL, "IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_MAP) == 0x97ULL, "IOMMUFD_CMD_VDEVICE_TSM_MAP: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI) == 0x1ULL, "IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "MOCK_ACCESS_RW_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_ID_MAX) == 0x3ULL, "MOCK_DEV_CACHE_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_NUM) == 0x4ULL, "MOCK_DEV_CACHE_NUM: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_NO_DIRTY) == 0x1ULL, "MOCK_FLAGS_DEVICE_NO_DIRTY: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_HUGE_IOVA) == 0x2ULL, "MOCK_FLAGS_DEVICE_HUGE_IOVA: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_PASID) == 0x4ULL, "MOCK_FLAGS_DEVICE_PASID: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) == 0x3ULL, "MOCK_NESTED_DOMAIN_IOTLB_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_NUM) == 0x4ULL, "MOCK_NESTED_DOMAIN_IOTLB_NUM: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_NONE) == 0x0ULL, "IOMMU_HW_INFO_TYPE_NONE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_DEFAULT) == 0x0ULL, "IOMMU_HW_INFO_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_INTEL_VTD) == 0x1ULL, "IOMMU_HW_INFO_TYPE_INTEL_VTD: value");
@@ -1512,7 +1808,23 @@ static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_SRE) == 0x1ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_EAFE) == 0x2ULL, "IOMMU_VTD_S1_EAFE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_WPE) == 0x4ULL, "IOMMU_VTD_S1_WPE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_INV_FLAGS_LEAF) == 0x1ULL, "IOMMU_VTD_INV_FLAGS_LEAF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ADD_RESERVED) == 0x1ULL, "IOMMU_TEST_OP_ADD_RESERVED: value");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN) == 0x2ULL, "IOMMU_TEST_OP_MOCK_DOMAIN: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_MAP) == 0x3ULL, "IOMMU_TEST_OP_MD_CHECK_MAP: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_REFS) == 0x4ULL, "IOMMU_TEST_OP_MD_CHECK_REFS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_CREATE_ACCESS) == 0x5ULL, "IOMMU_TEST_OP_CREATE_ACCESS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DESTROY_ACCESS_PAGES) == 0x6ULL, "IOMMU_TEST_OP_DESTROY_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_PAGES) == 0x7ULL, "IOMMU_TEST_OP_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_RW) == 0x8ULL, "IOMMU_TEST_OP_ACCESS_RW: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT) == 0x9ULL, "IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE) == 0xaULL, "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_REPLACE_IOAS) == 0xbULL, "IOMMU_TEST_OP_ACCESS_REPLACE_IOAS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS) == 0xcULL, "IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DIRTY) == 0xdULL, "IOMMU_TEST_OP_DIRTY: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_IOTLB) == 0xeULL, "IOMMU_TEST_OP_MD_CHECK_IOTLB: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_IOPF) == 0xfULL, "IOMMU_TEST_OP_TRIGGER_IOPF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DEV_CHECK_CACHE) == 0x10ULL, "IOMMU_TEST_OP_DEV_CHECK_CACHE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_VEVENT) == 0x11ULL, "IOMMU_TEST_OP_TRIGGER_VEVENT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_FLAG_LOST_EVENTS) == 0x1ULL, "IOMMU_VEVENTQ_FLAG_LOST_EVENTS: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_DEFAULT) == 0x0ULL, "IOMMU_VEVENTQ_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_ARM_SMMUV3) == 0x1ULL, "IOMMU_VEVENTQ_TYPE_ARM_SMMUV3: value");
@@ -1550,10 +1862,16 @@ static_assert(static_cast<unsigned long long>(IOMMU_DESTROY) == 0x3b80ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_FAULT_QUEUE_ALLOC) == 0x3b8eULL, "IOMMU_FAULT_QUEUE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_GET_HW_INFO) == 0x3b8aULL, "IOMMU_GET_HW_INFO: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_ALLOC) == 0x3b89ULL, "IOMMU_HWPT_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_SELFTEST) == 0xdeadULL, "IOMMU_HWPT_DATA_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_GET_DIRTY_BITMAP) == 0x3b8cULL, "IOMMU_HWPT_GET_DIRTY_BITMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE) == 0x3b8dULL, "IOMMU_HWPT_INVALIDATE: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_SET_DIRTY_TRACKING) == 0x3b8bULL, "IOMMU_HWPT_SET_DIRTY_TRACKING: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_SELFTEST_REGVAL) == 0xdeadbeefULL, "IOMMU_HW_INFO_SELFTEST_REGVAL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_SELFTEST) == 0xfeedbeefULL, "IOMMU_HW_INFO_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_ALLOC) == 0x3b94ULL, "IOMMU_HW_QUEUE_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_HW_QUEUE_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOC) == 0x3b81ULL, "IOMMU_IOAS_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOW_IOVAS) == 0x3b82ULL, "IOMMU_IOAS_ALLOW_IOVAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_CHANGE_PROCESS) == 0x3b92ULL, "IOMMU_IOAS_CHANGE_PROCESS: ioctl number");
@@ -1564,12 +1882,20 @@ static_assert(static_cast<unsigned long long>(IOMMU_IOAS_MAP_FILE) == 0x3b8fULL,
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_UNMAP) == 0x3b86ULL, "IOMMU_IOAS_UNMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_OPTION) == 0x3b87ULL, "IOMMU_OPTION: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_CMD) == 0x3ba0ULL, "IOMMU_TEST_CMD: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_DEV_CACHE_DEFAULT) == 0xbaddadULL, "IOMMU_TEST_DEV_CACHE_DEFAULT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_HW_QUEUE_MAX) == 0x2ULL, "IOMMU_TEST_HW_QUEUE_MAX: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_INVALIDATE_FLAG_ALL) == 0x1ULL, "IOMMU_TEST_INVALIDATE_FLAG_ALL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_IOTLB_DEFAULT) == 0xbadbeefULL, "IOMMU_TEST_IOTLB_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_ALLOC) == 0x3b91ULL, "IOMMU_VDEVICE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_TSM_MAP) == 0x3b97ULL, "IOMMU_VDEVICE_TSM_MAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x3b93ULL, "IOMMU_VEVENTQ_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x3b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x3b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #elif defined(__arm__) && defined(__ARM_PCS_VFP)  // arm-linux-gnueabihf
 static_assert(sizeof(struct iommu_destroy) == 8, "iommu_destroy: size");
 static_assert(alignof(struct iommu_destroy) == 4, "iommu_destroy: alignment");
@@ -1729,6 +2055,12 @@ static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate, entry_num) == 24,
 static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate*>(nullptr)->entry_num) == 4, "iommu_hwpt_invalidate.entry_num: size");
 static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate, __reserved) == 28, "iommu_hwpt_invalidate.__reserved: offset");
 static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate*>(nullptr)->__reserved) == 4, "iommu_hwpt_invalidate.__reserved: size");
+static_assert(sizeof(struct iommu_hwpt_invalidate_selftest) == 8, "iommu_hwpt_invalidate_selftest: size");
+static_assert(alignof(struct iommu_hwpt_invalidate_selftest) == 4, "iommu_hwpt_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate_selftest, flags) == 0, "iommu_hwpt_invalidate_selftest.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate_selftest*>(nullptr)->flags) == 4, "iommu_hwpt_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate_selftest, iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate_selftest*>(nullptr)->iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: size");
 static_assert(sizeof(struct iommu_hwpt_page_response) == 8, "iommu_hwpt_page_response: size");
 static_assert(alignof(struct iommu_hwpt_page_response) == 4, "iommu_hwpt_page_response: alignment");
 static_assert(__builtin_offsetof(struct iommu_hwpt_page_response, cookie) == 0, "iommu_hwpt_page_response.cookie: offset");
@@ -1755,6 +2087,10 @@ static_assert(__builtin_offsetof(struct iommu_hwpt_pgfault, length) == 32, "iomm
 static_assert(sizeof(static_cast<struct iommu_hwpt_pgfault*>(nullptr)->length) == 4, "iommu_hwpt_pgfault.length: size");
 static_assert(__builtin_offsetof(struct iommu_hwpt_pgfault, cookie) == 36, "iommu_hwpt_pgfault.cookie: offset");
 static_assert(sizeof(static_cast<struct iommu_hwpt_pgfault*>(nullptr)->cookie) == 4, "iommu_hwpt_pgfault.cookie: size");
+static_assert(sizeof(struct iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: size");
+static_assert(alignof(struct iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_hwpt_selftest, iotlb) == 0, "iommu_hwpt_selftest.iotlb: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_selftest*>(nullptr)->iotlb) == 4, "iommu_hwpt_selftest.iotlb: size");
 static_assert(sizeof(struct iommu_hwpt_set_dirty_tracking) == 16, "iommu_hwpt_set_dirty_tracking: size");
 static_assert(alignof(struct iommu_hwpt_set_dirty_tracking) == 4, "iommu_hwpt_set_dirty_tracking: alignment");
 static_assert(__builtin_offsetof(struct iommu_hwpt_set_dirty_tracking, size) == 0, "iommu_hwpt_set_dirty_tracking.size: offset");
@@ -1915,6 +2251,12 @@ static_assert(__builtin_offsetof(struct iommu_test_cmd, __reserved) == 12, "iomm
 static_assert(sizeof(static_cast<struct iommu_test_cmd*>(nullptr)->__reserved) == 4, "iommu_test_cmd.__reserved: size");
 static_assert(__builtin_offsetof(struct iommu_test_cmd, last) == 64, "iommu_test_cmd.last: offset");
 static_assert(sizeof(static_cast<struct iommu_test_cmd*>(nullptr)->last) == 4, "iommu_test_cmd.last: size");
+static_assert(sizeof(struct iommu_test_hw_info) == 8, "iommu_test_hw_info: size");
+static_assert(alignof(struct iommu_test_hw_info) == 4, "iommu_test_hw_info: alignment");
+static_assert(__builtin_offsetof(struct iommu_test_hw_info, flags) == 0, "iommu_test_hw_info.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_test_hw_info*>(nullptr)->flags) == 4, "iommu_test_hw_info.flags: size");
+static_assert(__builtin_offsetof(struct iommu_test_hw_info, test_reg) == 4, "iommu_test_hw_info.test_reg: offset");
+static_assert(sizeof(static_cast<struct iommu_test_hw_info*>(nullptr)->test_reg) == 4, "iommu_test_hw_info.test_reg: size");
 static_assert(sizeof(struct iommu_vdevice_alloc) == 24, "iommu_vdevice_alloc: size");
 static_assert(alignof(struct iommu_vdevice_alloc) == 8, "iommu_vdevice_alloc: alignment");
 static_assert(__builtin_offsetof(struct iommu_vdevice_alloc, size) == 0, "iommu_vdevice_alloc.size: offset");
@@ -2013,6 +2355,18 @@ static_assert(sizeof(struct iommu_viommu_arm_smmuv3_invalidate) == 16, "iommu_vi
 static_assert(alignof(struct iommu_viommu_arm_smmuv3_invalidate) == 8, "iommu_viommu_arm_smmuv3_invalidate: alignment");
 static_assert(__builtin_offsetof(struct iommu_viommu_arm_smmuv3_invalidate, cmd) == 0, "iommu_viommu_arm_smmuv3_invalidate.cmd: offset");
 static_assert(sizeof(static_cast<struct iommu_viommu_arm_smmuv3_invalidate*>(nullptr)->cmd) == 16, "iommu_viommu_arm_smmuv3_invalidate.cmd: size");
+static_assert(sizeof(struct iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: size");
+static_assert(alignof(struct iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_event_selftest*>(nullptr)->virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
+static_assert(sizeof(struct iommu_viommu_invalidate_selftest) == 12, "iommu_viommu_invalidate_selftest: size");
+static_assert(alignof(struct iommu_viommu_invalidate_selftest) == 4, "iommu_viommu_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, flags) == 0, "iommu_viommu_invalidate_selftest.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->flags) == 4, "iommu_viommu_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: size");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, cache_id) == 8, "iommu_viommu_invalidate_selftest.cache_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->cache_id) == 4, "iommu_viommu_invalidate_selftest.cache_id: size");
 static_assert(sizeof(struct iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(struct iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(struct iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -2061,6 +2415,20 @@ static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_OP) == 0x9
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST) == 0x96ULL, "IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_MAP) == 0x97ULL, "IOMMUFD_CMD_VDEVICE_TSM_MAP: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI) == 0x1ULL, "IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "MOCK_ACCESS_RW_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_ID_MAX) == 0x3ULL, "MOCK_DEV_CACHE_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_NUM) == 0x4ULL, "MOCK_DEV_CACHE_NUM: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_NO_DIRTY) == 0x1ULL, "MOCK_FLAGS_DEVICE_NO_DIRTY: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_HUGE_IOVA) == 0x2ULL, "MOCK_FLAGS_DEVICE_HUGE_IOVA: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_PASID) == 0x4ULL, "MOCK_FLAGS_DEVICE_PASID: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) == 0x3ULL, "MOCK_NESTED_DOMAIN_IOTLB_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_NUM) == 0x4ULL, "MOCK_NESTED_DOMAIN_IOTLB_NUM: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_NONE) == 0x0ULL, "IOMMU_HW_INFO_TYPE_NONE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_DEFAULT) == 0x0ULL, "IOMMU_HW_INFO_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_INTEL_VTD) == 0x1ULL, "IOMMU_HW_INFO_TYPE_INTEL_VTD: value");
@@ -2086,7 +2454,23 @@ static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_SRE) == 0x1ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_EAFE) == 0x2ULL, "IOMMU_VTD_S1_EAFE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_WPE) == 0x4ULL, "IOMMU_VTD_S1_WPE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_INV_FLAGS_LEAF) == 0x1ULL, "IOMMU_VTD_INV_FLAGS_LEAF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ADD_RESERVED) == 0x1ULL, "IOMMU_TEST_OP_ADD_RESERVED: value");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN) == 0x2ULL, "IOMMU_TEST_OP_MOCK_DOMAIN: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_MAP) == 0x3ULL, "IOMMU_TEST_OP_MD_CHECK_MAP: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_REFS) == 0x4ULL, "IOMMU_TEST_OP_MD_CHECK_REFS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_CREATE_ACCESS) == 0x5ULL, "IOMMU_TEST_OP_CREATE_ACCESS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DESTROY_ACCESS_PAGES) == 0x6ULL, "IOMMU_TEST_OP_DESTROY_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_PAGES) == 0x7ULL, "IOMMU_TEST_OP_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_RW) == 0x8ULL, "IOMMU_TEST_OP_ACCESS_RW: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT) == 0x9ULL, "IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE) == 0xaULL, "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_REPLACE_IOAS) == 0xbULL, "IOMMU_TEST_OP_ACCESS_REPLACE_IOAS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS) == 0xcULL, "IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DIRTY) == 0xdULL, "IOMMU_TEST_OP_DIRTY: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_IOTLB) == 0xeULL, "IOMMU_TEST_OP_MD_CHECK_IOTLB: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_IOPF) == 0xfULL, "IOMMU_TEST_OP_TRIGGER_IOPF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DEV_CHECK_CACHE) == 0x10ULL, "IOMMU_TEST_OP_DEV_CHECK_CACHE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_VEVENT) == 0x11ULL, "IOMMU_TEST_OP_TRIGGER_VEVENT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_FLAG_LOST_EVENTS) == 0x1ULL, "IOMMU_VEVENTQ_FLAG_LOST_EVENTS: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_DEFAULT) == 0x0ULL, "IOMMU_VEVENTQ_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_ARM_SMMUV3) == 0x1ULL, "IOMMU_VEVENTQ_TYPE_ARM_SMMUV3: value");
@@ -2124,10 +2508,16 @@ static_assert(static_cast<unsigned long long>(IOMMU_DESTROY) == 0x3b80ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_FAULT_QUEUE_ALLOC) == 0x3b8eULL, "IOMMU_FAULT_QUEUE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_GET_HW_INFO) == 0x3b8aULL, "IOMMU_GET_HW_INFO: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_ALLOC) == 0x3b89ULL, "IOMMU_HWPT_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_SELFTEST) == 0xdeadULL, "IOMMU_HWPT_DATA_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_GET_DIRTY_BITMAP) == 0x3b8cULL, "IOMMU_HWPT_GET_DIRTY_BITMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE) == 0x3b8dULL, "IOMMU_HWPT_INVALIDATE: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_SET_DIRTY_TRACKING) == 0x3b8bULL, "IOMMU_HWPT_SET_DIRTY_TRACKING: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_SELFTEST_REGVAL) == 0xdeadbeefULL, "IOMMU_HW_INFO_SELFTEST_REGVAL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_SELFTEST) == 0xfeedbeefULL, "IOMMU_HW_INFO_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_ALLOC) == 0x3b94ULL, "IOMMU_HW_QUEUE_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_HW_QUEUE_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOC) == 0x3b81ULL, "IOMMU_IOAS_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOW_IOVAS) == 0x3b82ULL, "IOMMU_IOAS_ALLOW_IOVAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_CHANGE_PROCESS) == 0x3b92ULL, "IOMMU_IOAS_CHANGE_PROCESS: ioctl number");
@@ -2138,12 +2528,20 @@ static_assert(static_cast<unsigned long long>(IOMMU_IOAS_MAP_FILE) == 0x3b8fULL,
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_UNMAP) == 0x3b86ULL, "IOMMU_IOAS_UNMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_OPTION) == 0x3b87ULL, "IOMMU_OPTION: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_CMD) == 0x3ba0ULL, "IOMMU_TEST_CMD: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_DEV_CACHE_DEFAULT) == 0xbaddadULL, "IOMMU_TEST_DEV_CACHE_DEFAULT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_HW_QUEUE_MAX) == 0x2ULL, "IOMMU_TEST_HW_QUEUE_MAX: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_INVALIDATE_FLAG_ALL) == 0x1ULL, "IOMMU_TEST_INVALIDATE_FLAG_ALL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_IOTLB_DEFAULT) == 0xbadbeefULL, "IOMMU_TEST_IOTLB_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_ALLOC) == 0x3b91ULL, "IOMMU_VDEVICE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_TSM_MAP) == 0x3b97ULL, "IOMMU_VDEVICE_TSM_MAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x3b93ULL, "IOMMU_VEVENTQ_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x3b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x3b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #elif defined(__i386__)  // i386-linux-gnu
 static_assert(sizeof(struct iommu_destroy) == 8, "iommu_destroy: size");
 static_assert(alignof(struct iommu_destroy) == 4, "iommu_destroy: alignment");
@@ -2303,6 +2701,12 @@ static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate, entry_num) == 24,
 static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate*>(nullptr)->entry_num) == 4, "iommu_hwpt_invalidate.entry_num: size");
 static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate, __reserved) == 28, "iommu_hwpt_invalidate.__reserved: offset");
 static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate*>(nullptr)->__reserved) == 4, "iommu_hwpt_invalidate.__reserved: size");
+static_assert(sizeof(struct iommu_hwpt_invalidate_selftest) == 8, "iommu_hwpt_invalidate_selftest: size");
+static_assert(alignof(struct iommu_hwpt_invalidate_selftest) == 4, "iommu_hwpt_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate_selftest, flags) == 0, "iommu_hwpt_invalidate_selftest.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate_selftest*>(nullptr)->flags) == 4, "iommu_hwpt_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate_selftest, iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate_selftest*>(nullptr)->iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: size");
 static_assert(sizeof(struct iommu_hwpt_page_response) == 8, "iommu_hwpt_page_response: size");
 static_assert(alignof(struct iommu_hwpt_page_response) == 4, "iommu_hwpt_page_response: alignment");
 static_assert(__builtin_offsetof(struct iommu_hwpt_page_response, cookie) == 0, "iommu_hwpt_page_response.cookie: offset");
@@ -2329,6 +2733,10 @@ static_assert(__builtin_offsetof(struct iommu_hwpt_pgfault, length) == 32, "iomm
 static_assert(sizeof(static_cast<struct iommu_hwpt_pgfault*>(nullptr)->length) == 4, "iommu_hwpt_pgfault.length: size");
 static_assert(__builtin_offsetof(struct iommu_hwpt_pgfault, cookie) == 36, "iommu_hwpt_pgfault.cookie: offset");
 static_assert(sizeof(static_cast<struct iommu_hwpt_pgfault*>(nullptr)->cookie) == 4, "iommu_hwpt_pgfault.cookie: size");
+static_assert(sizeof(struct iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: size");
+static_assert(alignof(struct iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_hwpt_selftest, iotlb) == 0, "iommu_hwpt_selftest.iotlb: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_selftest*>(nullptr)->iotlb) == 4, "iommu_hwpt_selftest.iotlb: size");
 static_assert(sizeof(struct iommu_hwpt_set_dirty_tracking) == 16, "iommu_hwpt_set_dirty_tracking: size");
 static_assert(alignof(struct iommu_hwpt_set_dirty_tracking) == 4, "iommu_hwpt_set_dirty_tracking: alignment");
 static_assert(__builtin_offsetof(struct iommu_hwpt_set_dirty_tracking, size) == 0, "iommu_hwpt_set_dirty_tracking.size: offset");
@@ -2489,6 +2897,12 @@ static_assert(__builtin_offsetof(struct iommu_test_cmd, __reserved) == 12, "iomm
 static_assert(sizeof(static_cast<struct iommu_test_cmd*>(nullptr)->__reserved) == 4, "iommu_test_cmd.__reserved: size");
 static_assert(__builtin_offsetof(struct iommu_test_cmd, last) == 64, "iommu_test_cmd.last: offset");
 static_assert(sizeof(static_cast<struct iommu_test_cmd*>(nullptr)->last) == 4, "iommu_test_cmd.last: size");
+static_assert(sizeof(struct iommu_test_hw_info) == 8, "iommu_test_hw_info: size");
+static_assert(alignof(struct iommu_test_hw_info) == 4, "iommu_test_hw_info: alignment");
+static_assert(__builtin_offsetof(struct iommu_test_hw_info, flags) == 0, "iommu_test_hw_info.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_test_hw_info*>(nullptr)->flags) == 4, "iommu_test_hw_info.flags: size");
+static_assert(__builtin_offsetof(struct iommu_test_hw_info, test_reg) == 4, "iommu_test_hw_info.test_reg: offset");
+static_assert(sizeof(static_cast<struct iommu_test_hw_info*>(nullptr)->test_reg) == 4, "iommu_test_hw_info.test_reg: size");
 static_assert(sizeof(struct iommu_vdevice_alloc) == 24, "iommu_vdevice_alloc: size");
 static_assert(alignof(struct iommu_vdevice_alloc) == 8, "iommu_vdevice_alloc: alignment");
 static_assert(__builtin_offsetof(struct iommu_vdevice_alloc, size) == 0, "iommu_vdevice_alloc.size: offset");
@@ -2587,6 +3001,18 @@ static_assert(sizeof(struct iommu_viommu_arm_smmuv3_invalidate) == 16, "iommu_vi
 static_assert(alignof(struct iommu_viommu_arm_smmuv3_invalidate) == 8, "iommu_viommu_arm_smmuv3_invalidate: alignment");
 static_assert(__builtin_offsetof(struct iommu_viommu_arm_smmuv3_invalidate, cmd) == 0, "iommu_viommu_arm_smmuv3_invalidate.cmd: offset");
 static_assert(sizeof(static_cast<struct iommu_viommu_arm_smmuv3_invalidate*>(nullptr)->cmd) == 16, "iommu_viommu_arm_smmuv3_invalidate.cmd: size");
+static_assert(sizeof(struct iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: size");
+static_assert(alignof(struct iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_event_selftest*>(nullptr)->virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
+static_assert(sizeof(struct iommu_viommu_invalidate_selftest) == 12, "iommu_viommu_invalidate_selftest: size");
+static_assert(alignof(struct iommu_viommu_invalidate_selftest) == 4, "iommu_viommu_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, flags) == 0, "iommu_viommu_invalidate_selftest.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->flags) == 4, "iommu_viommu_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: size");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, cache_id) == 8, "iommu_viommu_invalidate_selftest.cache_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->cache_id) == 4, "iommu_viommu_invalidate_selftest.cache_id: size");
 static_assert(sizeof(struct iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(struct iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(struct iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -2635,6 +3061,20 @@ static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_OP) == 0x9
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST) == 0x96ULL, "IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_MAP) == 0x97ULL, "IOMMUFD_CMD_VDEVICE_TSM_MAP: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI) == 0x1ULL, "IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "MOCK_ACCESS_RW_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_ID_MAX) == 0x3ULL, "MOCK_DEV_CACHE_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_NUM) == 0x4ULL, "MOCK_DEV_CACHE_NUM: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_NO_DIRTY) == 0x1ULL, "MOCK_FLAGS_DEVICE_NO_DIRTY: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_HUGE_IOVA) == 0x2ULL, "MOCK_FLAGS_DEVICE_HUGE_IOVA: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_PASID) == 0x4ULL, "MOCK_FLAGS_DEVICE_PASID: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) == 0x3ULL, "MOCK_NESTED_DOMAIN_IOTLB_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_NUM) == 0x4ULL, "MOCK_NESTED_DOMAIN_IOTLB_NUM: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_NONE) == 0x0ULL, "IOMMU_HW_INFO_TYPE_NONE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_DEFAULT) == 0x0ULL, "IOMMU_HW_INFO_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_INTEL_VTD) == 0x1ULL, "IOMMU_HW_INFO_TYPE_INTEL_VTD: value");
@@ -2660,7 +3100,23 @@ static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_SRE) == 0x1ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_EAFE) == 0x2ULL, "IOMMU_VTD_S1_EAFE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_WPE) == 0x4ULL, "IOMMU_VTD_S1_WPE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_INV_FLAGS_LEAF) == 0x1ULL, "IOMMU_VTD_INV_FLAGS_LEAF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ADD_RESERVED) == 0x1ULL, "IOMMU_TEST_OP_ADD_RESERVED: value");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN) == 0x2ULL, "IOMMU_TEST_OP_MOCK_DOMAIN: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_MAP) == 0x3ULL, "IOMMU_TEST_OP_MD_CHECK_MAP: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_REFS) == 0x4ULL, "IOMMU_TEST_OP_MD_CHECK_REFS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_CREATE_ACCESS) == 0x5ULL, "IOMMU_TEST_OP_CREATE_ACCESS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DESTROY_ACCESS_PAGES) == 0x6ULL, "IOMMU_TEST_OP_DESTROY_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_PAGES) == 0x7ULL, "IOMMU_TEST_OP_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_RW) == 0x8ULL, "IOMMU_TEST_OP_ACCESS_RW: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT) == 0x9ULL, "IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE) == 0xaULL, "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_REPLACE_IOAS) == 0xbULL, "IOMMU_TEST_OP_ACCESS_REPLACE_IOAS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS) == 0xcULL, "IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DIRTY) == 0xdULL, "IOMMU_TEST_OP_DIRTY: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_IOTLB) == 0xeULL, "IOMMU_TEST_OP_MD_CHECK_IOTLB: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_IOPF) == 0xfULL, "IOMMU_TEST_OP_TRIGGER_IOPF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DEV_CHECK_CACHE) == 0x10ULL, "IOMMU_TEST_OP_DEV_CHECK_CACHE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_VEVENT) == 0x11ULL, "IOMMU_TEST_OP_TRIGGER_VEVENT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_FLAG_LOST_EVENTS) == 0x1ULL, "IOMMU_VEVENTQ_FLAG_LOST_EVENTS: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_DEFAULT) == 0x0ULL, "IOMMU_VEVENTQ_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_ARM_SMMUV3) == 0x1ULL, "IOMMU_VEVENTQ_TYPE_ARM_SMMUV3: value");
@@ -2698,10 +3154,16 @@ static_assert(static_cast<unsigned long long>(IOMMU_DESTROY) == 0x3b80ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_FAULT_QUEUE_ALLOC) == 0x3b8eULL, "IOMMU_FAULT_QUEUE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_GET_HW_INFO) == 0x3b8aULL, "IOMMU_GET_HW_INFO: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_ALLOC) == 0x3b89ULL, "IOMMU_HWPT_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_SELFTEST) == 0xdeadULL, "IOMMU_HWPT_DATA_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_GET_DIRTY_BITMAP) == 0x3b8cULL, "IOMMU_HWPT_GET_DIRTY_BITMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE) == 0x3b8dULL, "IOMMU_HWPT_INVALIDATE: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_SET_DIRTY_TRACKING) == 0x3b8bULL, "IOMMU_HWPT_SET_DIRTY_TRACKING: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_SELFTEST_REGVAL) == 0xdeadbeefULL, "IOMMU_HW_INFO_SELFTEST_REGVAL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_SELFTEST) == 0xfeedbeefULL, "IOMMU_HW_INFO_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_ALLOC) == 0x3b94ULL, "IOMMU_HW_QUEUE_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_HW_QUEUE_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOC) == 0x3b81ULL, "IOMMU_IOAS_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOW_IOVAS) == 0x3b82ULL, "IOMMU_IOAS_ALLOW_IOVAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_CHANGE_PROCESS) == 0x3b92ULL, "IOMMU_IOAS_CHANGE_PROCESS: ioctl number");
@@ -2712,12 +3174,20 @@ static_assert(static_cast<unsigned long long>(IOMMU_IOAS_MAP_FILE) == 0x3b8fULL,
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_UNMAP) == 0x3b86ULL, "IOMMU_IOAS_UNMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_OPTION) == 0x3b87ULL, "IOMMU_OPTION: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_CMD) == 0x3ba0ULL, "IOMMU_TEST_CMD: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_DEV_CACHE_DEFAULT) == 0xbaddadULL, "IOMMU_TEST_DEV_CACHE_DEFAULT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_HW_QUEUE_MAX) == 0x2ULL, "IOMMU_TEST_HW_QUEUE_MAX: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_INVALIDATE_FLAG_ALL) == 0x1ULL, "IOMMU_TEST_INVALIDATE_FLAG_ALL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_IOTLB_DEFAULT) == 0xbadbeefULL, "IOMMU_TEST_IOTLB_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_ALLOC) == 0x3b91ULL, "IOMMU_VDEVICE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_TSM_MAP) == 0x3b97ULL, "IOMMU_VDEVICE_TSM_MAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x3b93ULL, "IOMMU_VEVENTQ_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x3b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x3b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #elif defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)  // powerpc64le-linux-gnu
 static_assert(sizeof(struct iommu_destroy) == 8, "iommu_destroy: size");
 static_assert(alignof(struct iommu_destroy) == 4, "iommu_destroy: alignment");
@@ -2877,6 +3347,12 @@ static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate, entry_num) == 24,
 static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate*>(nullptr)->entry_num) == 4, "iommu_hwpt_invalidate.entry_num: size");
 static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate, __reserved) == 28, "iommu_hwpt_invalidate.__reserved: offset");
 static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate*>(nullptr)->__reserved) == 4, "iommu_hwpt_invalidate.__reserved: size");
+static_assert(sizeof(struct iommu_hwpt_invalidate_selftest) == 8, "iommu_hwpt_invalidate_selftest: size");
+static_assert(alignof(struct iommu_hwpt_invalidate_selftest) == 4, "iommu_hwpt_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate_selftest, flags) == 0, "iommu_hwpt_invalidate_selftest.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate_selftest*>(nullptr)->flags) == 4, "iommu_hwpt_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate_selftest, iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate_selftest*>(nullptr)->iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: size");
 static_assert(sizeof(struct iommu_hwpt_page_response) == 8, "iommu_hwpt_page_response: size");
 static_assert(alignof(struct iommu_hwpt_page_response) == 4, "iommu_hwpt_page_response: alignment");
 static_assert(__builtin_offsetof(struct iommu_hwpt_page_response, cookie) == 0, "iommu_hwpt_page_response.cookie: offset");
@@ -2903,6 +3379,10 @@ static_assert(__builtin_offsetof(struct iommu_hwpt_pgfault, length) == 32, "iomm
 static_assert(sizeof(static_cast<struct iommu_hwpt_pgfault*>(nullptr)->length) == 4, "iommu_hwpt_pgfault.length: size");
 static_assert(__builtin_offsetof(struct iommu_hwpt_pgfault, cookie) == 36, "iommu_hwpt_pgfault.cookie: offset");
 static_assert(sizeof(static_cast<struct iommu_hwpt_pgfault*>(nullptr)->cookie) == 4, "iommu_hwpt_pgfault.cookie: size");
+static_assert(sizeof(struct iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: size");
+static_assert(alignof(struct iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_hwpt_selftest, iotlb) == 0, "iommu_hwpt_selftest.iotlb: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_selftest*>(nullptr)->iotlb) == 4, "iommu_hwpt_selftest.iotlb: size");
 static_assert(sizeof(struct iommu_hwpt_set_dirty_tracking) == 16, "iommu_hwpt_set_dirty_tracking: size");
 static_assert(alignof(struct iommu_hwpt_set_dirty_tracking) == 4, "iommu_hwpt_set_dirty_tracking: alignment");
 static_assert(__builtin_offsetof(struct iommu_hwpt_set_dirty_tracking, size) == 0, "iommu_hwpt_set_dirty_tracking.size: offset");
@@ -3063,6 +3543,12 @@ static_assert(__builtin_offsetof(struct iommu_test_cmd, __reserved) == 12, "iomm
 static_assert(sizeof(static_cast<struct iommu_test_cmd*>(nullptr)->__reserved) == 4, "iommu_test_cmd.__reserved: size");
 static_assert(__builtin_offsetof(struct iommu_test_cmd, last) == 64, "iommu_test_cmd.last: offset");
 static_assert(sizeof(static_cast<struct iommu_test_cmd*>(nullptr)->last) == 4, "iommu_test_cmd.last: size");
+static_assert(sizeof(struct iommu_test_hw_info) == 8, "iommu_test_hw_info: size");
+static_assert(alignof(struct iommu_test_hw_info) == 4, "iommu_test_hw_info: alignment");
+static_assert(__builtin_offsetof(struct iommu_test_hw_info, flags) == 0, "iommu_test_hw_info.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_test_hw_info*>(nullptr)->flags) == 4, "iommu_test_hw_info.flags: size");
+static_assert(__builtin_offsetof(struct iommu_test_hw_info, test_reg) == 4, "iommu_test_hw_info.test_reg: offset");
+static_assert(sizeof(static_cast<struct iommu_test_hw_info*>(nullptr)->test_reg) == 4, "iommu_test_hw_info.test_reg: size");
 static_assert(sizeof(struct iommu_vdevice_alloc) == 24, "iommu_vdevice_alloc: size");
 static_assert(alignof(struct iommu_vdevice_alloc) == 8, "iommu_vdevice_alloc: alignment");
 static_assert(__builtin_offsetof(struct iommu_vdevice_alloc, size) == 0, "iommu_vdevice_alloc.size: offset");
@@ -3161,6 +3647,18 @@ static_assert(sizeof(struct iommu_viommu_arm_smmuv3_invalidate) == 16, "iommu_vi
 static_assert(alignof(struct iommu_viommu_arm_smmuv3_invalidate) == 8, "iommu_viommu_arm_smmuv3_invalidate: alignment");
 static_assert(__builtin_offsetof(struct iommu_viommu_arm_smmuv3_invalidate, cmd) == 0, "iommu_viommu_arm_smmuv3_invalidate.cmd: offset");
 static_assert(sizeof(static_cast<struct iommu_viommu_arm_smmuv3_invalidate*>(nullptr)->cmd) == 16, "iommu_viommu_arm_smmuv3_invalidate.cmd: size");
+static_assert(sizeof(struct iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: size");
+static_assert(alignof(struct iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_event_selftest*>(nullptr)->virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
+static_assert(sizeof(struct iommu_viommu_invalidate_selftest) == 12, "iommu_viommu_invalidate_selftest: size");
+static_assert(alignof(struct iommu_viommu_invalidate_selftest) == 4, "iommu_viommu_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, flags) == 0, "iommu_viommu_invalidate_selftest.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->flags) == 4, "iommu_viommu_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: size");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, cache_id) == 8, "iommu_viommu_invalidate_selftest.cache_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->cache_id) == 4, "iommu_viommu_invalidate_selftest.cache_id: size");
 static_assert(sizeof(struct iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(struct iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(struct iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -3209,6 +3707,20 @@ static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_OP) == 0x9
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST) == 0x96ULL, "IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_MAP) == 0x97ULL, "IOMMUFD_CMD_VDEVICE_TSM_MAP: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI) == 0x1ULL, "IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "MOCK_ACCESS_RW_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_ID_MAX) == 0x3ULL, "MOCK_DEV_CACHE_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_NUM) == 0x4ULL, "MOCK_DEV_CACHE_NUM: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_NO_DIRTY) == 0x1ULL, "MOCK_FLAGS_DEVICE_NO_DIRTY: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_HUGE_IOVA) == 0x2ULL, "MOCK_FLAGS_DEVICE_HUGE_IOVA: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_PASID) == 0x4ULL, "MOCK_FLAGS_DEVICE_PASID: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) == 0x3ULL, "MOCK_NESTED_DOMAIN_IOTLB_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_NUM) == 0x4ULL, "MOCK_NESTED_DOMAIN_IOTLB_NUM: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_NONE) == 0x0ULL, "IOMMU_HW_INFO_TYPE_NONE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_DEFAULT) == 0x0ULL, "IOMMU_HW_INFO_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_INTEL_VTD) == 0x1ULL, "IOMMU_HW_INFO_TYPE_INTEL_VTD: value");
@@ -3234,7 +3746,23 @@ static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_SRE) == 0x1ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_EAFE) == 0x2ULL, "IOMMU_VTD_S1_EAFE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_WPE) == 0x4ULL, "IOMMU_VTD_S1_WPE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_INV_FLAGS_LEAF) == 0x1ULL, "IOMMU_VTD_INV_FLAGS_LEAF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ADD_RESERVED) == 0x1ULL, "IOMMU_TEST_OP_ADD_RESERVED: value");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN) == 0x2ULL, "IOMMU_TEST_OP_MOCK_DOMAIN: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_MAP) == 0x3ULL, "IOMMU_TEST_OP_MD_CHECK_MAP: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_REFS) == 0x4ULL, "IOMMU_TEST_OP_MD_CHECK_REFS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_CREATE_ACCESS) == 0x5ULL, "IOMMU_TEST_OP_CREATE_ACCESS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DESTROY_ACCESS_PAGES) == 0x6ULL, "IOMMU_TEST_OP_DESTROY_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_PAGES) == 0x7ULL, "IOMMU_TEST_OP_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_RW) == 0x8ULL, "IOMMU_TEST_OP_ACCESS_RW: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT) == 0x9ULL, "IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE) == 0xaULL, "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_REPLACE_IOAS) == 0xbULL, "IOMMU_TEST_OP_ACCESS_REPLACE_IOAS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS) == 0xcULL, "IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DIRTY) == 0xdULL, "IOMMU_TEST_OP_DIRTY: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_IOTLB) == 0xeULL, "IOMMU_TEST_OP_MD_CHECK_IOTLB: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_IOPF) == 0xfULL, "IOMMU_TEST_OP_TRIGGER_IOPF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DEV_CHECK_CACHE) == 0x10ULL, "IOMMU_TEST_OP_DEV_CHECK_CACHE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_VEVENT) == 0x11ULL, "IOMMU_TEST_OP_TRIGGER_VEVENT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_FLAG_LOST_EVENTS) == 0x1ULL, "IOMMU_VEVENTQ_FLAG_LOST_EVENTS: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_DEFAULT) == 0x0ULL, "IOMMU_VEVENTQ_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_ARM_SMMUV3) == 0x1ULL, "IOMMU_VEVENTQ_TYPE_ARM_SMMUV3: value");
@@ -3272,10 +3800,16 @@ static_assert(static_cast<unsigned long long>(IOMMU_DESTROY) == 0x20003b80ULL, "
 static_assert(static_cast<unsigned long long>(IOMMU_FAULT_QUEUE_ALLOC) == 0x20003b8eULL, "IOMMU_FAULT_QUEUE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_GET_HW_INFO) == 0x20003b8aULL, "IOMMU_GET_HW_INFO: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_ALLOC) == 0x20003b89ULL, "IOMMU_HWPT_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_SELFTEST) == 0xdeadULL, "IOMMU_HWPT_DATA_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_GET_DIRTY_BITMAP) == 0x20003b8cULL, "IOMMU_HWPT_GET_DIRTY_BITMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE) == 0x20003b8dULL, "IOMMU_HWPT_INVALIDATE: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_SET_DIRTY_TRACKING) == 0x20003b8bULL, "IOMMU_HWPT_SET_DIRTY_TRACKING: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_SELFTEST_REGVAL) == 0xdeadbeefULL, "IOMMU_HW_INFO_SELFTEST_REGVAL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_SELFTEST) == 0xfeedbeefULL, "IOMMU_HW_INFO_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_ALLOC) == 0x20003b94ULL, "IOMMU_HW_QUEUE_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_HW_QUEUE_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOC) == 0x20003b81ULL, "IOMMU_IOAS_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOW_IOVAS) == 0x20003b82ULL, "IOMMU_IOAS_ALLOW_IOVAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_CHANGE_PROCESS) == 0x20003b92ULL, "IOMMU_IOAS_CHANGE_PROCESS: ioctl number");
@@ -3286,12 +3820,20 @@ static_assert(static_cast<unsigned long long>(IOMMU_IOAS_MAP_FILE) == 0x20003b8f
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_UNMAP) == 0x20003b86ULL, "IOMMU_IOAS_UNMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_OPTION) == 0x20003b87ULL, "IOMMU_OPTION: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_CMD) == 0x20003ba0ULL, "IOMMU_TEST_CMD: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_DEV_CACHE_DEFAULT) == 0xbaddadULL, "IOMMU_TEST_DEV_CACHE_DEFAULT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_HW_QUEUE_MAX) == 0x2ULL, "IOMMU_TEST_HW_QUEUE_MAX: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_INVALIDATE_FLAG_ALL) == 0x1ULL, "IOMMU_TEST_INVALIDATE_FLAG_ALL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_IOTLB_DEFAULT) == 0xbadbeefULL, "IOMMU_TEST_IOTLB_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_ALLOC) == 0x20003b91ULL, "IOMMU_VDEVICE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_TSM_MAP) == 0x20003b97ULL, "IOMMU_VDEVICE_TSM_MAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x20003b93ULL, "IOMMU_VEVENTQ_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x20003b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x20003b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #elif defined(__riscv) && __riscv_xlen == 64  // riscv64-linux-gnu
 static_assert(sizeof(struct iommu_destroy) == 8, "iommu_destroy: size");
 static_assert(alignof(struct iommu_destroy) == 4, "iommu_destroy: alignment");
@@ -3451,6 +3993,12 @@ static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate, entry_num) == 24,
 static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate*>(nullptr)->entry_num) == 4, "iommu_hwpt_invalidate.entry_num: size");
 static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate, __reserved) == 28, "iommu_hwpt_invalidate.__reserved: offset");
 static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate*>(nullptr)->__reserved) == 4, "iommu_hwpt_invalidate.__reserved: size");
+static_assert(sizeof(struct iommu_hwpt_invalidate_selftest) == 8, "iommu_hwpt_invalidate_selftest: size");
+static_assert(alignof(struct iommu_hwpt_invalidate_selftest) == 4, "iommu_hwpt_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate_selftest, flags) == 0, "iommu_hwpt_invalidate_selftest.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate_selftest*>(nullptr)->flags) == 4, "iommu_hwpt_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate_selftest, iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate_selftest*>(nullptr)->iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: size");
 static_assert(sizeof(struct iommu_hwpt_page_response) == 8, "iommu_hwpt_page_response: size");
 static_assert(alignof(struct iommu_hwpt_page_response) == 4, "iommu_hwpt_page_response: alignment");
 static_assert(__builtin_offsetof(struct iommu_hwpt_page_response, cookie) == 0, "iommu_hwpt_page_response.cookie: offset");
@@ -3477,6 +4025,10 @@ static_assert(__builtin_offsetof(struct iommu_hwpt_pgfault, length) == 32, "iomm
 static_assert(sizeof(static_cast<struct iommu_hwpt_pgfault*>(nullptr)->length) == 4, "iommu_hwpt_pgfault.length: size");
 static_assert(__builtin_offsetof(struct iommu_hwpt_pgfault, cookie) == 36, "iommu_hwpt_pgfault.cookie: offset");
 static_assert(sizeof(static_cast<struct iommu_hwpt_pgfault*>(nullptr)->cookie) == 4, "iommu_hwpt_pgfault.cookie: size");
+static_assert(sizeof(struct iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: size");
+static_assert(alignof(struct iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_hwpt_selftest, iotlb) == 0, "iommu_hwpt_selftest.iotlb: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_selftest*>(nullptr)->iotlb) == 4, "iommu_hwpt_selftest.iotlb: size");
 static_assert(sizeof(struct iommu_hwpt_set_dirty_tracking) == 16, "iommu_hwpt_set_dirty_tracking: size");
 static_assert(alignof(struct iommu_hwpt_set_dirty_tracking) == 4, "iommu_hwpt_set_dirty_tracking: alignment");
 static_assert(__builtin_offsetof(struct iommu_hwpt_set_dirty_tracking, size) == 0, "iommu_hwpt_set_dirty_tracking.size: offset");
@@ -3637,6 +4189,12 @@ static_assert(__builtin_offsetof(struct iommu_test_cmd, __reserved) == 12, "iomm
 static_assert(sizeof(static_cast<struct iommu_test_cmd*>(nullptr)->__reserved) == 4, "iommu_test_cmd.__reserved: size");
 static_assert(__builtin_offsetof(struct iommu_test_cmd, last) == 64, "iommu_test_cmd.last: offset");
 static_assert(sizeof(static_cast<struct iommu_test_cmd*>(nullptr)->last) == 4, "iommu_test_cmd.last: size");
+static_assert(sizeof(struct iommu_test_hw_info) == 8, "iommu_test_hw_info: size");
+static_assert(alignof(struct iommu_test_hw_info) == 4, "iommu_test_hw_info: alignment");
+static_assert(__builtin_offsetof(struct iommu_test_hw_info, flags) == 0, "iommu_test_hw_info.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_test_hw_info*>(nullptr)->flags) == 4, "iommu_test_hw_info.flags: size");
+static_assert(__builtin_offsetof(struct iommu_test_hw_info, test_reg) == 4, "iommu_test_hw_info.test_reg: offset");
+static_assert(sizeof(static_cast<struct iommu_test_hw_info*>(nullptr)->test_reg) == 4, "iommu_test_hw_info.test_reg: size");
 static_assert(sizeof(struct iommu_vdevice_alloc) == 24, "iommu_vdevice_alloc: size");
 static_assert(alignof(struct iommu_vdevice_alloc) == 8, "iommu_vdevice_alloc: alignment");
 static_assert(__builtin_offsetof(struct iommu_vdevice_alloc, size) == 0, "iommu_vdevice_alloc.size: offset");
@@ -3735,6 +4293,18 @@ static_assert(sizeof(struct iommu_viommu_arm_smmuv3_invalidate) == 16, "iommu_vi
 static_assert(alignof(struct iommu_viommu_arm_smmuv3_invalidate) == 8, "iommu_viommu_arm_smmuv3_invalidate: alignment");
 static_assert(__builtin_offsetof(struct iommu_viommu_arm_smmuv3_invalidate, cmd) == 0, "iommu_viommu_arm_smmuv3_invalidate.cmd: offset");
 static_assert(sizeof(static_cast<struct iommu_viommu_arm_smmuv3_invalidate*>(nullptr)->cmd) == 16, "iommu_viommu_arm_smmuv3_invalidate.cmd: size");
+static_assert(sizeof(struct iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: size");
+static_assert(alignof(struct iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_event_selftest*>(nullptr)->virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
+static_assert(sizeof(struct iommu_viommu_invalidate_selftest) == 12, "iommu_viommu_invalidate_selftest: size");
+static_assert(alignof(struct iommu_viommu_invalidate_selftest) == 4, "iommu_viommu_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, flags) == 0, "iommu_viommu_invalidate_selftest.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->flags) == 4, "iommu_viommu_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: size");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, cache_id) == 8, "iommu_viommu_invalidate_selftest.cache_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->cache_id) == 4, "iommu_viommu_invalidate_selftest.cache_id: size");
 static_assert(sizeof(struct iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(struct iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(struct iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -3783,6 +4353,20 @@ static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_OP) == 0x9
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST) == 0x96ULL, "IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_MAP) == 0x97ULL, "IOMMUFD_CMD_VDEVICE_TSM_MAP: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI) == 0x1ULL, "IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "MOCK_ACCESS_RW_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_ID_MAX) == 0x3ULL, "MOCK_DEV_CACHE_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_NUM) == 0x4ULL, "MOCK_DEV_CACHE_NUM: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_NO_DIRTY) == 0x1ULL, "MOCK_FLAGS_DEVICE_NO_DIRTY: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_HUGE_IOVA) == 0x2ULL, "MOCK_FLAGS_DEVICE_HUGE_IOVA: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_PASID) == 0x4ULL, "MOCK_FLAGS_DEVICE_PASID: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) == 0x3ULL, "MOCK_NESTED_DOMAIN_IOTLB_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_NUM) == 0x4ULL, "MOCK_NESTED_DOMAIN_IOTLB_NUM: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_NONE) == 0x0ULL, "IOMMU_HW_INFO_TYPE_NONE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_DEFAULT) == 0x0ULL, "IOMMU_HW_INFO_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_INTEL_VTD) == 0x1ULL, "IOMMU_HW_INFO_TYPE_INTEL_VTD: value");
@@ -3808,7 +4392,23 @@ static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_SRE) == 0x1ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_EAFE) == 0x2ULL, "IOMMU_VTD_S1_EAFE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_WPE) == 0x4ULL, "IOMMU_VTD_S1_WPE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_INV_FLAGS_LEAF) == 0x1ULL, "IOMMU_VTD_INV_FLAGS_LEAF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ADD_RESERVED) == 0x1ULL, "IOMMU_TEST_OP_ADD_RESERVED: value");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN) == 0x2ULL, "IOMMU_TEST_OP_MOCK_DOMAIN: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_MAP) == 0x3ULL, "IOMMU_TEST_OP_MD_CHECK_MAP: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_REFS) == 0x4ULL, "IOMMU_TEST_OP_MD_CHECK_REFS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_CREATE_ACCESS) == 0x5ULL, "IOMMU_TEST_OP_CREATE_ACCESS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DESTROY_ACCESS_PAGES) == 0x6ULL, "IOMMU_TEST_OP_DESTROY_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_PAGES) == 0x7ULL, "IOMMU_TEST_OP_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_RW) == 0x8ULL, "IOMMU_TEST_OP_ACCESS_RW: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT) == 0x9ULL, "IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE) == 0xaULL, "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_REPLACE_IOAS) == 0xbULL, "IOMMU_TEST_OP_ACCESS_REPLACE_IOAS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS) == 0xcULL, "IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DIRTY) == 0xdULL, "IOMMU_TEST_OP_DIRTY: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_IOTLB) == 0xeULL, "IOMMU_TEST_OP_MD_CHECK_IOTLB: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_IOPF) == 0xfULL, "IOMMU_TEST_OP_TRIGGER_IOPF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DEV_CHECK_CACHE) == 0x10ULL, "IOMMU_TEST_OP_DEV_CHECK_CACHE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_VEVENT) == 0x11ULL, "IOMMU_TEST_OP_TRIGGER_VEVENT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_FLAG_LOST_EVENTS) == 0x1ULL, "IOMMU_VEVENTQ_FLAG_LOST_EVENTS: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_DEFAULT) == 0x0ULL, "IOMMU_VEVENTQ_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_ARM_SMMUV3) == 0x1ULL, "IOMMU_VEVENTQ_TYPE_ARM_SMMUV3: value");
@@ -3846,10 +4446,16 @@ static_assert(static_cast<unsigned long long>(IOMMU_DESTROY) == 0x3b80ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_FAULT_QUEUE_ALLOC) == 0x3b8eULL, "IOMMU_FAULT_QUEUE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_GET_HW_INFO) == 0x3b8aULL, "IOMMU_GET_HW_INFO: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_ALLOC) == 0x3b89ULL, "IOMMU_HWPT_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_SELFTEST) == 0xdeadULL, "IOMMU_HWPT_DATA_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_GET_DIRTY_BITMAP) == 0x3b8cULL, "IOMMU_HWPT_GET_DIRTY_BITMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE) == 0x3b8dULL, "IOMMU_HWPT_INVALIDATE: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_SET_DIRTY_TRACKING) == 0x3b8bULL, "IOMMU_HWPT_SET_DIRTY_TRACKING: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_SELFTEST_REGVAL) == 0xdeadbeefULL, "IOMMU_HW_INFO_SELFTEST_REGVAL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_SELFTEST) == 0xfeedbeefULL, "IOMMU_HW_INFO_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_ALLOC) == 0x3b94ULL, "IOMMU_HW_QUEUE_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_HW_QUEUE_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOC) == 0x3b81ULL, "IOMMU_IOAS_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOW_IOVAS) == 0x3b82ULL, "IOMMU_IOAS_ALLOW_IOVAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_CHANGE_PROCESS) == 0x3b92ULL, "IOMMU_IOAS_CHANGE_PROCESS: ioctl number");
@@ -3860,12 +4466,20 @@ static_assert(static_cast<unsigned long long>(IOMMU_IOAS_MAP_FILE) == 0x3b8fULL,
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_UNMAP) == 0x3b86ULL, "IOMMU_IOAS_UNMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_OPTION) == 0x3b87ULL, "IOMMU_OPTION: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_CMD) == 0x3ba0ULL, "IOMMU_TEST_CMD: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_DEV_CACHE_DEFAULT) == 0xbaddadULL, "IOMMU_TEST_DEV_CACHE_DEFAULT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_HW_QUEUE_MAX) == 0x2ULL, "IOMMU_TEST_HW_QUEUE_MAX: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_INVALIDATE_FLAG_ALL) == 0x1ULL, "IOMMU_TEST_INVALIDATE_FLAG_ALL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_IOTLB_DEFAULT) == 0xbadbeefULL, "IOMMU_TEST_IOTLB_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_ALLOC) == 0x3b91ULL, "IOMMU_VDEVICE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_TSM_MAP) == 0x3b97ULL, "IOMMU_VDEVICE_TSM_MAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x3b93ULL, "IOMMU_VEVENTQ_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x3b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x3b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #elif defined(__s390x__)  // s390x-linux-gnu
 static_assert(sizeof(struct iommu_destroy) == 8, "iommu_destroy: size");
 static_assert(alignof(struct iommu_destroy) == 4, "iommu_destroy: alignment");
@@ -4025,6 +4639,12 @@ static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate, entry_num) == 24,
 static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate*>(nullptr)->entry_num) == 4, "iommu_hwpt_invalidate.entry_num: size");
 static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate, __reserved) == 28, "iommu_hwpt_invalidate.__reserved: offset");
 static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate*>(nullptr)->__reserved) == 4, "iommu_hwpt_invalidate.__reserved: size");
+static_assert(sizeof(struct iommu_hwpt_invalidate_selftest) == 8, "iommu_hwpt_invalidate_selftest: size");
+static_assert(alignof(struct iommu_hwpt_invalidate_selftest) == 4, "iommu_hwpt_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate_selftest, flags) == 0, "iommu_hwpt_invalidate_selftest.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate_selftest*>(nullptr)->flags) == 4, "iommu_hwpt_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate_selftest, iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate_selftest*>(nullptr)->iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: size");
 static_assert(sizeof(struct iommu_hwpt_page_response) == 8, "iommu_hwpt_page_response: size");
 static_assert(alignof(struct iommu_hwpt_page_response) == 4, "iommu_hwpt_page_response: alignment");
 static_assert(__builtin_offsetof(struct iommu_hwpt_page_response, cookie) == 0, "iommu_hwpt_page_response.cookie: offset");
@@ -4051,6 +4671,10 @@ static_assert(__builtin_offsetof(struct iommu_hwpt_pgfault, length) == 32, "iomm
 static_assert(sizeof(static_cast<struct iommu_hwpt_pgfault*>(nullptr)->length) == 4, "iommu_hwpt_pgfault.length: size");
 static_assert(__builtin_offsetof(struct iommu_hwpt_pgfault, cookie) == 36, "iommu_hwpt_pgfault.cookie: offset");
 static_assert(sizeof(static_cast<struct iommu_hwpt_pgfault*>(nullptr)->cookie) == 4, "iommu_hwpt_pgfault.cookie: size");
+static_assert(sizeof(struct iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: size");
+static_assert(alignof(struct iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_hwpt_selftest, iotlb) == 0, "iommu_hwpt_selftest.iotlb: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_selftest*>(nullptr)->iotlb) == 4, "iommu_hwpt_selftest.iotlb: size");
 static_assert(sizeof(struct iommu_hwpt_set_dirty_tracking) == 16, "iommu_hwpt_set_dirty_tracking: size");
 static_assert(alignof(struct iommu_hwpt_set_dirty_tracking) == 4, "iommu_hwpt_set_dirty_tracking: alignment");
 static_assert(__builtin_offsetof(struct iommu_hwpt_set_dirty_tracking, size) == 0, "iommu_hwpt_set_dirty_tracking.size: offset");
@@ -4211,6 +4835,12 @@ static_assert(__builtin_offsetof(struct iommu_test_cmd, __reserved) == 12, "iomm
 static_assert(sizeof(static_cast<struct iommu_test_cmd*>(nullptr)->__reserved) == 4, "iommu_test_cmd.__reserved: size");
 static_assert(__builtin_offsetof(struct iommu_test_cmd, last) == 64, "iommu_test_cmd.last: offset");
 static_assert(sizeof(static_cast<struct iommu_test_cmd*>(nullptr)->last) == 4, "iommu_test_cmd.last: size");
+static_assert(sizeof(struct iommu_test_hw_info) == 8, "iommu_test_hw_info: size");
+static_assert(alignof(struct iommu_test_hw_info) == 4, "iommu_test_hw_info: alignment");
+static_assert(__builtin_offsetof(struct iommu_test_hw_info, flags) == 0, "iommu_test_hw_info.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_test_hw_info*>(nullptr)->flags) == 4, "iommu_test_hw_info.flags: size");
+static_assert(__builtin_offsetof(struct iommu_test_hw_info, test_reg) == 4, "iommu_test_hw_info.test_reg: offset");
+static_assert(sizeof(static_cast<struct iommu_test_hw_info*>(nullptr)->test_reg) == 4, "iommu_test_hw_info.test_reg: size");
 static_assert(sizeof(struct iommu_vdevice_alloc) == 24, "iommu_vdevice_alloc: size");
 static_assert(alignof(struct iommu_vdevice_alloc) == 8, "iommu_vdevice_alloc: alignment");
 static_assert(__builtin_offsetof(struct iommu_vdevice_alloc, size) == 0, "iommu_vdevice_alloc.size: offset");
@@ -4309,6 +4939,18 @@ static_assert(sizeof(struct iommu_viommu_arm_smmuv3_invalidate) == 16, "iommu_vi
 static_assert(alignof(struct iommu_viommu_arm_smmuv3_invalidate) == 8, "iommu_viommu_arm_smmuv3_invalidate: alignment");
 static_assert(__builtin_offsetof(struct iommu_viommu_arm_smmuv3_invalidate, cmd) == 0, "iommu_viommu_arm_smmuv3_invalidate.cmd: offset");
 static_assert(sizeof(static_cast<struct iommu_viommu_arm_smmuv3_invalidate*>(nullptr)->cmd) == 16, "iommu_viommu_arm_smmuv3_invalidate.cmd: size");
+static_assert(sizeof(struct iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: size");
+static_assert(alignof(struct iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_event_selftest*>(nullptr)->virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
+static_assert(sizeof(struct iommu_viommu_invalidate_selftest) == 12, "iommu_viommu_invalidate_selftest: size");
+static_assert(alignof(struct iommu_viommu_invalidate_selftest) == 4, "iommu_viommu_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, flags) == 0, "iommu_viommu_invalidate_selftest.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->flags) == 4, "iommu_viommu_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: size");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, cache_id) == 8, "iommu_viommu_invalidate_selftest.cache_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->cache_id) == 4, "iommu_viommu_invalidate_selftest.cache_id: size");
 static_assert(sizeof(struct iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(struct iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(struct iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -4357,6 +4999,20 @@ static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_OP) == 0x9
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST) == 0x96ULL, "IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_MAP) == 0x97ULL, "IOMMUFD_CMD_VDEVICE_TSM_MAP: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI) == 0x1ULL, "IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "MOCK_ACCESS_RW_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_ID_MAX) == 0x3ULL, "MOCK_DEV_CACHE_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_NUM) == 0x4ULL, "MOCK_DEV_CACHE_NUM: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_NO_DIRTY) == 0x1ULL, "MOCK_FLAGS_DEVICE_NO_DIRTY: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_HUGE_IOVA) == 0x2ULL, "MOCK_FLAGS_DEVICE_HUGE_IOVA: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_PASID) == 0x4ULL, "MOCK_FLAGS_DEVICE_PASID: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) == 0x3ULL, "MOCK_NESTED_DOMAIN_IOTLB_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_NUM) == 0x4ULL, "MOCK_NESTED_DOMAIN_IOTLB_NUM: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_NONE) == 0x0ULL, "IOMMU_HW_INFO_TYPE_NONE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_DEFAULT) == 0x0ULL, "IOMMU_HW_INFO_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_INTEL_VTD) == 0x1ULL, "IOMMU_HW_INFO_TYPE_INTEL_VTD: value");
@@ -4382,7 +5038,23 @@ static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_SRE) == 0x1ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_EAFE) == 0x2ULL, "IOMMU_VTD_S1_EAFE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_WPE) == 0x4ULL, "IOMMU_VTD_S1_WPE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_INV_FLAGS_LEAF) == 0x1ULL, "IOMMU_VTD_INV_FLAGS_LEAF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ADD_RESERVED) == 0x1ULL, "IOMMU_TEST_OP_ADD_RESERVED: value");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN) == 0x2ULL, "IOMMU_TEST_OP_MOCK_DOMAIN: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_MAP) == 0x3ULL, "IOMMU_TEST_OP_MD_CHECK_MAP: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_REFS) == 0x4ULL, "IOMMU_TEST_OP_MD_CHECK_REFS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_CREATE_ACCESS) == 0x5ULL, "IOMMU_TEST_OP_CREATE_ACCESS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DESTROY_ACCESS_PAGES) == 0x6ULL, "IOMMU_TEST_OP_DESTROY_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_PAGES) == 0x7ULL, "IOMMU_TEST_OP_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_RW) == 0x8ULL, "IOMMU_TEST_OP_ACCESS_RW: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT) == 0x9ULL, "IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE) == 0xaULL, "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_REPLACE_IOAS) == 0xbULL, "IOMMU_TEST_OP_ACCESS_REPLACE_IOAS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS) == 0xcULL, "IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DIRTY) == 0xdULL, "IOMMU_TEST_OP_DIRTY: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_IOTLB) == 0xeULL, "IOMMU_TEST_OP_MD_CHECK_IOTLB: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_IOPF) == 0xfULL, "IOMMU_TEST_OP_TRIGGER_IOPF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DEV_CHECK_CACHE) == 0x10ULL, "IOMMU_TEST_OP_DEV_CHECK_CACHE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_VEVENT) == 0x11ULL, "IOMMU_TEST_OP_TRIGGER_VEVENT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_FLAG_LOST_EVENTS) == 0x1ULL, "IOMMU_VEVENTQ_FLAG_LOST_EVENTS: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_DEFAULT) == 0x0ULL, "IOMMU_VEVENTQ_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_ARM_SMMUV3) == 0x1ULL, "IOMMU_VEVENTQ_TYPE_ARM_SMMUV3: value");
@@ -4420,10 +5092,16 @@ static_assert(static_cast<unsigned long long>(IOMMU_DESTROY) == 0x3b80ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_FAULT_QUEUE_ALLOC) == 0x3b8eULL, "IOMMU_FAULT_QUEUE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_GET_HW_INFO) == 0x3b8aULL, "IOMMU_GET_HW_INFO: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_ALLOC) == 0x3b89ULL, "IOMMU_HWPT_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_SELFTEST) == 0xdeadULL, "IOMMU_HWPT_DATA_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_GET_DIRTY_BITMAP) == 0x3b8cULL, "IOMMU_HWPT_GET_DIRTY_BITMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE) == 0x3b8dULL, "IOMMU_HWPT_INVALIDATE: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_SET_DIRTY_TRACKING) == 0x3b8bULL, "IOMMU_HWPT_SET_DIRTY_TRACKING: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_SELFTEST_REGVAL) == 0xdeadbeefULL, "IOMMU_HW_INFO_SELFTEST_REGVAL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_SELFTEST) == 0xfeedbeefULL, "IOMMU_HW_INFO_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_ALLOC) == 0x3b94ULL, "IOMMU_HW_QUEUE_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_HW_QUEUE_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOC) == 0x3b81ULL, "IOMMU_IOAS_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOW_IOVAS) == 0x3b82ULL, "IOMMU_IOAS_ALLOW_IOVAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_CHANGE_PROCESS) == 0x3b92ULL, "IOMMU_IOAS_CHANGE_PROCESS: ioctl number");
@@ -4434,12 +5112,20 @@ static_assert(static_cast<unsigned long long>(IOMMU_IOAS_MAP_FILE) == 0x3b8fULL,
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_UNMAP) == 0x3b86ULL, "IOMMU_IOAS_UNMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_OPTION) == 0x3b87ULL, "IOMMU_OPTION: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_CMD) == 0x3ba0ULL, "IOMMU_TEST_CMD: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_DEV_CACHE_DEFAULT) == 0xbaddadULL, "IOMMU_TEST_DEV_CACHE_DEFAULT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_HW_QUEUE_MAX) == 0x2ULL, "IOMMU_TEST_HW_QUEUE_MAX: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_INVALIDATE_FLAG_ALL) == 0x1ULL, "IOMMU_TEST_INVALIDATE_FLAG_ALL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_IOTLB_DEFAULT) == 0xbadbeefULL, "IOMMU_TEST_IOTLB_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_ALLOC) == 0x3b91ULL, "IOMMU_VDEVICE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_TSM_MAP) == 0x3b97ULL, "IOMMU_VDEVICE_TSM_MAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x3b93ULL, "IOMMU_VEVENTQ_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x3b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x3b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #elif defined(__x86_64__) && !defined(__ILP32__)  // x86_64-linux-gnu
 static_assert(sizeof(struct iommu_destroy) == 8, "iommu_destroy: size");
 static_assert(alignof(struct iommu_destroy) == 4, "iommu_destroy: alignment");
@@ -4599,6 +5285,12 @@ static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate, entry_num) == 24,
 static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate*>(nullptr)->entry_num) == 4, "iommu_hwpt_invalidate.entry_num: size");
 static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate, __reserved) == 28, "iommu_hwpt_invalidate.__reserved: offset");
 static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate*>(nullptr)->__reserved) == 4, "iommu_hwpt_invalidate.__reserved: size");
+static_assert(sizeof(struct iommu_hwpt_invalidate_selftest) == 8, "iommu_hwpt_invalidate_selftest: size");
+static_assert(alignof(struct iommu_hwpt_invalidate_selftest) == 4, "iommu_hwpt_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate_selftest, flags) == 0, "iommu_hwpt_invalidate_selftest.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate_selftest*>(nullptr)->flags) == 4, "iommu_hwpt_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(struct iommu_hwpt_invalidate_selftest, iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_invalidate_selftest*>(nullptr)->iotlb_id) == 4, "iommu_hwpt_invalidate_selftest.iotlb_id: size");
 static_assert(sizeof(struct iommu_hwpt_page_response) == 8, "iommu_hwpt_page_response: size");
 static_assert(alignof(struct iommu_hwpt_page_response) == 4, "iommu_hwpt_page_response: alignment");
 static_assert(__builtin_offsetof(struct iommu_hwpt_page_response, cookie) == 0, "iommu_hwpt_page_response.cookie: offset");
@@ -4625,6 +5317,10 @@ static_assert(__builtin_offsetof(struct iommu_hwpt_pgfault, length) == 32, "iomm
 static_assert(sizeof(static_cast<struct iommu_hwpt_pgfault*>(nullptr)->length) == 4, "iommu_hwpt_pgfault.length: size");
 static_assert(__builtin_offsetof(struct iommu_hwpt_pgfault, cookie) == 36, "iommu_hwpt_pgfault.cookie: offset");
 static_assert(sizeof(static_cast<struct iommu_hwpt_pgfault*>(nullptr)->cookie) == 4, "iommu_hwpt_pgfault.cookie: size");
+static_assert(sizeof(struct iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: size");
+static_assert(alignof(struct iommu_hwpt_selftest) == 4, "iommu_hwpt_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_hwpt_selftest, iotlb) == 0, "iommu_hwpt_selftest.iotlb: offset");
+static_assert(sizeof(static_cast<struct iommu_hwpt_selftest*>(nullptr)->iotlb) == 4, "iommu_hwpt_selftest.iotlb: size");
 static_assert(sizeof(struct iommu_hwpt_set_dirty_tracking) == 16, "iommu_hwpt_set_dirty_tracking: size");
 static_assert(alignof(struct iommu_hwpt_set_dirty_tracking) == 4, "iommu_hwpt_set_dirty_tracking: alignment");
 static_assert(__builtin_offsetof(struct iommu_hwpt_set_dirty_tracking, size) == 0, "iommu_hwpt_set_dirty_tracking.size: offset");
@@ -4785,6 +5481,12 @@ static_assert(__builtin_offsetof(struct iommu_test_cmd, __reserved) == 12, "iomm
 static_assert(sizeof(static_cast<struct iommu_test_cmd*>(nullptr)->__reserved) == 4, "iommu_test_cmd.__reserved: size");
 static_assert(__builtin_offsetof(struct iommu_test_cmd, last) == 64, "iommu_test_cmd.last: offset");
 static_assert(sizeof(static_cast<struct iommu_test_cmd*>(nullptr)->last) == 4, "iommu_test_cmd.last: size");
+static_assert(sizeof(struct iommu_test_hw_info) == 8, "iommu_test_hw_info: size");
+static_assert(alignof(struct iommu_test_hw_info) == 4, "iommu_test_hw_info: alignment");
+static_assert(__builtin_offsetof(struct iommu_test_hw_info, flags) == 0, "iommu_test_hw_info.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_test_hw_info*>(nullptr)->flags) == 4, "iommu_test_hw_info.flags: size");
+static_assert(__builtin_offsetof(struct iommu_test_hw_info, test_reg) == 4, "iommu_test_hw_info.test_reg: offset");
+static_assert(sizeof(static_cast<struct iommu_test_hw_info*>(nullptr)->test_reg) == 4, "iommu_test_hw_info.test_reg: size");
 static_assert(sizeof(struct iommu_vdevice_alloc) == 24, "iommu_vdevice_alloc: size");
 static_assert(alignof(struct iommu_vdevice_alloc) == 8, "iommu_vdevice_alloc: alignment");
 static_assert(__builtin_offsetof(struct iommu_vdevice_alloc, size) == 0, "iommu_vdevice_alloc.size: offset");
@@ -4883,6 +5585,18 @@ static_assert(sizeof(struct iommu_viommu_arm_smmuv3_invalidate) == 16, "iommu_vi
 static_assert(alignof(struct iommu_viommu_arm_smmuv3_invalidate) == 8, "iommu_viommu_arm_smmuv3_invalidate: alignment");
 static_assert(__builtin_offsetof(struct iommu_viommu_arm_smmuv3_invalidate, cmd) == 0, "iommu_viommu_arm_smmuv3_invalidate.cmd: offset");
 static_assert(sizeof(static_cast<struct iommu_viommu_arm_smmuv3_invalidate*>(nullptr)->cmd) == 16, "iommu_viommu_arm_smmuv3_invalidate.cmd: size");
+static_assert(sizeof(struct iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: size");
+static_assert(alignof(struct iommu_viommu_event_selftest) == 4, "iommu_viommu_event_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_viommu_event_selftest, virt_id) == 0, "iommu_viommu_event_selftest.virt_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_event_selftest*>(nullptr)->virt_id) == 4, "iommu_viommu_event_selftest.virt_id: size");
+static_assert(sizeof(struct iommu_viommu_invalidate_selftest) == 12, "iommu_viommu_invalidate_selftest: size");
+static_assert(alignof(struct iommu_viommu_invalidate_selftest) == 4, "iommu_viommu_invalidate_selftest: alignment");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, flags) == 0, "iommu_viommu_invalidate_selftest.flags: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->flags) == 4, "iommu_viommu_invalidate_selftest.flags: size");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->vdev_id) == 4, "iommu_viommu_invalidate_selftest.vdev_id: size");
+static_assert(__builtin_offsetof(struct iommu_viommu_invalidate_selftest, cache_id) == 8, "iommu_viommu_invalidate_selftest.cache_id: offset");
+static_assert(sizeof(static_cast<struct iommu_viommu_invalidate_selftest*>(nullptr)->cache_id) == 4, "iommu_viommu_invalidate_selftest.cache_id: size");
 static_assert(sizeof(struct iommu_viommu_selftest) == 24, "iommu_viommu_selftest: size");
 static_assert(alignof(struct iommu_viommu_selftest) == 8, "iommu_viommu_selftest: alignment");
 static_assert(__builtin_offsetof(struct iommu_viommu_selftest, in_data) == 0, "iommu_viommu_selftest.in_data: offset");
@@ -4931,6 +5645,20 @@ static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_OP) == 0x9
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST) == 0x96ULL, "IOMMUFD_CMD_VDEVICE_TSM_GUEST_REQUEST: value");
 static_assert(static_cast<unsigned long long>(IOMMUFD_CMD_VDEVICE_TSM_MAP) == 0x97ULL, "IOMMUFD_CMD_VDEVICE_TSM_MAP: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI) == 0x1ULL, "IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_WRITE) == 0x1ULL, "MOCK_ACCESS_RW_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_ACCESS_RW_SLOW_PATH) == 0x4ULL, "MOCK_ACCESS_RW_SLOW_PATH: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_START) == 0x1000000ULL, "MOCK_APERTURE_START: value");
+static_assert(static_cast<unsigned long long>(MOCK_APERTURE_LAST) == 0x7fffffffULL, "MOCK_APERTURE_LAST: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_ID_MAX) == 0x3ULL, "MOCK_DEV_CACHE_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_DEV_CACHE_NUM) == 0x4ULL, "MOCK_DEV_CACHE_NUM: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) == 0x1ULL, "MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_WRITE) == 0x1ULL, "MOCK_FLAGS_ACCESS_WRITE: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_ACCESS_SYZ) == 0x10000ULL, "MOCK_FLAGS_ACCESS_SYZ: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_NO_DIRTY) == 0x1ULL, "MOCK_FLAGS_DEVICE_NO_DIRTY: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_HUGE_IOVA) == 0x2ULL, "MOCK_FLAGS_DEVICE_HUGE_IOVA: value");
+static_assert(static_cast<unsigned long long>(MOCK_FLAGS_DEVICE_PASID) == 0x4ULL, "MOCK_FLAGS_DEVICE_PASID: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) == 0x3ULL, "MOCK_NESTED_DOMAIN_IOTLB_ID_MAX: value");
+static_assert(static_cast<unsigned long long>(MOCK_NESTED_DOMAIN_IOTLB_NUM) == 0x4ULL, "MOCK_NESTED_DOMAIN_IOTLB_NUM: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_NONE) == 0x0ULL, "IOMMU_HW_INFO_TYPE_NONE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_DEFAULT) == 0x0ULL, "IOMMU_HW_INFO_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_INTEL_VTD) == 0x1ULL, "IOMMU_HW_INFO_TYPE_INTEL_VTD: value");
@@ -4956,7 +5684,23 @@ static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_SRE) == 0x1ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_EAFE) == 0x2ULL, "IOMMU_VTD_S1_EAFE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_S1_WPE) == 0x4ULL, "IOMMU_VTD_S1_WPE: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VTD_INV_FLAGS_LEAF) == 0x1ULL, "IOMMU_VTD_INV_FLAGS_LEAF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ADD_RESERVED) == 0x1ULL, "IOMMU_TEST_OP_ADD_RESERVED: value");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN) == 0x2ULL, "IOMMU_TEST_OP_MOCK_DOMAIN: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_MAP) == 0x3ULL, "IOMMU_TEST_OP_MD_CHECK_MAP: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_REFS) == 0x4ULL, "IOMMU_TEST_OP_MD_CHECK_REFS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_CREATE_ACCESS) == 0x5ULL, "IOMMU_TEST_OP_CREATE_ACCESS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DESTROY_ACCESS_PAGES) == 0x6ULL, "IOMMU_TEST_OP_DESTROY_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_PAGES) == 0x7ULL, "IOMMU_TEST_OP_ACCESS_PAGES: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_RW) == 0x8ULL, "IOMMU_TEST_OP_ACCESS_RW: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT) == 0x9ULL, "IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE) == 0xaULL, "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_ACCESS_REPLACE_IOAS) == 0xbULL, "IOMMU_TEST_OP_ACCESS_REPLACE_IOAS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS) == 0xcULL, "IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DIRTY) == 0xdULL, "IOMMU_TEST_OP_DIRTY: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_MD_CHECK_IOTLB) == 0xeULL, "IOMMU_TEST_OP_MD_CHECK_IOTLB: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_IOPF) == 0xfULL, "IOMMU_TEST_OP_TRIGGER_IOPF: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_DEV_CHECK_CACHE) == 0x10ULL, "IOMMU_TEST_OP_DEV_CHECK_CACHE: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_OP_TRIGGER_VEVENT) == 0x11ULL, "IOMMU_TEST_OP_TRIGGER_VEVENT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_FLAG_LOST_EVENTS) == 0x1ULL, "IOMMU_VEVENTQ_FLAG_LOST_EVENTS: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_DEFAULT) == 0x0ULL, "IOMMU_VEVENTQ_TYPE_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_ARM_SMMUV3) == 0x1ULL, "IOMMU_VEVENTQ_TYPE_ARM_SMMUV3: value");
@@ -4994,10 +5738,16 @@ static_assert(static_cast<unsigned long long>(IOMMU_DESTROY) == 0x3b80ULL, "IOMM
 static_assert(static_cast<unsigned long long>(IOMMU_FAULT_QUEUE_ALLOC) == 0x3b8eULL, "IOMMU_FAULT_QUEUE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_GET_HW_INFO) == 0x3b8aULL, "IOMMU_GET_HW_INFO: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_ALLOC) == 0x3b89ULL, "IOMMU_HWPT_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_DATA_SELFTEST) == 0xdeadULL, "IOMMU_HWPT_DATA_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_GET_DIRTY_BITMAP) == 0x3b8cULL, "IOMMU_HWPT_GET_DIRTY_BITMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE) == 0x3b8dULL, "IOMMU_HWPT_INVALIDATE: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HWPT_SET_DIRTY_TRACKING) == 0x3b8bULL, "IOMMU_HWPT_SET_DIRTY_TRACKING: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_SELFTEST_REGVAL) == 0xdeadbeefULL, "IOMMU_HW_INFO_SELFTEST_REGVAL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_INFO_TYPE_SELFTEST) == 0xfeedbeefULL, "IOMMU_HW_INFO_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_ALLOC) == 0x3b94ULL, "IOMMU_HW_QUEUE_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_HW_QUEUE_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_HW_QUEUE_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOC) == 0x3b81ULL, "IOMMU_IOAS_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_ALLOW_IOVAS) == 0x3b82ULL, "IOMMU_IOAS_ALLOW_IOVAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_CHANGE_PROCESS) == 0x3b92ULL, "IOMMU_IOAS_CHANGE_PROCESS: ioctl number");
@@ -5008,12 +5758,20 @@ static_assert(static_cast<unsigned long long>(IOMMU_IOAS_MAP_FILE) == 0x3b8fULL,
 static_assert(static_cast<unsigned long long>(IOMMU_IOAS_UNMAP) == 0x3b86ULL, "IOMMU_IOAS_UNMAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_OPTION) == 0x3b87ULL, "IOMMU_OPTION: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_TEST_CMD) == 0x3ba0ULL, "IOMMU_TEST_CMD: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_DEV_CACHE_DEFAULT) == 0xbaddadULL, "IOMMU_TEST_DEV_CACHE_DEFAULT: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_HW_QUEUE_MAX) == 0x2ULL, "IOMMU_TEST_HW_QUEUE_MAX: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_INVALIDATE_FLAG_ALL) == 0x1ULL, "IOMMU_TEST_INVALIDATE_FLAG_ALL: value");
+static_assert(static_cast<unsigned long long>(IOMMU_TEST_IOTLB_DEFAULT) == 0xbadbeefULL, "IOMMU_TEST_IOTLB_DEFAULT: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_ALLOC) == 0x3b91ULL, "IOMMU_VDEVICE_ALLOC: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VDEVICE_TSM_MAP) == 0x3b97ULL, "IOMMU_VDEVICE_TSM_MAP: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_ALLOC) == 0x3b93ULL, "IOMMU_VEVENTQ_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VEVENTQ_TYPE_SELFTEST) == 0xbeefbeefULL, "IOMMU_VEVENTQ_TYPE_SELFTEST: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VFIO_IOAS) == 0x3b88ULL, "IOMMU_VFIO_IOAS: ioctl number");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_ALLOC) == 0x3b90ULL, "IOMMU_VIOMMU_ALLOC: ioctl number");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID) == 0xdadbeefULL, "IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID: value");
 static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xdeadbeefULL, "IOMMU_VIOMMU_TYPE_SELFTEST: value");
+static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOCK_PASID_WIDTH: value");
 #else
 #error "uapikit: this file has no layout data for the target being compiled"
 #endif
@@ -5058,12 +5816,15 @@ static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xd
 #pragma pop_macro("IOMMU_HWPT_DATA_AMD_GUEST")
 #pragma pop_macro("IOMMU_HWPT_DATA_ARM_SMMUV3")
 #pragma pop_macro("IOMMU_HWPT_DATA_NONE")
+#pragma pop_macro("IOMMU_HWPT_DATA_SELFTEST")
 #pragma pop_macro("IOMMU_HWPT_DATA_VTD_S1")
 #pragma pop_macro("IOMMU_HWPT_DIRTY_TRACKING_ENABLE")
 #pragma pop_macro("IOMMU_HWPT_FAULT_ID_VALID")
 #pragma pop_macro("IOMMU_HWPT_GET_DIRTY_BITMAP")
 #pragma pop_macro("IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR")
 #pragma pop_macro("IOMMU_HWPT_INVALIDATE")
+#pragma pop_macro("IOMMU_HWPT_INVALIDATE_DATA_SELFTEST")
+#pragma pop_macro("IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID")
 #pragma pop_macro("IOMMU_HWPT_INVALIDATE_DATA_VTD_S1")
 #pragma pop_macro("IOMMU_HWPT_SET_DIRTY_TRACKING")
 #pragma pop_macro("IOMMU_HW_CAP_DIRTY_TRACKING")
@@ -5072,15 +5833,18 @@ static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xd
 #pragma pop_macro("IOMMU_HW_CAP_PCI_PASID_PRIV")
 #pragma pop_macro("IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI")
 #pragma pop_macro("IOMMU_HW_INFO_FLAG_INPUT_TYPE")
+#pragma pop_macro("IOMMU_HW_INFO_SELFTEST_REGVAL")
 #pragma pop_macro("IOMMU_HW_INFO_TYPE_AMD")
 #pragma pop_macro("IOMMU_HW_INFO_TYPE_ARM_SMMUV3")
 #pragma pop_macro("IOMMU_HW_INFO_TYPE_DEFAULT")
 #pragma pop_macro("IOMMU_HW_INFO_TYPE_INTEL_VTD")
 #pragma pop_macro("IOMMU_HW_INFO_TYPE_NONE")
+#pragma pop_macro("IOMMU_HW_INFO_TYPE_SELFTEST")
 #pragma pop_macro("IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV")
 #pragma pop_macro("IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17")
 #pragma pop_macro("IOMMU_HW_QUEUE_ALLOC")
 #pragma pop_macro("IOMMU_HW_QUEUE_TYPE_DEFAULT")
+#pragma pop_macro("IOMMU_HW_QUEUE_TYPE_SELFTEST")
 #pragma pop_macro("IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV")
 #pragma pop_macro("IOMMU_IOAS_ALLOC")
 #pragma pop_macro("IOMMU_IOAS_ALLOW_IOVAS")
@@ -5105,13 +5869,34 @@ static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xd
 #pragma pop_macro("IOMMU_PGFAULT_PERM_READ")
 #pragma pop_macro("IOMMU_PGFAULT_PERM_WRITE")
 #pragma pop_macro("IOMMU_TEST_CMD")
+#pragma pop_macro("IOMMU_TEST_DEV_CACHE_DEFAULT")
+#pragma pop_macro("IOMMU_TEST_HW_QUEUE_MAX")
+#pragma pop_macro("IOMMU_TEST_INVALIDATE_FLAG_ALL")
+#pragma pop_macro("IOMMU_TEST_IOTLB_DEFAULT")
+#pragma pop_macro("IOMMU_TEST_OP_ACCESS_PAGES")
+#pragma pop_macro("IOMMU_TEST_OP_ACCESS_REPLACE_IOAS")
+#pragma pop_macro("IOMMU_TEST_OP_ACCESS_RW")
+#pragma pop_macro("IOMMU_TEST_OP_ADD_RESERVED")
+#pragma pop_macro("IOMMU_TEST_OP_CREATE_ACCESS")
+#pragma pop_macro("IOMMU_TEST_OP_DESTROY_ACCESS_PAGES")
+#pragma pop_macro("IOMMU_TEST_OP_DEV_CHECK_CACHE")
+#pragma pop_macro("IOMMU_TEST_OP_DIRTY")
+#pragma pop_macro("IOMMU_TEST_OP_MD_CHECK_IOTLB")
+#pragma pop_macro("IOMMU_TEST_OP_MD_CHECK_MAP")
+#pragma pop_macro("IOMMU_TEST_OP_MD_CHECK_REFS")
 #pragma pop_macro("IOMMU_TEST_OP_MOCK_DOMAIN")
+#pragma pop_macro("IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS")
+#pragma pop_macro("IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE")
+#pragma pop_macro("IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT")
+#pragma pop_macro("IOMMU_TEST_OP_TRIGGER_IOPF")
+#pragma pop_macro("IOMMU_TEST_OP_TRIGGER_VEVENT")
 #pragma pop_macro("IOMMU_VDEVICE_ALLOC")
 #pragma pop_macro("IOMMU_VDEVICE_TSM_MAP")
 #pragma pop_macro("IOMMU_VEVENTQ_ALLOC")
 #pragma pop_macro("IOMMU_VEVENTQ_FLAG_LOST_EVENTS")
 #pragma pop_macro("IOMMU_VEVENTQ_TYPE_ARM_SMMUV3")
 #pragma pop_macro("IOMMU_VEVENTQ_TYPE_DEFAULT")
+#pragma pop_macro("IOMMU_VEVENTQ_TYPE_SELFTEST")
 #pragma pop_macro("IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV")
 #pragma pop_macro("IOMMU_VFIO_IOAS")
 #pragma pop_macro("IOMMU_VFIO_IOAS_CLEAR")
@@ -5119,6 +5904,8 @@ static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xd
 #pragma pop_macro("IOMMU_VFIO_IOAS_SET")
 #pragma pop_macro("IOMMU_VIOMMU_ALLOC")
 #pragma pop_macro("IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3")
+#pragma pop_macro("IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST")
+#pragma pop_macro("IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST_INVALID")
 #pragma pop_macro("IOMMU_VIOMMU_KVM_FD")
 #pragma pop_macro("IOMMU_VIOMMU_TYPE_AMD")
 #pragma pop_macro("IOMMU_VIOMMU_TYPE_ARM_SMMUV3")
@@ -5129,3 +5916,18 @@ static_assert(static_cast<unsigned long long>(IOMMU_VIOMMU_TYPE_SELFTEST) == 0xd
 #pragma pop_macro("IOMMU_VTD_S1_EAFE")
 #pragma pop_macro("IOMMU_VTD_S1_SRE")
 #pragma pop_macro("IOMMU_VTD_S1_WPE")
+#pragma pop_macro("MOCK_ACCESS_RW_SLOW_PATH")
+#pragma pop_macro("MOCK_ACCESS_RW_WRITE")
+#pragma pop_macro("MOCK_APERTURE_LAST")
+#pragma pop_macro("MOCK_APERTURE_START")
+#pragma pop_macro("MOCK_DEV_CACHE_ID_MAX")
+#pragma pop_macro("MOCK_DEV_CACHE_NUM")
+#pragma pop_macro("MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES")
+#pragma pop_macro("MOCK_FLAGS_ACCESS_SYZ")
+#pragma pop_macro("MOCK_FLAGS_ACCESS_WRITE")
+#pragma pop_macro("MOCK_FLAGS_DEVICE_HUGE_IOVA")
+#pragma pop_macro("MOCK_FLAGS_DEVICE_NO_DIRTY")
+#pragma pop_macro("MOCK_FLAGS_DEVICE_PASID")
+#pragma pop_macro("MOCK_NESTED_DOMAIN_IOTLB_ID_MAX")
+#pragma pop_macro("MOCK_NESTED_DOMAIN_IOTLB_NUM")
+#pragma pop_macro("MOCK_PASID_WIDTH")

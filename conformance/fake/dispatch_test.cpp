@@ -1,0 +1,241 @@
+// How an iommufd ioctl reaches its handler, and the object core: ids,
+// lookups, busy objects, closing a context. Each case name ends with where
+// its expectation comes from (scripts/fake_semantics_table.py expands it).
+#include "semantics_fixture.hpp"
+
+#include <cerrno>
+#include <cstddef>
+#include <vector>
+
+using namespace uapikit::testing;
+
+// ---- dispatch ----------------------------------------------------------------
+
+FAKE_CASE("dispatch: a number below the table goes to the VFIO compatibility ioctls, which do not know it -> ENOTTY [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    abi::iommu_destroy cmd{};
+    rejected(fd, cmd, ENOTTY, 0x3b60);
+}
+
+FAKE_CASE("dispatch: a number past IOMMU_TEST_CMD -> ENOTTY [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    abi::iommu_destroy cmd{};
+    rejected(fd, cmd, ENOTTY, 0x3bb0);
+}
+
+FAKE_CASE("dispatch: a slot of the table without a command reads the size first, then -> ENOTTY [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    abi::iommu_destroy cmd{};
+    rejected(fd, cmd, ENOTTY, 0x3b9a);
+    std::string before = host().snapshot();
+    CHECK(via().ioctl(fd, 0x3b9a, nullptr) == -EFAULT);
+    CHECK(host().snapshot() == before);
+}
+
+FAKE_CASE("dispatch: a null argument -> EFAULT [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    std::string before = host().snapshot();
+    CHECK(via().ioctl(fd, abi::IOMMU_IOAS_ALLOC, nullptr) == -EFAULT);
+    CHECK(host().snapshot() == before);
+}
+
+FAKE_CASE("dispatch: the right slot with other type or direction bits -> ENOTTY [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    abi::iommu_ioas_alloc cmd{};
+    cmd.size = sizeof cmd;
+    rejected(fd, cmd, ENOTTY, abi::IOMMU_IOAS_ALLOC | (1ul << 30));  // _IOW instead of _IO
+}
+
+FAKE_CASE("dispatch: size below the last required field -> EINVAL [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    abi::iommu_destroy cmd{};
+    cmd.size = 4;  // id ends at 8
+    rejected(fd, cmd, EINVAL);
+}
+
+// The selftest's cmd_length, for every command of the generated table: the
+// size is checked before any field is read, so a struct whose fields are
+// all wrong still fails on its size.
+FAKE_CASE("dispatch: every command checks its size before its fields: min_size - 1 -> EINVAL, a non-zero byte past the struct -> E2BIG [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    for (const auto& c : abi::commands) {
+        INFO(c.name);
+        std::vector<unsigned char> arg(c.size + 8, 0xff);  // every field invalid
+        uint32_t size = static_cast<uint32_t>(c.min_size - 1);
+        std::memcpy(arg.data(), &size, sizeof size);
+        std::string before = host().snapshot();
+        CHECK(via().ioctl(fd, c.request, arg.data()) == -EINVAL);
+        size = static_cast<uint32_t>(c.size + 1);
+        std::memcpy(arg.data(), &size, sizeof size);
+        arg[c.size] = 1;
+        CHECK(via().ioctl(fd, c.request, arg.data()) == -E2BIG);
+        CHECK(host().snapshot() == before);
+    }
+}
+
+FAKE_CASE("dispatch: vIOMMU alloc with size 20 (min 24) -> EINVAL [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    abi::iommu_viommu_alloc cmd{};
+    cmd.size = 20;
+    rejected(fd, cmd, EINVAL);
+}
+
+FAKE_CASE("dispatch: a caller of the 24-byte prefix is zero-extended and succeeds [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock m = mock_device(fd, io);
+    auto cmd = viommu_cmd(m.dev, nest_parent(fd, m.dev, io));
+    cmd.size = 24;
+    CHECK(call(fd, cmd) == 0);
+    CHECK(cmd.out_viommu_id > 0);
+}
+
+FAKE_CASE("dispatch: a larger struct with zero extra bytes is accepted [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    struct {
+        abi::iommu_ioas_alloc cmd;
+        uint32_t extra[4];
+    } big{};
+    big.cmd.size = sizeof big;
+    CHECK(via().ioctl(fd, abi::IOMMU_IOAS_ALLOC, &big) == 0);
+    CHECK(big.cmd.out_ioas_id == 1);
+}
+
+FAKE_CASE("dispatch: a larger struct with a non-zero extra byte -> E2BIG [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    struct {
+        abi::iommu_ioas_alloc cmd;
+        uint32_t extra[4];
+    } big{};
+    big.cmd.size = sizeof big;
+    big.extra[3] = 1;
+    std::string before = host().snapshot();
+    CHECK(via().ioctl(fd, abi::IOMMU_IOAS_ALLOC, &big) == -E2BIG);
+    CHECK(host().snapshot() == before);
+}
+
+FAKE_CASE("dispatch: the reply copies back min(size, sizeof) and no more [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock m = mock_device(fd, io);
+    auto cmd = viommu_cmd(m.dev, nest_parent(fd, m.dev, io));
+    cmd.size = 40;  // an old caller: kvm_vm_fd and __reserved2 are not its bytes
+    cmd.kvm_vm_fd = 0x5a5a5a5a;
+    CHECK(call(fd, cmd) == 0);
+    CHECK(cmd.kvm_vm_fd == 0x5a5a5a5a);
+}
+
+FAKE_CASE("dispatch: a closed fd -> EBADF [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    CHECK(via().close(fd) == 0);
+    forget(fd);
+    abi::iommu_ioas_alloc cmd{};
+    cmd.size = sizeof cmd;
+    CHECK(via().ioctl(fd, abi::IOMMU_IOAS_ALLOC, &cmd) == -EBADF);
+}
+
+// ---- objects -------------------------------------------------------------------
+
+FAKE_CASE("objects: the first id is 1 and ids count up [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    CHECK(ioas(fd) == 1);
+    CHECK(ioas(fd) == 2);
+}
+
+FAKE_CASE("objects: ids are per context [6.12 main.c]") {
+    int a = open("/dev/iommu"), b = open("/dev/iommu");
+    CHECK(ioas(a) == 1);
+    CHECK(ioas(b) == 1);
+}
+
+FAKE_CASE("objects: destroying a missing id -> ENOENT [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    abi::iommu_destroy cmd{};
+    cmd.id = 42;
+    rejected(fd, cmd, ENOENT);
+}
+
+FAKE_CASE("objects: id 0 is never an object -> ENOENT [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    ioas(fd);
+    abi::iommu_destroy cmd{};
+    rejected(fd, cmd, ENOENT);
+}
+
+FAKE_CASE("objects: destroying the same id twice -> ENOENT [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    abi::iommu_destroy cmd{};
+    cmd.id = ioas(fd);
+    CHECK(call(fd, cmd) == 0);
+    rejected(fd, cmd, ENOENT);
+}
+
+FAKE_CASE("objects: a freed id is handed out again, lowest first [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    ioas(fd);
+    abi::iommu_destroy cmd{};
+    cmd.id = ioas(fd);
+    ioas(fd);
+    CHECK(call(fd, cmd) == 0);
+    CHECK(ioas(fd) == 2);
+}
+
+FAKE_CASE("objects: an IOAS under a HWPT is busy -> EBUSY [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock m = mock_device(fd, io);
+    nest_parent(fd, m.dev, io);
+    abi::iommu_destroy cmd{};
+    cmd.id = io;
+    rejected(fd, cmd, EBUSY);
+}
+
+FAKE_CASE("objects: a HWPT under a vIOMMU is busy -> EBUSY [mainline viommu.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock m = mock_device(fd, io);
+    uint32_t hwpt = nest_parent(fd, m.dev, io);
+    viommu(fd, m.dev, hwpt);
+    abi::iommu_destroy cmd{};
+    cmd.id = hwpt;
+    rejected(fd, cmd, EBUSY);
+}
+
+FAKE_CASE("objects: a bound device belongs to its driver: destroying its id -> EBUSY [6.12 device.c]") {
+    int fd = open("/dev/iommu");
+    mock m = mock_device(fd, ioas(fd));
+    abi::iommu_destroy cmd{};
+    cmd.id = m.dev;
+    rejected(fd, cmd, EBUSY);
+}
+
+FAKE_CASE("objects: closing the iommufd destroys everything; a new context starts at 1 [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock m = mock_device(fd, io);
+    uint32_t v = viommu(fd, m.dev, nest_parent(fd, m.dev, io));
+    vdevice(fd, v, m.dev, 7);
+    CHECK(via().close(fd) == 0);
+    forget(fd);
+    CHECK(host().snapshot().find("  id=") == std::string::npos);
+    int again = open("/dev/iommu");
+    CHECK(ioas(again) == 1);
+}
+
+FAKE_CASE("objects: destroying a mock device takes its vDEVICE along; that id stays taken until close [mainline viommu.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock m = mock_device(fd, io);
+    uint32_t v = viommu(fd, m.dev, nest_parent(fd, m.dev, io));
+    uint32_t vd = vdevice(fd, v, m.dev, 7);
+    abi::iommu_destroy cmd{};
+    cmd.id = m.stdev;
+    REQUIRE(call(fd, cmd) == 0);
+    abi::iommu_destroy gone{};
+    gone.id = vd;
+    rejected(fd, gone, ENOENT);
+    abi::iommu_destroy viommu_gone{};
+    viommu_gone.id = v;
+    CHECK(call(fd, viommu_gone) == 0);  // no vDEVICE holds it any more
+    CHECK(ioas(fd) != vd);              // the leaked id is not handed out
+}

@@ -1,0 +1,500 @@
+// HW page tables: paging HWPTs over an IOAS, nested HWPTs with driver
+// data, cache invalidation, dirty tracking, attaching and replacing.
+#include "semantics_fixture.hpp"
+
+#include <cerrno>
+#include <climits>
+
+using namespace uapikit::testing;
+
+namespace {
+constexpr uint64_t page = 4096;
+constexpr uint64_t aperture = abi::MOCK_APERTURE_START;
+}  // namespace
+
+// ---- paging HWPTs ------------------------------------------------------------------
+
+FAKE_CASE("hwpt: an unknown flag bit -> EOPNOTSUPP [6.12 hw_pagetable.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock m = mock_device(fd, io);
+    abi::iommu_hwpt_alloc cmd{};
+    cmd.flags = 1u << 7;
+    cmd.dev_id = m.dev;
+    cmd.pt_id = io;
+    rejected(fd, cmd, EOPNOTSUPP);
+}
+
+FAKE_CASE("hwpt: non-zero __reserved -> EOPNOTSUPP [6.12 hw_pagetable.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock m = mock_device(fd, io);
+    abi::iommu_hwpt_alloc cmd{};
+    cmd.flags = abi::IOMMU_HWPT_ALLOC_NEST_PARENT;
+    cmd.dev_id = m.dev;
+    cmd.pt_id = io;
+    cmd.__reserved = 1;
+    rejected(fd, cmd, EOPNOTSUPP);
+}
+
+FAKE_CASE("hwpt: data type NONE with data, or a type without data -> EINVAL [6.12 hw_pagetable.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock m = mock_device(fd, io);
+    abi::iommu_hwpt_alloc cmd{};
+    cmd.dev_id = m.dev;
+    cmd.pt_id = io;
+    cmd.data_len = 4;
+    rejected(fd, cmd, EINVAL);
+    abi::iommu_hwpt_alloc typed{};
+    typed.dev_id = m.dev;
+    typed.pt_id = io;
+    typed.data_type = abi::IOMMU_HWPT_DATA_SELFTEST;
+    rejected(fd, typed, EINVAL);
+}
+
+FAKE_CASE("hwpt: a dev_id that is not a device -> ENOENT [6.12 hw_pagetable.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    abi::iommu_hwpt_alloc cmd{};
+    cmd.dev_id = io;
+    cmd.pt_id = io;
+    rejected(fd, cmd, ENOENT);
+}
+
+FAKE_CASE("hwpt: a pt_id that is not an IOAS, paging HWPT or vIOMMU -> EINVAL [6.12 hw_pagetable.c]") {
+    int fd = open("/dev/iommu");
+    mock m = mock_device(fd, ioas(fd));
+    abi::iommu_hwpt_alloc missing{};
+    missing.dev_id = m.dev;
+    missing.pt_id = 99;
+    rejected(fd, missing, EINVAL);
+    abi::iommu_hwpt_alloc device{};
+    device.dev_id = m.dev;
+    device.pt_id = m.dev;
+    rejected(fd, device, EINVAL);
+}
+
+FAKE_CASE("hwpt: NEST_PARENT together with FAULT_ID_VALID -> EOPNOTSUPP [6.12 hw_pagetable.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock m = mock_device(fd, io);
+    abi::iommu_hwpt_alloc cmd{};
+    cmd.flags = abi::IOMMU_HWPT_ALLOC_NEST_PARENT | abi::IOMMU_HWPT_FAULT_ID_VALID;
+    cmd.dev_id = m.dev;
+    cmd.pt_id = io;
+    rejected(fd, cmd, EOPNOTSUPP);
+}
+
+FAKE_CASE("hwpt: DIRTY_TRACKING for a device whose IOMMU cannot -> EOPNOTSUPP [6.12 hw_pagetable.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock m = mock_device(fd, io, abi::MOCK_FLAGS_DEVICE_NO_DIRTY);
+    abi::iommu_hwpt_alloc cmd{};
+    cmd.flags = abi::IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+    cmd.dev_id = m.dev;
+    cmd.pt_id = io;
+    rejected(fd, cmd, EOPNOTSUPP);
+}
+
+FAKE_CASE("hwpt: driver data for a paging HWPT -> EOPNOTSUPP [6.12 selftest.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock m = mock_device(fd, io);
+    abi::iommu_hwpt_selftest data{abi::IOMMU_TEST_IOTLB_DEFAULT};
+    abi::iommu_hwpt_alloc cmd{};
+    cmd.dev_id = m.dev;
+    cmd.pt_id = io;
+    cmd.data_type = abi::IOMMU_HWPT_DATA_SELFTEST;
+    cmd.data_len = sizeof data;
+    cmd.data_uptr = address(&data);
+    rejected(fd, cmd, EOPNOTSUPP);
+}
+
+FAKE_CASE("hwpt: NEST_PARENT over an IOAS gives a nesting parent that holds the IOAS [6.12 hw_pagetable.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock m = mock_device(fd, io);
+    uint32_t hwpt = nest_parent(fd, m.dev, io);
+    CHECK(hwpt > m.hwpt);
+    CHECK(viommu(fd, m.dev, hwpt) > 0);
+}
+
+FAKE_CASE("hwpt: a paging HWPT maps the IOAS's areas as soon as it exists, before any attach [6.12 io_pagetable.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd), other = ioas(fd);
+    mock m = mock_device(fd, other);
+    buffer b(page);
+    map(fd, io, b.address(), page, aperture);
+    CHECK(check_refs(fd, b.data(), page, 0) == 0);
+    hwpt(fd, m.dev, io, 0);
+    CHECK(check_refs(fd, b.data(), page, 1) == 0);
+}
+
+// ---- nested HWPTs ------------------------------------------------------------------------
+
+struct nesting {
+    int fd;
+    uint32_t ioas;
+    mock m;
+    uint32_t parent;
+};
+
+static nesting parent_of(fake_fixture& f) {
+    nesting n{};
+    n.fd = f.open("/dev/iommu");
+    n.ioas = f.ioas(n.fd);
+    n.m = f.mock_device(n.fd, n.ioas);
+    n.parent = f.nest_parent(n.fd, n.m.dev, n.ioas);
+    return n;
+}
+
+static abi::iommu_hwpt_alloc nested_cmd(const nesting& n, const abi::iommu_hwpt_selftest* data, uint32_t len,
+                                        uint32_t type = abi::IOMMU_HWPT_DATA_SELFTEST) {
+    abi::iommu_hwpt_alloc cmd{};
+    cmd.dev_id = n.m.dev;
+    cmd.pt_id = n.parent;
+    cmd.data_type = type;
+    cmd.data_len = len;
+    cmd.data_uptr = address(data);
+    return cmd;
+}
+
+FAKE_CASE("nested: a data type the mock does not know -> EOPNOTSUPP [6.12 selftest.c]") {
+    auto n = parent_of(*this);
+    abi::iommu_hwpt_selftest data{abi::IOMMU_TEST_IOTLB_DEFAULT};
+    auto cmd = nested_cmd(n, &data, sizeof data, abi::IOMMU_HWPT_DATA_SELFTEST + 1);
+    rejected(n.fd, cmd, EOPNOTSUPP);
+}
+
+FAKE_CASE("nested: data shorter than its required field -> EINVAL [include/linux/iommu.h]") {
+    auto n = parent_of(*this);
+    abi::iommu_hwpt_selftest data{abi::IOMMU_TEST_IOTLB_DEFAULT};
+    auto cmd = nested_cmd(n, &data, sizeof data - 1);
+    rejected(n.fd, cmd, EINVAL);
+}
+
+FAKE_CASE("nested: data longer than the driver's struct -> EINVAL [include/linux/iommu.h]") {
+    auto n = parent_of(*this);
+    abi::iommu_hwpt_selftest data[2]{};
+    auto cmd = nested_cmd(n, data, sizeof data);
+    rejected(n.fd, cmd, EINVAL);
+}
+
+FAKE_CASE("nested: a null data pointer -> EFAULT [6.12 selftest.c]") {
+    auto n = parent_of(*this);
+    auto cmd = nested_cmd(n, nullptr, sizeof(abi::iommu_hwpt_selftest));
+    rejected(n.fd, cmd, EFAULT);
+}
+
+FAKE_CASE("nested: a flag other than FAULT_ID_VALID -> EOPNOTSUPP [6.12 hw_pagetable.c]") {
+    auto n = parent_of(*this);
+    abi::iommu_hwpt_selftest data{abi::IOMMU_TEST_IOTLB_DEFAULT};
+    auto cmd = nested_cmd(n, &data, sizeof data);
+    cmd.flags = abi::IOMMU_HWPT_ALLOC_NEST_PARENT;
+    rejected(n.fd, cmd, EOPNOTSUPP);
+}
+
+FAKE_CASE("nested: over a paging HWPT that is no nesting parent -> EINVAL [6.12 hw_pagetable.c]") {
+    auto n = parent_of(*this);
+    abi::iommu_hwpt_selftest data{abi::IOMMU_TEST_IOTLB_DEFAULT};
+    auto cmd = nested_cmd(n, &data, sizeof data);
+    cmd.pt_id = n.m.hwpt;  // the mock's automatic domain
+    rejected(n.fd, cmd, EINVAL);
+}
+
+FAKE_CASE("nested: over a nested HWPT -> EINVAL [6.12 hw_pagetable.c]") {
+    auto n = parent_of(*this);
+    uint32_t nested = mock_nested(n.fd, n.m.dev, n.parent);
+    abi::iommu_hwpt_selftest data{abi::IOMMU_TEST_IOTLB_DEFAULT};
+    auto cmd = nested_cmd(n, &data, sizeof data);
+    cmd.pt_id = nested;
+    rejected(n.fd, cmd, EINVAL);
+}
+
+FAKE_CASE("nested: a fault queue id that does not exist -> ENOENT [6.12 hw_pagetable.c]") {
+    auto n = parent_of(*this);
+    abi::iommu_hwpt_selftest data{abi::IOMMU_TEST_IOTLB_DEFAULT};
+    auto cmd = nested_cmd(n, &data, sizeof data);
+    cmd.flags = abi::IOMMU_HWPT_FAULT_ID_VALID;
+    cmd.fault_id = UINT32_MAX;
+    rejected(n.fd, cmd, ENOENT);
+}
+
+FAKE_CASE("nested: the parent is busy while a nested HWPT uses it -> EBUSY [6.12 hw_pagetable.c]") {
+    auto n = parent_of(*this);
+    mock_nested(n.fd, n.m.dev, n.parent);
+    abi::iommu_destroy cmd{};
+    cmd.id = n.parent;
+    rejected(n.fd, cmd, EBUSY);
+}
+
+FAKE_CASE("nested: every IOTLB entry of a mock nested HWPT starts at the data's value [6.12 selftest.c]") {
+    auto n = parent_of(*this);
+    uint32_t nested = mock_nested(n.fd, n.m.dev, n.parent, 0x1234);
+    for (uint32_t i = 0; i < abi::MOCK_NESTED_DOMAIN_IOTLB_NUM; ++i) {
+        abi::iommu_test_cmd check{};
+        check.op = abi::IOMMU_TEST_OP_MD_CHECK_IOTLB;
+        check.id = nested;
+        check.check_iotlb.id = i;
+        check.check_iotlb.iotlb = 0x1234;
+        CHECK(call(n.fd, check) == 0);
+    }
+}
+
+// ---- invalidation ----------------------------------------------------------------------
+
+static abi::iommu_hwpt_invalidate invalidate_cmd(uint32_t hwpt, const void* entries, uint32_t len, uint32_t num,
+                                                 uint32_t type = abi::IOMMU_HWPT_INVALIDATE_DATA_SELFTEST) {
+    abi::iommu_hwpt_invalidate cmd{};
+    cmd.hwpt_id = hwpt;
+    cmd.data_uptr = address(entries);
+    cmd.data_type = type;
+    cmd.entry_len = len;
+    cmd.entry_num = num;
+    return cmd;
+}
+
+FAKE_CASE("invalidate: a paging HWPT id -> ENOENT, with 0 entries done [6.12 hw_pagetable.c]") {
+    auto n = parent_of(*this);
+    abi::iommu_hwpt_invalidate_selftest inv{};
+    auto cmd = invalidate_cmd(n.parent, &inv, sizeof inv, 1);
+    rejected_with_reply(n.fd, cmd, ENOENT);
+    CHECK(cmd.entry_num == 0);
+}
+
+FAKE_CASE("invalidate: no entries checks only the data type [6.12 hw_pagetable.c]") {
+    auto n = parent_of(*this);
+    uint32_t nested = mock_nested(n.fd, n.m.dev, n.parent);
+    auto cmd = invalidate_cmd(nested, nullptr, 0, 0);
+    CHECK(call(n.fd, cmd) == 0);
+    auto wrong = invalidate_cmd(nested, nullptr, 0, 0, abi::IOMMU_HWPT_INVALIDATE_DATA_SELFTEST_INVALID);
+    rejected_with_reply(n.fd, wrong, EINVAL);
+}
+
+FAKE_CASE("invalidate: entries without a pointer or length, or over a page each -> EINVAL [6.12 hw_pagetable.c]") {
+    auto n = parent_of(*this);
+    uint32_t nested = mock_nested(n.fd, n.m.dev, n.parent);
+    abi::iommu_hwpt_invalidate_selftest inv{};
+    auto null = invalidate_cmd(nested, nullptr, sizeof inv, 1);
+    rejected_with_reply(n.fd, null, EINVAL);
+    auto zero = invalidate_cmd(nested, &inv, 0, 1);
+    rejected_with_reply(n.fd, zero, EINVAL);
+    auto huge = invalidate_cmd(nested, &inv, page + 1, 1);
+    rejected_with_reply(n.fd, huge, EINVAL);
+}
+
+FAKE_CASE("invalidate: an entry length other than the driver's struct -> EINVAL [include/linux/iommu.h]") {
+    auto n = parent_of(*this);
+    uint32_t nested = mock_nested(n.fd, n.m.dev, n.parent);
+    abi::iommu_hwpt_invalidate_selftest inv[2]{};
+    auto longer = invalidate_cmd(nested, inv, sizeof inv[0] + 1, 1);
+    rejected_with_reply(n.fd, longer, EINVAL);
+    CHECK(longer.entry_num == 0);
+    auto shorter = invalidate_cmd(nested, inv, 1, 1);
+    rejected_with_reply(n.fd, shorter, EINVAL);
+}
+
+FAKE_CASE("invalidate: entries run in order: the second fails, the first stays done, and entry_num says 1 [6.12 selftest.c]") {
+    auto n = parent_of(*this);
+    uint32_t nested = mock_nested(n.fd, n.m.dev, n.parent);
+    abi::iommu_hwpt_invalidate_selftest inv[2]{{0, 0}, {0xffffffff, 1}};
+    auto cmd = invalidate_cmd(nested, inv, sizeof inv[0], 2);
+    CHECK(call(n.fd, cmd) == -EOPNOTSUPP);
+    CHECK(cmd.entry_num == 1);
+    abi::iommu_test_cmd check{};
+    check.op = abi::IOMMU_TEST_OP_MD_CHECK_IOTLB;
+    check.id = nested;
+    check.check_iotlb.id = 0;
+    check.check_iotlb.iotlb = 0;
+    CHECK(call(n.fd, check) == 0);
+    check.check_iotlb.id = 1;
+    check.check_iotlb.iotlb = abi::IOMMU_TEST_IOTLB_DEFAULT;
+    check.size = 0;
+    CHECK(call(n.fd, check) == 0);
+}
+
+FAKE_CASE("invalidate: an iotlb id past the mock's last -> EINVAL [6.12 selftest.c]") {
+    auto n = parent_of(*this);
+    uint32_t nested = mock_nested(n.fd, n.m.dev, n.parent);
+    abi::iommu_hwpt_invalidate_selftest inv{0, abi::MOCK_NESTED_DOMAIN_IOTLB_ID_MAX + 1};
+    auto cmd = invalidate_cmd(nested, &inv, sizeof inv, 1);
+    rejected_with_reply(n.fd, cmd, EINVAL);
+}
+
+// ---- attach and replace -------------------------------------------------------------------
+
+static int replace(fake_fixture& f, int fd, uint32_t stdev, uint32_t* pt_id) {
+    abi::iommu_test_cmd cmd{};
+    cmd.op = abi::IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE;
+    cmd.id = stdev;
+    cmd.mock_domain_replace.pt_id = *pt_id;
+    int rc = f.call(fd, cmd);
+    *pt_id = cmd.mock_domain_replace.pt_id;
+    return rc;
+}
+
+FAKE_CASE("attach: a second mock device on the IOAS shares the first one's automatic domain [6.12 device.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock a = mock_device(fd, io), b = mock_device(fd, io);
+    CHECK(a.hwpt == b.hwpt);
+}
+
+FAKE_CASE("attach: moving the last device off an automatic domain destroys it [6.12 device.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd), other = ioas(fd);
+    mock m = mock_device(fd, io);
+    uint32_t pt = other;
+    REQUIRE(replace(*this, fd, m.stdev, &pt) == 0);
+    CHECK(pt != m.hwpt);
+    uint32_t old = m.hwpt;
+    abi::iommu_test_cmd cmd{};
+    cmd.op = abi::IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE;
+    cmd.id = m.stdev;
+    cmd.mock_domain_replace.pt_id = old;
+    rejected(fd, cmd, ENOENT);
+}
+
+FAKE_CASE("attach: a HWPT a device is attached to is busy; replacing moves the device on [6.12 device.c]") {
+    auto n = parent_of(*this);
+    uint32_t nested = mock_nested(n.fd, n.m.dev, n.parent);
+    uint32_t pt = nested;
+    REQUIRE(replace(*this, n.fd, n.m.stdev, &pt) == 0);
+    abi::iommu_destroy busy{};
+    busy.id = nested;
+    rejected(n.fd, busy, EBUSY);
+    pt = n.parent;
+    REQUIRE(replace(*this, n.fd, n.m.stdev, &pt) == 0);
+    busy.size = 0;
+    CHECK(call(n.fd, busy) == 0);
+}
+
+FAKE_CASE("attach: a dirty-tracking domain refuses a mock device without dirty tracking -> EINVAL [6.12 selftest.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock m = mock_device(fd, io);
+    uint32_t dirty = hwpt(fd, m.dev, io, abi::IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
+    abi::iommu_test_cmd cmd{};
+    cmd.op = abi::IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS;
+    cmd.id = dirty;
+    cmd.mock_domain_flags.dev_flags = abi::MOCK_FLAGS_DEVICE_NO_DIRTY;
+    rejected(fd, cmd, EINVAL);
+}
+
+// ---- dirty tracking --------------------------------------------------------------------
+
+struct dirty_setup {
+    int fd;
+    uint32_t ioas, hwpt;
+};
+
+static dirty_setup dirty_hwpt(fake_fixture& f, const buffer& b) {
+    dirty_setup d{};
+    d.fd = f.open("/dev/iommu");
+    d.ioas = f.ioas(d.fd);
+    mock m = f.mock_device(d.fd, f.ioas(d.fd));
+    f.map(d.fd, d.ioas, b.address(), b.size(), aperture);
+    d.hwpt = f.hwpt(d.fd, m.dev, d.ioas, abi::IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
+    return d;
+}
+
+static int set_tracking(fake_fixture& f, int fd, uint32_t hwpt, bool on) {
+    abi::iommu_hwpt_set_dirty_tracking cmd{};
+    cmd.flags = on ? uint32_t{abi::IOMMU_HWPT_DIRTY_TRACKING_ENABLE} : 0u;
+    cmd.hwpt_id = hwpt;
+    return f.call(fd, cmd);
+}
+
+static abi::iommu_hwpt_get_dirty_bitmap bitmap_cmd(uint32_t hwpt, uint64_t length, void* bits, uint32_t flags = 0) {
+    abi::iommu_hwpt_get_dirty_bitmap cmd{};
+    cmd.hwpt_id = hwpt;
+    cmd.flags = flags;
+    cmd.iova = aperture;
+    cmd.length = length;
+    cmd.page_size = page / 2;
+    cmd.data = address(bits);
+    return cmd;
+}
+
+FAKE_CASE("dirty: tracking on a HWPT made without DIRTY_TRACKING -> EOPNOTSUPP [6.12 io_pagetable.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock m = mock_device(fd, io);
+    abi::iommu_hwpt_set_dirty_tracking cmd{};
+    cmd.flags = abi::IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
+    cmd.hwpt_id = m.hwpt;
+    rejected(fd, cmd, EOPNOTSUPP);
+}
+
+FAKE_CASE("dirty: an unknown tracking flag -> EOPNOTSUPP [6.12 hw_pagetable.c]") {
+    buffer b(4 * page);
+    auto d = dirty_hwpt(*this, b);
+    abi::iommu_hwpt_set_dirty_tracking cmd{};
+    cmd.flags = 2;
+    cmd.hwpt_id = d.hwpt;
+    rejected(d.fd, cmd, EOPNOTSUPP);
+}
+
+FAKE_CASE("dirty: a bitmap range not aligned to its page size, or empty -> EINVAL [6.12 io_pagetable.c]") {
+    buffer b(4 * page);
+    auto d = dirty_hwpt(*this, b);
+    uint64_t bits = 0;
+    auto odd = bitmap_cmd(d.hwpt, 3 * page / 2 + 1, &bits);
+    rejected(d.fd, odd, EINVAL);
+    auto empty = bitmap_cmd(d.hwpt, 0, &bits);
+    rejected(d.fd, empty, EINVAL);
+    auto no_page = bitmap_cmd(d.hwpt, page, &bits);
+    no_page.page_size = 0;
+    rejected(d.fd, no_page, EINVAL);
+}
+
+FAKE_CASE("dirty: a range that wraps around -> EOVERFLOW [6.12 io_pagetable.c]") {
+    buffer b(4 * page);
+    auto d = dirty_hwpt(*this, b);
+    uint64_t bits = 0;
+    auto cmd = bitmap_cmd(d.hwpt, UINT64_MAX - page + 1, &bits);
+    rejected(d.fd, cmd, EOVERFLOW);
+}
+
+FAKE_CASE("dirty: pages the mock marks dirty are reported once, and kept with NO_CLEAR [6.12 selftest.c]") {
+    buffer b(4 * page);
+    auto d = dirty_hwpt(*this, b);
+    REQUIRE(set_tracking(*this, d.fd, d.hwpt, true) == 0);
+    uint64_t mark = 0b0101;  // IO pages 0 and 2
+    abi::iommu_test_cmd dirty{};
+    dirty.op = abi::IOMMU_TEST_OP_DIRTY;
+    dirty.id = d.hwpt;
+    dirty.dirty.iova = aperture;
+    dirty.dirty.length = 4 * page;
+    dirty.dirty.page_size = page / 2;
+    dirty.dirty.uptr = address(&mark);
+    REQUIRE(call(d.fd, dirty) == 0);
+    CHECK(dirty.dirty.out_nr_dirty == 2);
+    uint64_t bits = 0;
+    auto keep = bitmap_cmd(d.hwpt, 4 * page, &bits, abi::IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR);
+    REQUIRE(call(d.fd, keep) == 0);
+    CHECK(bits == 0b0101);
+    bits = 0;
+    auto read = bitmap_cmd(d.hwpt, 4 * page, &bits);
+    REQUIRE(call(d.fd, read) == 0);
+    CHECK(bits == 0b0101);
+    bits = 0;
+    read.size = 0;
+    REQUIRE(call(d.fd, read) == 0);
+    CHECK(bits == 0);  // cleared by the read before
+}
+
+FAKE_CASE("dirty: the mock marks nothing while tracking is off -> EINVAL [6.12 selftest.c]") {
+    buffer b(4 * page);
+    auto d = dirty_hwpt(*this, b);
+    uint64_t mark = 1;
+    abi::iommu_test_cmd dirty{};
+    dirty.op = abi::IOMMU_TEST_OP_DIRTY;
+    dirty.id = d.hwpt;
+    dirty.dirty.iova = aperture;
+    dirty.dirty.length = 4 * page;
+    dirty.dirty.page_size = page / 2;
+    dirty.dirty.uptr = address(&mark);
+    rejected(d.fd, dirty, EINVAL);
+}

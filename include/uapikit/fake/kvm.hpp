@@ -1,0 +1,163 @@
+// What the fake's KVM answers (Linux 6.12 virt/kvm/kvm_main.c, x86, and
+// virt/kvm/vfio.c): the API version and capabilities a VMM asks for,
+// VMs, guest_memfd and memslots that can hold private memory, and the
+// KVM-VFIO device through which a VFIO device file learns its VM
+// (KVM_DEV_VFIO_FILE_ADD / _DEL). The rest of KVM (vCPUs, interrupts) is
+// not modelled: other ioctls answer as x86 KVM does for unknown numbers.
+#pragma once
+
+#include <uapikit/fake/host.hpp>
+
+namespace uapikit::fake::kvm {
+
+// KVM_CHECK_EXTENSION, on /dev/kvm (vm null) or on a VM.
+inline int extension_value(const std::shared_ptr<struct vm>& vm, unsigned long cap) {
+    switch (cap) {
+        case cap_user_memory:
+        case cap_device_ctrl:
+        case cap_user_memory2:
+            return 1;
+        case cap_nr_memslots:
+            return user_mem_slots;
+        case cap_guest_memfd:
+            return !vm || vm->type == sw_protected_vm;
+        case cap_vm_types:
+            return (1 << default_vm) | (1 << sw_protected_vm);
+        default:
+            return 0;
+    }
+}
+
+inline int system_ioctl(host& h, unsigned long request, uint64_t arg, const user_space& caller) {
+    switch (request) {
+        case get_api_version:
+            return arg ? -EINVAL : api_version;
+        case check_extension:
+            return extension_value(nullptr, static_cast<unsigned long>(arg));
+        case create_vm: {
+            if (arg != default_vm && arg != sw_protected_vm) return -EINVAL;
+            if (caller.mm().pid != 0) return -EOPNOTSUPP;  // fds go only to the fake's own process
+            auto vm = std::make_shared<struct vm>();
+            vm->serial = h.machine().next_vm_serial;
+            vm->type = arg;
+            vm->holders = 1;
+            int fd = h.add_file(vm_file{vm});
+            if (fd >= 0) h.machine().next_vm_serial++;
+            return fd;
+        }
+        default:
+            return -EINVAL;  // kvm_arch_dev_ioctl() on x86
+    }
+}
+
+inline int vm_ioctl(host& h, const std::shared_ptr<struct vm>& vm, unsigned long request, uint64_t arg,
+                    const user_space& caller) {
+    switch (request) {
+        case check_extension:
+            return extension_value(vm, static_cast<unsigned long>(arg));
+        case create_guest_memfd: {
+            create_guest_memfd_args a{};
+            if (caller.copy_from(&a, arg, sizeof a) < 0) return -EFAULT;
+            if (vm->type != sw_protected_vm) return -EINVAL;  // no private memory in this VM type
+            if (a.flags || !a.size || a.size % page_size) return -EINVAL;
+            if (caller.mm().pid != 0) return -EOPNOTSUPP;
+            int fd = h.add_file(gmem_file{vm, a.size});
+            if (fd >= 0) vm->holders++;  // only once the fd exists: EMFILE changes nothing
+            return fd;
+        }
+        case set_user_memory_region2: {
+            memory_region2 r{};
+            if (caller.copy_from(&r, arg, sizeof r) < 0) return -EFAULT;
+            if (r.flags & ~mem_guest_memfd) return -EINVAL;
+            if (r.guest_phys_addr % page_size || r.memory_size % page_size) return -EINVAL;
+            if (r.memory_size == 0) {
+                vm->slots.erase(r.slot);
+                return 0;
+            }
+            const bool private_capable = r.flags & mem_guest_memfd;
+            if (private_capable) {
+                file* f = h.find(static_cast<int>(r.guest_memfd));
+                auto* gmem = f ? std::get_if<gmem_file>(&f->kind) : nullptr;
+                if (!gmem || gmem->vm != vm) return -EINVAL;
+                if (r.guest_memfd_offset % page_size || r.guest_memfd_offset + r.memory_size > gmem->size) return -EINVAL;
+            }
+            vm->slots[r.slot] = memslot{r.guest_phys_addr, r.memory_size, private_capable};
+            return 0;
+        }
+        case create_device: {
+            create_device_args cd{};
+            if (caller.copy_from(&cd, arg, sizeof cd) < 0) return -EFAULT;
+            if (cd.flags & ~create_device_test) return -EINVAL;
+            if (cd.type != dev_type_vfio) return -ENODEV;
+            if (cd.flags & create_device_test) return 0;
+            // Only one KVM-VFIO device per VM.
+            bool exists = false;
+            h.for_each_file([&](int, const file& f) {
+                if (const auto* d = std::get_if<kvm_vfio_file>(&f.kind); d && d->vm == vm) exists = true;
+            });
+            if (exists) return -EBUSY;
+            if (caller.mm().pid != 0) return -EOPNOTSUPP;
+            int fd = h.add_file(kvm_vfio_file{vm, {}});
+            if (fd < 0) return fd;
+            vm->holders++;
+            cd.fd = static_cast<uint32_t>(fd);
+            if (caller.copy_to(arg + offsetof(create_device_args, fd), &cd.fd, sizeof cd.fd) < 0) {
+                h.close(fd);
+                return -EFAULT;
+            }
+            return 0;
+        }
+        default:
+            return -ENOTTY;  // kvm_arch_vm_ioctl() on x86
+    }
+}
+
+// KVM_DEV_VFIO_FILE_ADD / _DEL: the value at `addr` is a VFIO device fd.
+inline int vfio_file_attr(host& h, kvm_vfio_file& d, uint64_t which, uint64_t addr, const user_space& caller) {
+    if (which != dev_vfio_file_add && which != dev_vfio_file_del) return -ENXIO;
+    int32_t fd = 0;
+    if (caller.copy_from(&fd, addr, sizeof fd) < 0) return -EFAULT;
+    file* f = h.find(fd);
+    if (which == dev_vfio_file_add) {
+        if (!f) return -EBADF;
+        auto* v = std::get_if<vfio_device_file>(&f->kind);
+        if (!v) return -EINVAL;  // not a VFIO file
+        for (file* held : d.vfio)
+            if (held == f) return -EEXIST;
+        f->refs++;
+        d.vfio.push_back(f);
+        v->kvm = d.vm;
+        return 0;
+    }
+    if (!f) return -EBADF;
+    for (auto it = d.vfio.begin(); it != d.vfio.end(); ++it)
+        if (*it == f) {
+            d.vfio.erase(it);
+            std::get<vfio_device_file>(f->kind).kvm = nullptr;
+            h.fput(f);
+            return 0;
+        }
+    return -ENOENT;
+}
+
+inline int device_ioctl(host& h, kvm_vfio_file& d, unsigned long request, uint64_t arg, const user_space& caller) {
+    if (request != set_device_attr && request != get_device_attr && request != has_device_attr) return -ENOTTY;
+    device_attr a{};
+    if (caller.copy_from(&a, arg, sizeof a) < 0) return -EFAULT;
+    if (request == get_device_attr) return -EPERM;  // the KVM-VFIO device has no get_attr
+    if (a.group != dev_vfio_file) return -ENXIO;
+    if (request == has_device_attr) return a.attr == dev_vfio_file_add || a.attr == dev_vfio_file_del ? 0 : -ENXIO;
+    return vfio_file_attr(h, d, a.attr, a.addr, caller);
+}
+
+// The device's fd closed: its VFIO files forget the VM and are put back.
+inline void device_release(host& h, kvm_vfio_file& d) {
+    auto held = std::move(d.vfio);
+    for (file* f : held) {
+        std::get<vfio_device_file>(f->kind).kvm = nullptr;
+        h.fput(f);
+    }
+    d.vm->holders--;
+}
+
+}  // namespace uapikit::fake::kvm

@@ -1,0 +1,283 @@
+// The iommufd ioctl table and the object core (Linux 6.12
+// drivers/iommu/iommufd/main.c): dispatch by the command table, the
+// extensible-struct copy, IOMMU_DESTROY, IOMMU_OPTION and closing a
+// context.
+//
+// The table is the generated one: every row of raw::proposed::commands[]
+// names a request, its argument struct and min_size (where its last
+// required field ends); `ops` below adds the handler of each struct, and
+// two static_asserts keep the two lists equal. Dispatch checks in the
+// kernel's order, so the first failing check decides the errno:
+//   1. a number outside the table goes to the VFIO compatibility ioctls;
+//   2. reading the leading `size` from a bad pointer is EFAULT;
+//   3. a table slot without a command, or whose full number differs, is ENOTTY;
+//   4. size < min_size is EINVAL;
+//   5. bytes past the kernel's struct must be zero (E2BIG), a shorter
+//      struct is zero-extended;
+//   6. the handler; the reply copies back min(size, sizeof).
+#pragma once
+
+#include <uapikit/fake/selftest.hpp>
+#include <uapikit/fake/vfio_compat.hpp>
+
+#include <tuple>
+#include <type_traits>
+
+namespace uapikit::fake {
+
+// ---- objects ----------------------------------------------------------------------
+
+inline void object_destroy(iommufd_ctx& ictx, platform& plat, uint32_t id) {
+    auto& slot = ictx.objects.at(id);
+    std::visit(
+        [&](auto& o) {
+            using T = std::decay_t<decltype(o)>;
+            if constexpr (std::is_same_v<T, ioas_object>) ioas_destroy(ictx, plat, o);
+            if constexpr (std::is_same_v<T, hwpt_paging_object>) hwpt_paging_destroy(ictx, plat, id, o);
+            if constexpr (std::is_same_v<T, hwpt_nested_object>) hwpt_nested_destroy(ictx, plat, o);
+            if constexpr (std::is_same_v<T, fault_object>) fault_destroy(o);
+            if constexpr (std::is_same_v<T, viommu_object>) viommu_destroy(ictx, plat, o);
+            if constexpr (std::is_same_v<T, vdevice_object>)
+                if (o.viommu) vdevice_destroy(ictx, plat, id, o);  // not when its device already took it
+            if constexpr (std::is_same_v<T, veventq_object>) veventq_destroy(ictx, id, o);
+            if constexpr (std::is_same_v<T, hw_queue_object>) hw_queue_destroy(ictx, plat, o);
+            if constexpr (std::is_same_v<T, selftest_object>) selftest_destroy(ictx, plat, o);
+        },
+        slot.obj);
+    if (std::holds_alternative<access_object>(slot.obj)) {
+        access_destroy(ictx, plat, id);  // frees the id itself
+        return;
+    }
+    ictx.objects.erase(id);
+}
+
+// iommufd_object_remove(): only an object nobody uses can go.
+inline int object_remove(iommufd_ctx& ictx, platform& plat, uint32_t id) {
+    object_table::slot* s = ictx.objects.find(id);
+    if (!s) return -ENOENT;
+    if (s->users) return -EBUSY;
+    if (ictx.vfio_ioas == id) ictx.vfio_ioas = 0;
+    object_destroy(ictx, plat, id);
+    return 0;
+}
+
+inline void hwpt_put(iommufd_ctx& ictx, platform& plat, uint32_t hwpt_id) {
+    auto& s = ictx.objects.at(hwpt_id);
+    s.users--;
+    if (auto* p = std::get_if<hwpt_paging_object>(&s.obj); p && p->auto_domain && s.users == 0)
+        object_destroy(ictx, plat, hwpt_id);
+}
+
+// Closing the last reference of a context (iommufd_fops_release): round
+// after round, every object nothing uses is destroyed, in id order.
+inline void context_release(iommufd_ctx& ictx, platform& plat) {
+    for (bool progress = true; progress && !ictx.objects.empty();) {
+        progress = false;
+        std::vector<uint32_t> leaves;
+        ictx.objects.for_each([&](uint32_t id, const object_table::slot& s) {
+            if (s.published && s.users == 0) leaves.push_back(id);
+        });
+        for (uint32_t id : leaves)
+            if (auto* s = ictx.objects.find(id); s && s->users == 0) {
+                object_destroy(ictx, plat, id);
+                progress = true;
+            }
+    }
+    // Ids leaked by devices that took their vDEVICE along.
+    std::vector<uint32_t> rest;
+    ictx.objects.for_each([&](uint32_t id, const object_table::slot&) { rest.push_back(id); });
+    for (uint32_t id : rest) ictx.objects.erase(id);
+}
+
+inline int iommufd_destroy(ucmd& u, abi::iommu_destroy& cmd) { return object_remove(u.ictx, u.plat, cmd.id); }
+
+inline int iommufd_option(ucmd& u, abi::iommu_option& cmd) {
+    if (cmd.__reserved) return -EOPNOTSUPP;
+    int rc;
+    switch (cmd.option_id) {
+        case abi::IOMMU_OPTION_RLIMIT_MODE: rc = option_rlimit_mode(u, cmd); break;
+        case abi::IOMMU_OPTION_HUGE_PAGES: rc = ioas_option(u, cmd); break;
+        default: return -EOPNOTSUPP;
+    }
+    if (rc < 0) return rc;
+    return u.respond();  // only val64 changed
+}
+
+// ---- the table ----------------------------------------------------------------------
+
+template <typename Arg, int (*Handler)(ucmd&, Arg&)>
+struct ioctl_op {
+    using arg = Arg;
+    static constexpr auto handler = Handler;
+};
+
+using ops = std::tuple<
+    ioctl_op<abi::iommu_destroy, &iommufd_destroy>,
+    ioctl_op<abi::iommu_fault_alloc, &fault_alloc>,
+    ioctl_op<abi::iommu_hw_info, &get_hw_info>,
+    ioctl_op<abi::iommu_hwpt_alloc, &hwpt_alloc>,
+    ioctl_op<abi::iommu_hwpt_get_dirty_bitmap, &hwpt_get_dirty_bitmap>,
+    ioctl_op<abi::iommu_hwpt_invalidate, &hwpt_invalidate>,
+    ioctl_op<abi::iommu_hwpt_set_dirty_tracking, &hwpt_set_dirty_tracking>,
+    ioctl_op<abi::iommu_ioas_alloc, &ioas_alloc_ioctl>,
+    ioctl_op<abi::iommu_ioas_allow_iovas, &ioas_allow_iovas>,
+    ioctl_op<abi::iommu_ioas_copy, &ioas_copy>,
+    ioctl_op<abi::iommu_ioas_iova_ranges, &ioas_iova_ranges>,
+    ioctl_op<abi::iommu_ioas_map, &ioas_map>,
+    ioctl_op<abi::iommu_ioas_map_file, &ioas_map_file>,
+    ioctl_op<abi::iommu_ioas_unmap, &ioas_unmap>,
+    ioctl_op<abi::iommu_option, &iommufd_option>,
+    ioctl_op<abi::iommu_vfio_ioas, &vfio_ioas>,
+    ioctl_op<abi::iommu_viommu_alloc, &viommu_alloc>,
+    ioctl_op<abi::iommu_vdevice_alloc, &vdevice_alloc>,
+    ioctl_op<abi::iommu_ioas_change_process, &ioas_change_process>,
+    ioctl_op<abi::iommu_veventq_alloc, &veventq_alloc>,
+    ioctl_op<abi::iommu_hw_queue_alloc, &hw_queue_alloc>,
+    ioctl_op<abi::iommu_vdevice_tsm_map, &vdevice_tsm_map>,
+    ioctl_op<abi::iommu_test_cmd, &iommufd_test>>;
+
+template <typename Op>
+inline constexpr uint8_t nr_of = command_traits<typename Op::arg>::request & 0xff;
+
+namespace table {
+
+template <std::size_t... I>
+constexpr bool ops_in_commands(std::index_sequence<I...>) {
+    auto listed = [](unsigned long request) {
+        for (const auto& c : abi::commands)
+            if (c.request == request) return true;
+        return false;
+    };
+    return (listed(command_traits<typename std::tuple_element_t<I, ops>::arg>::request) && ...);
+}
+constexpr bool every_command_handled() {
+    return std::tuple_size_v<ops> == sizeof abi::commands / sizeof abi::commands[0];
+}
+template <std::size_t... I>
+constexpr uint8_t last_nr(std::index_sequence<I...>) {
+    uint8_t last = 0;
+    ((last = std::max<uint8_t>(last, nr_of<std::tuple_element_t<I, ops>>)), ...);
+    return last;
+}
+
+}  // namespace table
+
+static_assert(table::ops_in_commands(std::make_index_sequence<std::tuple_size_v<ops>>{}),
+              "every handled struct is a row of the generated command table");
+static_assert(table::every_command_handled(), "every row of the generated command table has a handler");
+
+// The table runs from IOMMUFD_CMD_BASE to the highest command (IOMMU_TEST_CMD).
+inline constexpr uint8_t first_nr = abi::IOMMUFD_CMD_BASE;
+inline constexpr uint8_t last_nr = table::last_nr(std::make_index_sequence<std::tuple_size_v<ops>>{});
+
+// Whether the handler writes through a pointer of the struct into the
+// struct itself. The kernel's copy-out would then overwrite those bytes,
+// so such a call takes the copying path, where the fake does the same.
+template <typename Arg>
+inline bool writes_into_struct(const Arg&, uint64_t) {
+    return false;
+}
+inline bool overlaps(uint64_t ptr, uint64_t len, uint64_t self, uint64_t size) {
+    return len && ptr < self + size && self < ptr + len;
+}
+inline bool writes_into_struct(const abi::iommu_viommu_alloc& c, uint64_t self) {
+    return overlaps(c.data_uptr, c.data_len, self, sizeof c);
+}
+inline bool writes_into_struct(const abi::iommu_hw_info& c, uint64_t self) {
+    return overlaps(c.data_uptr, c.data_len, self, sizeof c);
+}
+inline bool writes_into_struct(const abi::iommu_ioas_iova_ranges& c, uint64_t self) {
+    return overlaps(c.allowed_iovas, uint64_t{c.num_iovas} * sizeof(abi::iommu_iova_range), self, sizeof c);
+}
+inline bool writes_into_struct(const abi::iommu_hwpt_get_dirty_bitmap&, uint64_t) { return true; }
+inline bool writes_into_struct(const abi::iommu_test_cmd&, uint64_t) { return true; }
+
+// Steps 2 to 6 for one command, typed per command so every copy has a
+// size the compiler knows.
+template <typename Op>
+int run(iommufd_ctx& ictx, platform& plat, const user_space& user, unsigned long request, uint64_t uarg) {
+    using Arg = typename Op::arg;
+    using traits = command_traits<Arg>;
+    const bool local = user.mm().pid == 0;
+    auto* here = reinterpret_cast<unsigned char*>(static_cast<uintptr_t>(uarg));
+    uint32_t size;
+    if (local) {
+        // The caller's own struct, read directly: the fast path.
+        if (uarg < 4096) return -EFAULT;
+        std::memcpy(&size, here, sizeof size);
+    } else if (user.copy_from(&size, uarg, sizeof size) < 0) {
+        return -EFAULT;
+    }
+    if (request != traits::request) return -ENOTTY;
+    if (size < traits::min_size) return -EINVAL;
+    if (size > sizeof(Arg)) {
+        if (local) {
+            for (size_t i = sizeof(Arg); i < size; ++i)
+                if (here[i]) return -E2BIG;
+        } else {
+            unsigned char chunk[64];
+            for (uint64_t at = sizeof(Arg); at < size;) {
+                size_t n = size - at < sizeof chunk ? size - at : sizeof chunk;
+                if (user.copy_from(chunk, uarg + at, n) < 0) return -EFAULT;
+                for (size_t i = 0; i < n; ++i)
+                    if (chunk[i]) return -E2BIG;
+                at += n;
+            }
+        }
+    }
+    ucmd u{ictx, plat, user, uarg, size};
+    // When the caller's struct is exactly the kernel's, the kernel's copy
+    // would hold the same bytes, and handlers write outputs only when they
+    // respond: the handler works on the caller's struct in place. Copying
+    // in and out costs more than the rest of a short call.
+    if (local && size == sizeof(Arg) && uarg % alignof(Arg) == 0 &&
+        !writes_into_struct(*reinterpret_cast<const Arg*>(here), uarg))
+        return Op::handler(u, *reinterpret_cast<Arg*>(here));
+    Arg kernel{};
+    const size_t n = size < sizeof(Arg) ? size : sizeof(Arg);
+    if (local)
+        std::memcpy(&kernel, here, n);
+    else if (user.copy_from(&kernel, uarg, n) < 0)
+        return -EFAULT;
+    int rc = Op::handler(u, kernel);
+    if (u.responded) {
+        if (local)
+            std::memcpy(here, &kernel, n);
+        else if (user.copy_to(uarg, &kernel, n) < 0)
+            return -EFAULT;
+    }
+    return rc;
+}
+
+template <std::size_t... I>
+inline int dispatch(iommufd_ctx& ictx, platform& plat, const user_space& user, unsigned long request, uint64_t arg,
+                    std::index_sequence<I...>) {
+    int rc = -ENOTTY;  // a slot without a command
+    const uint8_t nr = request & 0xff;
+    (void)((nr == nr_of<std::tuple_element_t<I, ops>> &&
+            (rc = run<std::tuple_element_t<I, ops>>(ictx, plat, user, request, arg), true)) ||
+           ...);
+    return rc;
+}
+
+// ioctl(2) on an iommufd: >= 0 or -errno.
+inline int iommufd_ioctl(iommufd_ctx& ictx, platform& plat, const user_space& user, unsigned long request, uint64_t arg) {
+    const uint8_t nr = request & 0xff;
+    if (nr < first_nr || nr > last_nr) {
+        ucmd u{ictx, plat, user, arg, 0};
+        return iommufd_vfio_ioctl(u, request, arg);
+    }
+    // A slot the table leaves empty still reads the size first.
+    bool filled = false;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        filled = ((nr == nr_of<std::tuple_element_t<I, ops>>) || ...);
+    }(std::make_index_sequence<std::tuple_size_v<ops>>{});
+    if (!filled) {
+        uint32_t size;
+        if (user.mm().pid == 0 ? arg < 4096 : user.copy_from(&size, arg, sizeof size) < 0) return -EFAULT;
+        return -ENOTTY;
+    }
+    return dispatch(ictx, plat, user, request, arg, std::make_index_sequence<std::tuple_size_v<ops>>{});
+}
+
+}  // namespace uapikit::fake

@@ -1,0 +1,120 @@
+// The memory of the process that makes a call, as the kernel reaches it
+// through copy_from_user() and copy_to_user(): a bad address is EFAULT,
+// never a crash. Addresses are the caller's numbers (__u64 fields of the
+// uapi structs).
+//
+// The process that holds the fake reads its own memory with
+// process_vm_readv(2) on itself, which the kernel answers with EFAULT for
+// an unmapped address; another process (a child that inherited a fake fd,
+// see preload/remote.hpp) is read the same way through its pid.
+#pragma once
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+namespace uapikit::fake {
+
+// A process's address space: a pid, or 0 for the process the fake runs in.
+// It is the kernel's `struct mm_struct *` as far as the fake needs one:
+// pages remember which one they came from.
+struct mm_id {
+    pid_t pid = 0;
+    friend bool operator==(mm_id, mm_id) = default;
+};
+
+class user_space {
+public:
+    user_space() = default;
+    explicit user_space(mm_id mm) : mm_(mm) {}
+
+    mm_id mm() const { return mm_; }
+
+    // 0, or -EFAULT when any byte of [src, src + n) is not readable.
+    int copy_from(void* dst, uint64_t src, size_t n) const {
+        if (n == 0) return 0;
+        if (!plausible(src, n)) return -EFAULT;
+        iovec local{dst, n};
+        iovec remote{reinterpret_cast<void*>(static_cast<uintptr_t>(src)), n};
+        return transfer(false, local, remote);
+    }
+
+    // 0, or -EFAULT when any byte of [dst, dst + n) is not writable.
+    int copy_to(uint64_t dst, const void* src, size_t n) const {
+        if (n == 0) return 0;
+        if (!plausible(dst, n)) return -EFAULT;
+        iovec local{const_cast<void*>(src), n};
+        iovec remote{reinterpret_cast<void*>(static_cast<uintptr_t>(dst)), n};
+        return transfer(true, local, remote);
+    }
+
+    // clear_user(): writes n zero bytes.
+    int clear(uint64_t dst, size_t n) const {
+        static constexpr unsigned char zeros[256] = {};
+        for (size_t done = 0; done < n;) {
+            size_t chunk = n - done < sizeof zeros ? n - done : sizeof zeros;
+            if (int rc = copy_to(dst + done, zeros, chunk); rc < 0) return rc;
+            done += chunk;
+        }
+        return 0;
+    }
+
+    // Whether every page of [addr, addr + n) can be read: what pinning the
+    // pages with get_user_pages() needs. One byte per page is probed.
+    bool readable(uint64_t addr, uint64_t n, uint64_t page_size) const {
+        if (n == 0) return true;
+        if (!plausible(addr, n)) return false;
+        constexpr size_t batch = 512;
+        unsigned char sink[batch];
+        iovec local[1] = {{sink, 0}};
+        iovec remote[batch];
+        uint64_t page = addr & ~(page_size - 1);
+        const uint64_t last = addr + n - 1;
+        while (page <= last) {
+            size_t k = 0;
+            for (; k < batch && page <= last; ++k, page += page_size) {
+                uint64_t at = page < addr ? addr : page;
+                remote[k] = {reinterpret_cast<void*>(static_cast<uintptr_t>(at)), 1};
+                if (page + page_size < page) {  // the last page of the address space
+                    ++k;
+                    page = last + 1;
+                    break;
+                }
+            }
+            local[0].iov_len = k;
+            ssize_t got = process_vm_readv(target(), local, 1, remote, k, 0);
+            if (got != static_cast<ssize_t>(k)) return false;
+        }
+        return true;
+    }
+
+    // Whether the process still has its memory (an exited process, even
+    // one not yet reaped, has none): reading address 0 of a live process
+    // is EFAULT, of a process without memory ESRCH.
+    bool alive() const {
+        if (mm_.pid == 0) return true;
+        char c;
+        iovec local{&c, 1}, remote{nullptr, 1};
+        return process_vm_readv(mm_.pid, &local, 1, &remote, 1, 0) < 0 && errno == EFAULT;
+    }
+
+private:
+    mm_id mm_;
+
+    pid_t target() const { return mm_.pid ? mm_.pid : ::getpid(); }
+
+    // The first page is never mapped, and the range must not wrap.
+    static bool plausible(uint64_t addr, uint64_t n) { return addr >= 4096 && addr + n >= addr; }
+
+    int transfer(bool write, const iovec& local, const iovec& remote) const {
+        ssize_t done = write ? process_vm_writev(target(), &local, 1, &remote, 1, 0)
+                             : process_vm_readv(target(), &local, 1, &remote, 1, 0);
+        return done == static_cast<ssize_t>(local.iov_len) ? 0 : -EFAULT;
+    }
+};
+
+}  // namespace uapikit::fake
