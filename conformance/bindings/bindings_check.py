@@ -34,12 +34,16 @@ TARGETS = {
 }
 
 CXX_KEYWORDS = {
-    "alignas", "alignof", "and", "asm", "bool", "catch", "char8_t", "class", "concept", "consteval",
-    "constexpr", "constinit", "const_cast", "decltype", "delete", "dynamic_cast", "explicit", "export",
-    "false", "friend", "inline", "mutable", "namespace", "new", "noexcept", "not", "nullptr", "operator",
-    "or", "private", "protected", "public", "reinterpret_cast", "requires", "static_assert", "static_cast",
-    "template", "this", "thread_local", "throw", "true", "try", "typeid", "typename", "using", "virtual",
-    "xor", "module", "import", "co_await", "co_return", "co_yield", "char16_t", "char32_t", "wchar_t"}
+    "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case", "catch",
+    "char", "char8_t", "char16_t", "char32_t", "class", "compl", "concept", "const", "consteval", "constexpr",
+    "constinit", "const_cast", "continue", "co_await", "co_return", "co_yield", "decltype", "default",
+    "delete", "do", "double", "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false",
+    "float", "for", "friend", "goto", "if", "import", "inline", "int", "long", "module", "mutable",
+    "namespace", "new", "noexcept", "not", "not_eq", "nullptr", "operator", "or", "or_eq", "private",
+    "protected", "public", "register", "reinterpret_cast", "requires", "return", "short", "signed", "sizeof",
+    "static", "static_assert", "static_cast", "struct", "switch", "template", "this", "thread_local", "throw",
+    "true", "try", "typedef", "typeid", "typename", "union", "unsigned", "using", "virtual", "void",
+    "volatile", "wchar_t", "while", "xor", "xor_eq"}
 
 
 def run(cmd, **kw):

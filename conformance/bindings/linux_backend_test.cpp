@@ -35,7 +35,7 @@ TEST_CASE("open() without a path opens /dev/iommu, and its error names the node"
 TEST_CASE("iommufd requests on a file that is not an iommufd fail with ENOTTY") {
     auto b = uapikit::linux_backend::open("/dev/null");
     REQUIRE(b);
-    auto ioas = uapikit::alloc_ioas(*b);
+    auto ioas = uapikit::ioas_alloc(*b);
     REQUIRE_FALSE(ioas);
     CHECK(ioas.error().code() == ENOTTY);
     CHECK(std::strcmp(ioas.error().operation(), "IOMMU_IOAS_ALLOC") == 0);

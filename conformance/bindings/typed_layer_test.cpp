@@ -50,10 +50,10 @@ static_assert(uapikit::backend<recording_backend>);
 
 }  // namespace
 
-TEST_CASE("alloc_ioas sends IOMMU_IOAS_ALLOC with size set and returns the new id") {
+TEST_CASE("ioas_alloc sends IOMMU_IOAS_ALLOC with size set and returns the new id") {
     recording_backend b;
     b.reply = [](void* a) { static_cast<raw::iommu_ioas_alloc*>(a)->out_ioas_id = 7; };
-    auto ioas = uapikit::alloc_ioas(b);
+    auto ioas = uapikit::ioas_alloc(b);
     REQUIRE(ioas);
     CHECK(ioas->value() == 7);
     CHECK(b.calls.back().request == raw::IOMMU_IOAS_ALLOC);
@@ -124,13 +124,13 @@ TEST_CASE("the spelled-out type form accepts matching data") {
     CHECK(sent.data_len == 24);
 }
 
-TEST_CASE("alloc_vdevice, tsm_map and destroy fill their structs") {
+TEST_CASE("vdevice_alloc, vdevice_tsm_map and destroy fill their structs") {
     recording_backend b;
     b.reply = [](void* a) {
         auto* cmd = static_cast<raw::iommu_vdevice_alloc*>(a);
         if (cmd->size == sizeof(raw::iommu_vdevice_alloc)) cmd->out_vdevice_id = 11;
     };
-    auto vdev = uapikit::alloc_vdevice(b, uapikit::viommu_id{9}, uapikit::device_id{1}, 0x1234'5678'9abcULL);
+    auto vdev = uapikit::vdevice_alloc(b, uapikit::viommu_id{9}, uapikit::device_id{1}, 0x1234'5678'9abcULL);
     REQUIRE(vdev);
     CHECK(vdev->value() == 11);
     auto v = b.last<raw::iommu_vdevice_alloc>();
@@ -138,7 +138,7 @@ TEST_CASE("alloc_vdevice, tsm_map and destroy fill their structs") {
     CHECK(v.virt_id == 0x1234'5678'9abcULL);
 
     b.reply = nullptr;
-    REQUIRE(uapikit::tsm_map(b, uapikit::vdevice_id{11}, {0x10000, 0x20000}));
+    REQUIRE(uapikit::vdevice_tsm_map(b, uapikit::vdevice_id{11}, 0x10000, 0x20000));
     CHECK(b.calls.back().request == raw::IOMMU_VDEVICE_TSM_MAP);
     auto m = b.last<raw::iommu_vdevice_tsm_map>();
     CHECK(m.size == 32);
