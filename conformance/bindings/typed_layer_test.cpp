@@ -2,6 +2,8 @@
 // struct the kernel expects (size set, flags, driver data length, pointer
 // and type derived from the typed data), returns the outputs, and turns a
 // failing ioctl into one error naming the command.
+#include "recording_backend.hpp"
+
 #include <uapikit/error_text.hpp>
 #include <uapikit/iommufd.hpp>
 
@@ -13,46 +15,11 @@
 
 namespace raw = uapikit::raw::proposed;
 
-namespace {
-
-// Records every request; copies the argument out so the test can read it,
-// and lets the test write outputs back or fail the call.
-struct recording_backend {
-    struct call {
-        unsigned long request;
-        std::vector<unsigned char> bytes;
-    };
-    std::vector<call> calls;
-    int fail_with = 0;                    // errno to return, 0 for success
-    void (*reply)(void* argument) = nullptr;
-
-    int ioctl(unsigned long request, void* argument) noexcept {
-        std::uint32_t size;
-        std::memcpy(&size, argument, sizeof size);
-        auto* bytes = static_cast<unsigned char*>(argument);
-        calls.push_back({request, std::vector<unsigned char>(bytes, bytes + size)});
-        if (fail_with) return -fail_with;
-        if (reply) reply(argument);
-        return 0;
-    }
-
-    template <typename T>
-    T last() const {
-        T out{};
-        REQUIRE(!calls.empty());
-        REQUIRE(calls.back().bytes.size() == sizeof(T));
-        std::memcpy(&out, calls.back().bytes.data(), sizeof(T));
-        return out;
-    }
-};
-
-static_assert(uapikit::backend<recording_backend>);
-
-}  // namespace
+using uapikit::testing::recording_backend;
 
 TEST_CASE("ioas_alloc sends IOMMU_IOAS_ALLOC with size set and returns the new id") {
     recording_backend b;
-    b.reply = [](void* a) { static_cast<raw::iommu_ioas_alloc*>(a)->out_ioas_id = 7; };
+    b.reply = [](unsigned long, void* a) { static_cast<raw::iommu_ioas_alloc*>(a)->out_ioas_id = 7; return 0; };
     auto ioas = uapikit::ioas_alloc(b);
     REQUIRE(ioas);
     CHECK(ioas->value() == 7);
@@ -64,13 +31,13 @@ TEST_CASE("ioas_alloc sends IOMMU_IOAS_ALLOC with size set and returns the new i
 
 TEST_CASE("alloc_nest_parent_hwpt always sets NEST_PARENT and adds typed flags") {
     recording_backend b;
-    b.reply = [](void* a) { static_cast<raw::iommu_hwpt_alloc*>(a)->out_hwpt_id = 3; };
+    b.reply = [](unsigned long, void* a) { static_cast<raw::iommu_hwpt_alloc*>(a)->out_hwpt_id = 3; return 0; };
     auto hwpt = uapikit::alloc_nest_parent_hwpt(b, uapikit::device_id{1}, uapikit::ioas_id{2}, uapikit::hwpt_flags::dirty_tracking);
     REQUIRE(hwpt);
     CHECK(hwpt->value() == 3);
     auto sent = b.last<raw::iommu_hwpt_alloc>();
     CHECK(sent.size == 48);
-    CHECK(sent.flags == (1u << 0 | 1u << 1));  // uapi-facts section 4: NEST_PARENT, DIRTY_TRACKING
+    CHECK(sent.flags == (1u << 0 | 1u << 1));  // NEST_PARENT, DIRTY_TRACKING (Linux 6.12 include/uapi/linux/iommufd.h)
     CHECK(sent.dev_id == 1);
     CHECK(sent.pt_id == 2);
     CHECK(sent.data_type == 0);
@@ -80,11 +47,12 @@ TEST_CASE("alloc_nest_parent_hwpt always sets NEST_PARENT and adds typed flags")
 TEST_CASE("alloc_viommu derives type, data_len and data_uptr from the typed data and returns driver outputs") {
     recording_backend b;
     static const void* seen_data = nullptr;
-    b.reply = [](void* a) {
+    b.reply = [](unsigned long, void* a) {
         auto* cmd = static_cast<raw::iommu_viommu_alloc*>(a);
         cmd->out_viommu_id = 9;
         seen_data = reinterpret_cast<void*>(static_cast<std::uintptr_t>(cmd->data_uptr));
         static_cast<raw::iommu_viommu_amd*>(const_cast<void*>(seen_data))->out_vfmmio_mmap_offset = 0x1000;
+        return 0;
     };
     uapikit::vm_fd vm{42};
     auto viommu = uapikit::alloc_viommu(b, uapikit::device_id{1}, uapikit::hwpt_id{3}, uapikit::amd_viommu_data{vm}, vm);
@@ -93,10 +61,10 @@ TEST_CASE("alloc_viommu derives type, data_len and data_uptr from the typed data
     CHECK(viommu->data.vfmmio_mmap_offset() == 0x1000);
     auto sent = b.last<raw::iommu_viommu_alloc>();
     CHECK(sent.size == 48);
-    CHECK(sent.type == 3);                 // IOMMU_VIOMMU_TYPE_AMD (uapi-facts 4)
-    CHECK(sent.flags == 1);                // IOMMU_VIOMMU_KVM_FD, bit 0 (6.1)
+    CHECK(sent.type == 3);                 // IOMMU_VIOMMU_TYPE_AMD (the AMD HW-vIOMMU series)
+    CHECK(sent.flags == 1);                // IOMMU_VIOMMU_KVM_FD, bit 0 (the KVM VM fd series)
     CHECK(sent.kvm_vm_fd == 42);
-    CHECK(sent.data_len == 16);            // sizeof iommu_viommu_amd (6.2)
+    CHECK(sent.data_len == 16);            // sizeof iommu_viommu_amd (the AMD HW-vIOMMU series)
     CHECK(sent.dev_id == 1);
     CHECK(sent.hwpt_id == 3);
     CHECK(seen_data != nullptr);
@@ -126,9 +94,10 @@ TEST_CASE("the spelled-out type form accepts matching data") {
 
 TEST_CASE("vdevice_alloc, vdevice_tsm_map and destroy fill their structs") {
     recording_backend b;
-    b.reply = [](void* a) {
+    b.reply = [](unsigned long, void* a) {
         auto* cmd = static_cast<raw::iommu_vdevice_alloc*>(a);
         if (cmd->size == sizeof(raw::iommu_vdevice_alloc)) cmd->out_vdevice_id = 11;
+        return 0;
     };
     auto vdev = uapikit::vdevice_alloc(b, uapikit::viommu_id{9}, uapikit::device_id{1}, 0x1234'5678'9abcULL);
     REQUIRE(vdev);
@@ -170,11 +139,12 @@ TEST_CASE("a failing ioctl gives one error with the errno and the command's name
 
 TEST_CASE("the selftest mock device returns its three ids") {
     recording_backend b;
-    b.reply = [](void* a) {
+    b.reply = [](unsigned long, void* a) {
         auto* cmd = static_cast<raw::iommu_test_cmd*>(a);
         cmd->mock_domain.out_stdev_id = 4;
         cmd->mock_domain.out_hwpt_id = 5;
         cmd->mock_domain.out_idev_id = 6;
+        return 0;
     };
     auto mock = uapikit::selftest_mock_device(b, uapikit::ioas_id{2});
     REQUIRE(mock);
