@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <set>
+#include <span>  // the calls take anything with data() and size(): spans here
 #include <string>
 
 namespace raw = uapikit::raw::proposed;

@@ -94,7 +94,7 @@ public:
         out += "#pragma once\n\n#include <uapikit/call_support.hpp>\n#include <" + o_.raw_header + ">\n";
         for (const auto& h : d_.includes) out += "#include <" + h + ">\n";
         out += "\n";
-        out += "#include <cerrno>\n#include <cstdint>\n#include <span>\n#include <vector>\n\n";
+        out += "#include <cerrno>\n#include <cstdint>\n\n";
         for (const auto& name : guarded_) out += "#pragma push_macro(\"" + name + "\")\n#undef " + name + "\n";
         std::string ns = o_.name_space.empty() ? "uapikit" : "uapikit::" + o_.name_space;
         out += "\nnamespace " + ns + " {\n\n";
@@ -316,7 +316,7 @@ private:
                 if (m.role.kind == Kind::Count && m.role.target == vector->field->name) count = &m;
             if (!count) fail(request, "the vector '" + vector->field->name + "' has no count field");
             std::string c = "cmd." + count->field->name;
-            out += "    std::vector<" + raw_ + r.type + "> " + v + ";\n";
+            out += "    ::uapikit::owned_array<" + raw_ + r.type + "> " + v + ";\n";
             out += "    // Ask with the room there is; on " + r.grow_errno + " the kernel has said how much is needed.\n";
             out += "    for (;;) {\n";
             out += "        " + c + " = static_cast<decltype(" + c + ")>(" + v + ".size());\n";
@@ -324,11 +324,11 @@ private:
             out += "        auto r = ::uapikit::issue(b, " + req + ", \"" + request + "\", &cmd);\n";
             out += "        if (r) break;\n";
             out += "        if (r.error().code() != " + r.grow_errno + " || " + c + " <= " + v + ".size()) return ::uapikit::failure{r.error()};\n";
-            out += "        " + v + ".resize(" + c + ");\n";
+            out += "        if (!" + v + ".resize(" + c + ")) return ::uapikit::failure{{ENOMEM, \"" + request + "\"}};\n";
             out += "    }\n";
-            out += "    " + v + ".resize(" + c + ");\n";
+            out += "    (void)" + v + ".resize(" + c + ");  // the kernel's count, never more than the room given\n";
             for (auto& o : outputs)
-                if (o.type.find("std::vector") == 0) o.value = "std::move(" + v + ")";
+                if (o.type.find("::uapikit::owned_array") == 0) o.value = "static_cast<decltype(" + v + ")&&>(" + v + ")";
         } else if (value) {
             out += "    return ::uapikit::issue(b, " + req + ", \"" + request + "\", &cmd);\n}\n\n";
             return out;
@@ -373,8 +373,8 @@ private:
         case Kind::As: return "::uapikit::" + r.type;
         case Kind::Fd: return "int";
         case Kind::Address: return "const void*";
-        case Kind::Array: return "std::span<const " + raw_ + r.type + ">";
-        case Kind::Span: return "std::span<" + r.type + ">";
+        case Kind::Array: return "::uapikit::array_view<const " + raw_ + r.type + ">";
+        case Kind::Span: return "::uapikit::array_view<" + r.type + ">";
         case Kind::Bytes: return "::uapikit::const_bytes";
         case Kind::Buffer: return "::uapikit::mutable_bytes";
         case Kind::Entries: return "::uapikit::entries";
@@ -393,7 +393,7 @@ private:
         case Kind::Flags: return enum_type(r.type, where);
         case Kind::As: return "::uapikit::" + r.type;
         case Kind::Fd: return "int";
-        case Kind::Vector: return "std::vector<" + raw_ + r.type + ">";
+        case Kind::Vector: return "::uapikit::owned_array<" + raw_ + r.type + ">";
         default: fail(where, "role '" + r.text + "' cannot be an output");
         }
     }

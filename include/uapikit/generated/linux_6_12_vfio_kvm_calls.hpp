@@ -12,8 +12,6 @@
 
 #include <cerrno>
 #include <cstdint>
-#include <span>
-#include <vector>
 
 #pragma push_macro("KVM_CREATE_DEVICE")
 #undef KVM_CREATE_DEVICE

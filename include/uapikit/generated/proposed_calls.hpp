@@ -13,8 +13,6 @@
 
 #include <cerrno>
 #include <cstdint>
-#include <span>
-#include <vector>
 
 #pragma push_macro("IOMMU_DESTROY")
 #undef IOMMU_DESTROY
@@ -283,7 +281,7 @@ inline ::uapikit::result<::uapikit::ioas_id> ioas_alloc(B& b) noexcept {
 
 // IOMMU_IOAS_ALLOW_IOVAS (struct iommu_ioas_allow_iovas): Replaces the IOVA ranges of `ioas_id` that must stay usable; attaching a device that would narrow them then fails.
 template <::uapikit::backend B>
-inline ::uapikit::result<void> ioas_allow_iovas(B& b, ::uapikit::ioas_id ioas_id, std::span<const ::uapikit::raw::proposed::iommu_iova_range> allowed_iovas) noexcept {
+inline ::uapikit::result<void> ioas_allow_iovas(B& b, ::uapikit::ioas_id ioas_id, ::uapikit::array_view<const ::uapikit::raw::proposed::iommu_iova_range> allowed_iovas) noexcept {
     ::uapikit::raw::proposed::iommu_ioas_allow_iovas cmd{};
     cmd.size = sizeof(cmd);
     cmd.ioas_id = ioas_id.value();
@@ -310,7 +308,7 @@ inline ::uapikit::result<uint64_t> ioas_copy(B& b, ioas_map_flags flags, ::uapik
 
 // IOMMU_IOAS_IOVA_RANGES (struct iommu_ioas_iova_ranges): The IOVA ranges `ioas_id` may map now, and the alignment a mapping needs. Asks with the space it has; on EMSGSIZE (the kernel then says how many ranges there are) grows and asks again, as the kernel documents.
 struct ioas_iova_ranges_result {
-    std::vector<::uapikit::raw::proposed::iommu_iova_range> allowed_iovas;
+    ::uapikit::owned_array<::uapikit::raw::proposed::iommu_iova_range> allowed_iovas;
     uint64_t iova_alignment;
 };
 
@@ -319,7 +317,7 @@ inline ::uapikit::result<ioas_iova_ranges_result> ioas_iova_ranges(B& b, ::uapik
     ::uapikit::raw::proposed::iommu_ioas_iova_ranges cmd{};
     cmd.size = sizeof(cmd);
     cmd.ioas_id = ioas_id.value();
-    std::vector<::uapikit::raw::proposed::iommu_iova_range> allowed_iovas;
+    ::uapikit::owned_array<::uapikit::raw::proposed::iommu_iova_range> allowed_iovas;
     // Ask with the room there is; on EMSGSIZE the kernel has said how much is needed.
     for (;;) {
         cmd.num_iovas = static_cast<decltype(cmd.num_iovas)>(allowed_iovas.size());
@@ -327,10 +325,10 @@ inline ::uapikit::result<ioas_iova_ranges_result> ioas_iova_ranges(B& b, ::uapik
         auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_IOAS_IOVA_RANGES, "IOMMU_IOAS_IOVA_RANGES", &cmd);
         if (r) break;
         if (r.error().code() != EMSGSIZE || cmd.num_iovas <= allowed_iovas.size()) return ::uapikit::failure{r.error()};
-        allowed_iovas.resize(cmd.num_iovas);
+        if (!allowed_iovas.resize(cmd.num_iovas)) return ::uapikit::failure{{ENOMEM, "IOMMU_IOAS_IOVA_RANGES"}};
     }
-    allowed_iovas.resize(cmd.num_iovas);
-    return ioas_iova_ranges_result{std::move(allowed_iovas), cmd.out_iova_alignment};
+    (void)allowed_iovas.resize(cmd.num_iovas);  // the kernel's count, never more than the room given
+    return ioas_iova_ranges_result{static_cast<decltype(allowed_iovas)&&>(allowed_iovas), cmd.out_iova_alignment};
 }
 
 // IOMMU_IOAS_MAP (struct iommu_ioas_map): Maps `length` bytes of this process's memory at `user_va` into `ioas_id`; returns the IOVA (an input with FIXED_IOVA).
@@ -433,7 +431,7 @@ inline ::uapikit::result<void> hwpt_set_dirty_tracking(B& b, dirty_tracking_flag
 
 // IOMMU_HWPT_GET_DIRTY_BITMAP (struct iommu_hwpt_get_dirty_bitmap): One bit per page_size bytes of [iova, iova + length) of `hwpt_id` into the 64-bit words of `data`, set where the device wrote; cleared unless NO_CLEAR.
 template <::uapikit::backend B>
-inline ::uapikit::result<void> hwpt_get_dirty_bitmap(B& b, ::uapikit::hwpt_id hwpt_id, dirty_bitmap_flags flags, uint64_t iova, uint64_t length, uint64_t page_size, std::span<uint64_t> data) noexcept {
+inline ::uapikit::result<void> hwpt_get_dirty_bitmap(B& b, ::uapikit::hwpt_id hwpt_id, dirty_bitmap_flags flags, uint64_t iova, uint64_t length, uint64_t page_size, ::uapikit::array_view<uint64_t> data) noexcept {
     ::uapikit::raw::proposed::iommu_hwpt_get_dirty_bitmap cmd{};
     cmd.size = sizeof(cmd);
     cmd.hwpt_id = hwpt_id.value();
