@@ -299,14 +299,32 @@ private:
             if (m->role.kind == Kind::Id && m->role.ids.front() == "any")
                 out += "    static_assert(::uapikit::is_destroyable_v<Id>, \"uapikit: " + request +
                        " takes the id of a destroyable iommufd object\");\n";
-        out += "    " + raw_ + record_name + " cmd{};\n";
+        // The struct is filled in its declaration: named members in declaration
+        // order, the rest zero. (Value-initializing it and then assigning member by
+        // member left clang++ 19 storing some zeros twice.) A struct with unnamed
+        // members, whose fields a designator cannot reach, is assigned instead.
+        const std::string type = "command";
+        out += "    using command = " + raw_ + record_name + ";\n";
         std::string size_field = desc.size_field.value_or(d_.size_field);
-        if (!size_field.empty() && std::any_of(record->fields.begin(), record->fields.end(), [&](const ir::Field& f) { return f.name == size_field; }))
-            out += "    cmd." + size_field + " = sizeof(cmd);\n";
-        for (const auto& m : members) {
-            if (!m.role.is_input() || m.role.kind == Kind::Zero) continue;
-            std::string line = assignment(m, member);
-            if (!line.empty()) out += "    " + line + "\n";
+        std::vector<std::pair<std::string, std::string>> values;  // field, value
+        for (const ir::Field* f : fields) {
+            if (!size_field.empty() && f->name == size_field) {
+                values.emplace_back(f->name, "sizeof(" + type + ")");
+                continue;
+            }
+            const Member* m = member(f->name);
+            if (!m || !m->role.is_input() || m->role.kind == Kind::Zero) continue;
+            std::string v = value_of(*m, type, member);
+            if (!v.empty()) values.emplace_back(f->name, v);
+        }
+        const bool designated = std::none_of(record->fields.begin(), record->fields.end(), [](const ir::Field& f) { return f.anonymous; });
+        if (designated) {
+            out += "    " + type + " cmd{";
+            for (const auto& [field, v] : values) out += "\n        ." + field + " = " + v + ",";
+            out += values.empty() ? "};\n" : "\n    };\n";
+        } else {
+            out += "    " + type + " cmd{};\n";
+            for (const auto& [field, v] : values) out += "    cmd." + field + " = " + v + ";\n";
         }
         if (vector) {
             const FieldRole& r = vector->role;
@@ -349,7 +367,7 @@ private:
     }
 
     static std::string param_name(const std::string& field) {
-        if (field == "b" || field == "cmd" || field == "r") return field + "_";
+        if (field == "b" || field == "cmd" || field == "r" || field == "command") return field + "_";
         return member_name(field, "");
     }
 
@@ -410,35 +428,36 @@ private:
         }
     }
 
+    // The value an input member is given, or "" when the call sets none (a
+    // vector's count, set by the asking loop).
     template <typename Lookup>
-    std::string assignment(const Member& m, Lookup member) {
-        const std::string f = "cmd." + m.field->name;
+    std::string value_of(const Member& m, const std::string& type, Lookup member) {
+        const std::string cast = "static_cast<decltype(" + type + "::" + m.field->name + ")>";
         const std::string p = param_name(m.field->name);
         auto target = [&]() -> std::string {
             if (!member(m.role.target)) fail(m.field->name, "refers to '" + m.role.target + "', which the struct lacks");
             return param_name(m.role.target);
         };
         switch (m.role.kind) {
-        case Kind::Scalar: return f + " = " + p + ";";
-        case Kind::Fd: return f + " = static_cast<decltype(" + f + ")>(" + p + ");";
-        case Kind::Id: return f + " = " + p + ".value();";
+        case Kind::Scalar: return p;
+        case Kind::Id: return p + ".value()";
+        case Kind::Fd:
         case Kind::Enum:
         case Kind::Flags:
-        case Kind::As: return f + " = static_cast<decltype(" + f + ")>(" + p + ");";
-        case Kind::Address: return f + " = reinterpret_cast<std::uintptr_t>(" + p + ");";
+        case Kind::As: return cast + "(" + p + ")";
+        case Kind::Address: return "reinterpret_cast<std::uintptr_t>(" + p + ")";
         case Kind::Array:
-        case Kind::Span: return f + " = reinterpret_cast<std::uintptr_t>(" + p + ".data());";
+        case Kind::Span: return "reinterpret_cast<std::uintptr_t>(" + p + ".data())";
         case Kind::Bytes:
         case Kind::Buffer:
-        case Kind::Entries: return f + " = " + p + ".address();";
+        case Kind::Entries: return p + ".address()";
         case Kind::Count: {
             const Member* t = member(m.role.target);
-            if (t && t->role.kind == Kind::Vector) return "";  // set by the asking loop
-            std::string size = t && t->role.kind == Kind::Entries ? target() + ".count()" : target() + ".size()";
-            return f + " = static_cast<decltype(" + f + ")>(" + size + ");";
+            if (t && t->role.kind == Kind::Vector) return "";
+            return cast + "(" + target() + (t && t->role.kind == Kind::Entries ? ".count()" : ".size()") + ")";
         }
-        case Kind::EntrySize: return f + " = " + target() + ".entry_size();";
-        case Kind::Length: return f + " = " + target() + ".size();";
+        case Kind::EntrySize: return cast + "(" + target() + ".entry_size())";
+        case Kind::Length: return cast + "(" + target() + ".size())";
         default: return "";
         }
     }

@@ -77,8 +77,10 @@ enum class kvm_device_type : std::uint32_t {
 // KVM_CREATE_DEVICE (struct kvm_create_device): A KVM device of `type` in the VM this backend issues on (KVM_DEV_TYPE_VFIO: the KVM-VFIO device); returns its file (the caller closes it).
 template <::uapikit::backend B>
 inline ::uapikit::result<int> kvm_create_device(B& b, kvm_device_type type) noexcept {
-    ::uapikit::raw::linux_6_12_vfio_kvm::kvm_create_device cmd{};
-    cmd.type = static_cast<decltype(cmd.type)>(type);
+    using command = ::uapikit::raw::linux_6_12_vfio_kvm::kvm_create_device;
+    command cmd{
+        .type = static_cast<decltype(command::type)>(type),
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::linux_6_12_vfio_kvm::KVM_CREATE_DEVICE, "KVM_CREATE_DEVICE", &cmd); !r) return ::uapikit::failure{r.error()};
     return static_cast<int>(cmd.fd);
 }
@@ -86,9 +88,11 @@ inline ::uapikit::result<int> kvm_create_device(B& b, kvm_device_type type) noex
 // KVM_CREATE_GUEST_MEMFD (struct kvm_create_guest_memfd): A guest_memfd of `size` bytes for the VM this backend issues on (a VM that can have private memory); returns its file.
 template <::uapikit::backend B>
 inline ::uapikit::result<int> kvm_create_guest_memfd(B& b, uint64_t size, uint64_t flags) noexcept {
-    ::uapikit::raw::linux_6_12_vfio_kvm::kvm_create_guest_memfd cmd{};
-    cmd.size = size;
-    cmd.flags = flags;
+    using command = ::uapikit::raw::linux_6_12_vfio_kvm::kvm_create_guest_memfd;
+    command cmd{
+        .size = size,
+        .flags = flags,
+    };
     return ::uapikit::issue(b, ::uapikit::raw::linux_6_12_vfio_kvm::KVM_CREATE_GUEST_MEMFD, "KVM_CREATE_GUEST_MEMFD", &cmd);
 }
 
@@ -107,10 +111,12 @@ inline ::uapikit::result<int> kvm_get_api_version(B& b) noexcept {
 // KVM_SET_DEVICE_ATTR (struct kvm_device_attr): Sets attribute `attr` of `group` of the KVM device this backend issues on, from the memory at `addr`. kvm_vfio_file_add/del in vfio_kvm.hpp give the KVM-VFIO device its files.
 template <::uapikit::backend B>
 inline ::uapikit::result<void> kvm_set_device_attr(B& b, uint32_t group, uint64_t attr, const void* addr) noexcept {
-    ::uapikit::raw::linux_6_12_vfio_kvm::kvm_device_attr cmd{};
-    cmd.group = group;
-    cmd.attr = attr;
-    cmd.addr = reinterpret_cast<std::uintptr_t>(addr);
+    using command = ::uapikit::raw::linux_6_12_vfio_kvm::kvm_device_attr;
+    command cmd{
+        .group = group,
+        .attr = attr,
+        .addr = reinterpret_cast<std::uintptr_t>(addr),
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::linux_6_12_vfio_kvm::KVM_SET_DEVICE_ATTR, "KVM_SET_DEVICE_ATTR", &cmd); !r) return ::uapikit::failure{r.error()};
     return {};
 }
@@ -118,14 +124,16 @@ inline ::uapikit::result<void> kvm_set_device_attr(B& b, uint32_t group, uint64_
 // KVM_SET_USER_MEMORY_REGION2 (struct kvm_userspace_memory_region2): Sets memslot `slot` of the VM to `memory_size` bytes at guest-physical `guest_phys_addr`: from `userspace_addr`, and with KVM_MEM_GUEST_MEMFD in `flags` from `guest_memfd` at `guest_memfd_offset` (memory that can be private).
 template <::uapikit::backend B>
 inline ::uapikit::result<void> kvm_set_user_memory_region2(B& b, uint32_t slot, uint32_t flags, uint64_t guest_phys_addr, uint64_t memory_size, const void* userspace_addr, uint64_t guest_memfd_offset, int guest_memfd) noexcept {
-    ::uapikit::raw::linux_6_12_vfio_kvm::kvm_userspace_memory_region2 cmd{};
-    cmd.slot = slot;
-    cmd.flags = flags;
-    cmd.guest_phys_addr = guest_phys_addr;
-    cmd.memory_size = memory_size;
-    cmd.userspace_addr = reinterpret_cast<std::uintptr_t>(userspace_addr);
-    cmd.guest_memfd_offset = guest_memfd_offset;
-    cmd.guest_memfd = static_cast<decltype(cmd.guest_memfd)>(guest_memfd);
+    using command = ::uapikit::raw::linux_6_12_vfio_kvm::kvm_userspace_memory_region2;
+    command cmd{
+        .slot = slot,
+        .flags = flags,
+        .guest_phys_addr = guest_phys_addr,
+        .memory_size = memory_size,
+        .userspace_addr = reinterpret_cast<std::uintptr_t>(userspace_addr),
+        .guest_memfd_offset = guest_memfd_offset,
+        .guest_memfd = static_cast<decltype(command::guest_memfd)>(guest_memfd),
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::linux_6_12_vfio_kvm::KVM_SET_USER_MEMORY_REGION2, "KVM_SET_USER_MEMORY_REGION2", &cmd); !r) return ::uapikit::failure{r.error()};
     return {};
 }
@@ -133,9 +141,11 @@ inline ::uapikit::result<void> kvm_set_user_memory_region2(B& b, uint32_t slot, 
 // VFIO_DEVICE_ATTACH_IOMMUFD_PT (struct vfio_device_attach_iommufd_pt): Attaches the bound device to an IOAS or a HWPT; returns the HWPT it is attached to (for an IOAS, one the kernel made).
 template <::uapikit::backend B>
 inline ::uapikit::result<::uapikit::hwpt_id> vfio_device_attach_iommufd_pt(B& b, ::uapikit::any_id<::uapikit::ioas_id, ::uapikit::hwpt_id> pt_id) noexcept {
-    ::uapikit::raw::linux_6_12_vfio_kvm::vfio_device_attach_iommufd_pt cmd{};
-    cmd.argsz = sizeof(cmd);
-    cmd.pt_id = pt_id.value();
+    using command = ::uapikit::raw::linux_6_12_vfio_kvm::vfio_device_attach_iommufd_pt;
+    command cmd{
+        .argsz = sizeof(command),
+        .pt_id = pt_id.value(),
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::linux_6_12_vfio_kvm::VFIO_DEVICE_ATTACH_IOMMUFD_PT, "VFIO_DEVICE_ATTACH_IOMMUFD_PT", &cmd); !r) return ::uapikit::failure{r.error()};
     return ::uapikit::hwpt_id{cmd.pt_id};
 }
@@ -143,9 +153,11 @@ inline ::uapikit::result<::uapikit::hwpt_id> vfio_device_attach_iommufd_pt(B& b,
 // VFIO_DEVICE_BIND_IOMMUFD (struct vfio_device_bind_iommufd): Binds the VFIO device file this backend issues on to the iommufd `iommufd`; returns the device's id in that iommufd (the dev_id of HWPT_ALLOC, VIOMMU_ALLOC ...).
 template <::uapikit::backend B>
 inline ::uapikit::result<::uapikit::device_id> vfio_device_bind_iommufd(B& b, int iommufd) noexcept {
-    ::uapikit::raw::linux_6_12_vfio_kvm::vfio_device_bind_iommufd cmd{};
-    cmd.argsz = sizeof(cmd);
-    cmd.iommufd = static_cast<decltype(cmd.iommufd)>(iommufd);
+    using command = ::uapikit::raw::linux_6_12_vfio_kvm::vfio_device_bind_iommufd;
+    command cmd{
+        .argsz = sizeof(command),
+        .iommufd = static_cast<decltype(command::iommufd)>(iommufd),
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::linux_6_12_vfio_kvm::VFIO_DEVICE_BIND_IOMMUFD, "VFIO_DEVICE_BIND_IOMMUFD", &cmd); !r) return ::uapikit::failure{r.error()};
     return ::uapikit::device_id{cmd.out_devid};
 }
@@ -153,8 +165,10 @@ inline ::uapikit::result<::uapikit::device_id> vfio_device_bind_iommufd(B& b, in
 // VFIO_DEVICE_DETACH_IOMMUFD_PT (struct vfio_device_detach_iommufd_pt): Detaches the bound device from what it is attached to.
 template <::uapikit::backend B>
 inline ::uapikit::result<void> vfio_device_detach_iommufd_pt(B& b) noexcept {
-    ::uapikit::raw::linux_6_12_vfio_kvm::vfio_device_detach_iommufd_pt cmd{};
-    cmd.argsz = sizeof(cmd);
+    using command = ::uapikit::raw::linux_6_12_vfio_kvm::vfio_device_detach_iommufd_pt;
+    command cmd{
+        .argsz = sizeof(command),
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::linux_6_12_vfio_kvm::VFIO_DEVICE_DETACH_IOMMUFD_PT, "VFIO_DEVICE_DETACH_IOMMUFD_PT", &cmd); !r) return ::uapikit::failure{r.error()};
     return {};
 }

@@ -263,9 +263,11 @@ enum class vfio_ioas_op : std::uint32_t {
 template <::uapikit::backend B, typename Id>
 inline ::uapikit::result<void> destroy(B& b, Id id) noexcept {
     static_assert(::uapikit::is_destroyable_v<Id>, "uapikit: IOMMU_DESTROY takes the id of a destroyable iommufd object");
-    ::uapikit::raw::proposed::iommu_destroy cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.id = id.value();
+    using command = ::uapikit::raw::proposed::iommu_destroy;
+    command cmd{
+        .size = sizeof(command),
+        .id = id.value(),
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_DESTROY, "IOMMU_DESTROY", &cmd); !r) return ::uapikit::failure{r.error()};
     return {};
 }
@@ -273,8 +275,10 @@ inline ::uapikit::result<void> destroy(B& b, Id id) noexcept {
 // IOMMU_IOAS_ALLOC (struct iommu_ioas_alloc): A new, empty I/O address space.
 template <::uapikit::backend B>
 inline ::uapikit::result<::uapikit::ioas_id> ioas_alloc(B& b) noexcept {
-    ::uapikit::raw::proposed::iommu_ioas_alloc cmd{};
-    cmd.size = sizeof(cmd);
+    using command = ::uapikit::raw::proposed::iommu_ioas_alloc;
+    command cmd{
+        .size = sizeof(command),
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_IOAS_ALLOC, "IOMMU_IOAS_ALLOC", &cmd); !r) return ::uapikit::failure{r.error()};
     return ::uapikit::ioas_id{cmd.out_ioas_id};
 }
@@ -282,11 +286,13 @@ inline ::uapikit::result<::uapikit::ioas_id> ioas_alloc(B& b) noexcept {
 // IOMMU_IOAS_ALLOW_IOVAS (struct iommu_ioas_allow_iovas): Replaces the IOVA ranges of `ioas_id` that must stay usable; attaching a device that would narrow them then fails.
 template <::uapikit::backend B>
 inline ::uapikit::result<void> ioas_allow_iovas(B& b, ::uapikit::ioas_id ioas_id, ::uapikit::array_view<const ::uapikit::raw::proposed::iommu_iova_range> allowed_iovas) noexcept {
-    ::uapikit::raw::proposed::iommu_ioas_allow_iovas cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.ioas_id = ioas_id.value();
-    cmd.num_iovas = static_cast<decltype(cmd.num_iovas)>(allowed_iovas.size());
-    cmd.allowed_iovas = reinterpret_cast<std::uintptr_t>(allowed_iovas.data());
+    using command = ::uapikit::raw::proposed::iommu_ioas_allow_iovas;
+    command cmd{
+        .size = sizeof(command),
+        .ioas_id = ioas_id.value(),
+        .num_iovas = static_cast<decltype(command::num_iovas)>(allowed_iovas.size()),
+        .allowed_iovas = reinterpret_cast<std::uintptr_t>(allowed_iovas.data()),
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_IOAS_ALLOW_IOVAS, "IOMMU_IOAS_ALLOW_IOVAS", &cmd); !r) return ::uapikit::failure{r.error()};
     return {};
 }
@@ -294,14 +300,16 @@ inline ::uapikit::result<void> ioas_allow_iovas(B& b, ::uapikit::ioas_id ioas_id
 // IOMMU_IOAS_COPY (struct iommu_ioas_copy): Maps into `dst_ioas_id` what one earlier map placed at [src_iova, src_iova + length) of `src_ioas_id`; returns where (dst_iova; an input with FIXED_IOVA).
 template <::uapikit::backend B>
 inline ::uapikit::result<uint64_t> ioas_copy(B& b, ioas_map_flags flags, ::uapikit::ioas_id dst_ioas_id, ::uapikit::ioas_id src_ioas_id, uint64_t length, uint64_t dst_iova, uint64_t src_iova) noexcept {
-    ::uapikit::raw::proposed::iommu_ioas_copy cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.flags = static_cast<decltype(cmd.flags)>(flags);
-    cmd.dst_ioas_id = dst_ioas_id.value();
-    cmd.src_ioas_id = src_ioas_id.value();
-    cmd.length = length;
-    cmd.dst_iova = dst_iova;
-    cmd.src_iova = src_iova;
+    using command = ::uapikit::raw::proposed::iommu_ioas_copy;
+    command cmd{
+        .size = sizeof(command),
+        .flags = static_cast<decltype(command::flags)>(flags),
+        .dst_ioas_id = dst_ioas_id.value(),
+        .src_ioas_id = src_ioas_id.value(),
+        .length = length,
+        .dst_iova = dst_iova,
+        .src_iova = src_iova,
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_IOAS_COPY, "IOMMU_IOAS_COPY", &cmd); !r) return ::uapikit::failure{r.error()};
     return cmd.dst_iova;
 }
@@ -314,9 +322,11 @@ struct ioas_iova_ranges_result {
 
 template <::uapikit::backend B>
 inline ::uapikit::result<ioas_iova_ranges_result> ioas_iova_ranges(B& b, ::uapikit::ioas_id ioas_id) noexcept {
-    ::uapikit::raw::proposed::iommu_ioas_iova_ranges cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.ioas_id = ioas_id.value();
+    using command = ::uapikit::raw::proposed::iommu_ioas_iova_ranges;
+    command cmd{
+        .size = sizeof(command),
+        .ioas_id = ioas_id.value(),
+    };
     ::uapikit::owned_array<::uapikit::raw::proposed::iommu_iova_range> allowed_iovas;
     // Ask with the room there is; on EMSGSIZE the kernel has said how much is needed.
     for (;;) {
@@ -334,13 +344,15 @@ inline ::uapikit::result<ioas_iova_ranges_result> ioas_iova_ranges(B& b, ::uapik
 // IOMMU_IOAS_MAP (struct iommu_ioas_map): Maps `length` bytes of this process's memory at `user_va` into `ioas_id`; returns the IOVA (an input with FIXED_IOVA).
 template <::uapikit::backend B>
 inline ::uapikit::result<uint64_t> ioas_map(B& b, ioas_map_flags flags, ::uapikit::ioas_id ioas_id, const void* user_va, uint64_t length, uint64_t iova) noexcept {
-    ::uapikit::raw::proposed::iommu_ioas_map cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.flags = static_cast<decltype(cmd.flags)>(flags);
-    cmd.ioas_id = ioas_id.value();
-    cmd.user_va = reinterpret_cast<std::uintptr_t>(user_va);
-    cmd.length = length;
-    cmd.iova = iova;
+    using command = ::uapikit::raw::proposed::iommu_ioas_map;
+    command cmd{
+        .size = sizeof(command),
+        .flags = static_cast<decltype(command::flags)>(flags),
+        .ioas_id = ioas_id.value(),
+        .user_va = reinterpret_cast<std::uintptr_t>(user_va),
+        .length = length,
+        .iova = iova,
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_IOAS_MAP, "IOMMU_IOAS_MAP", &cmd); !r) return ::uapikit::failure{r.error()};
     return cmd.iova;
 }
@@ -348,11 +360,13 @@ inline ::uapikit::result<uint64_t> ioas_map(B& b, ioas_map_flags flags, ::uapiki
 // IOMMU_IOAS_UNMAP (struct iommu_ioas_unmap): Unmaps the whole mappings inside [iova, iova + length) of `ioas_id`; returns the bytes unmapped. ENOENT: nothing mapped there.
 template <::uapikit::backend B>
 inline ::uapikit::result<uint64_t> ioas_unmap(B& b, ::uapikit::ioas_id ioas_id, uint64_t iova, uint64_t length) noexcept {
-    ::uapikit::raw::proposed::iommu_ioas_unmap cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.ioas_id = ioas_id.value();
-    cmd.iova = iova;
-    cmd.length = length;
+    using command = ::uapikit::raw::proposed::iommu_ioas_unmap;
+    command cmd{
+        .size = sizeof(command),
+        .ioas_id = ioas_id.value(),
+        .iova = iova,
+        .length = length,
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_IOAS_UNMAP, "IOMMU_IOAS_UNMAP", &cmd); !r) return ::uapikit::failure{r.error()};
     return cmd.length;
 }
@@ -360,12 +374,14 @@ inline ::uapikit::result<uint64_t> ioas_unmap(B& b, ::uapikit::ioas_id ioas_id, 
 // IOMMU_OPTION (struct iommu_option): Sets or reads option `option_id` of object `object_id` (0 for a global option); returns the value.
 template <::uapikit::backend B>
 inline ::uapikit::result<uint64_t> option(B& b, option_id option_id, option_op op, uint32_t object_id, uint64_t val64) noexcept {
-    ::uapikit::raw::proposed::iommu_option cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.option_id = static_cast<decltype(cmd.option_id)>(option_id);
-    cmd.op = static_cast<decltype(cmd.op)>(op);
-    cmd.object_id = object_id;
-    cmd.val64 = val64;
+    using command = ::uapikit::raw::proposed::iommu_option;
+    command cmd{
+        .size = sizeof(command),
+        .option_id = static_cast<decltype(command::option_id)>(option_id),
+        .op = static_cast<decltype(command::op)>(op),
+        .object_id = object_id,
+        .val64 = val64,
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_OPTION, "IOMMU_OPTION", &cmd); !r) return ::uapikit::failure{r.error()};
     return cmd.val64;
 }
@@ -373,10 +389,12 @@ inline ::uapikit::result<uint64_t> option(B& b, option_id option_id, option_op o
 // IOMMU_VFIO_IOAS (struct iommu_vfio_ioas): Gets, sets or clears the IOAS the VFIO container interface of this iommufd uses; returns it (GET).
 template <::uapikit::backend B>
 inline ::uapikit::result<::uapikit::ioas_id> vfio_ioas(B& b, ::uapikit::ioas_id ioas_id, vfio_ioas_op op) noexcept {
-    ::uapikit::raw::proposed::iommu_vfio_ioas cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.ioas_id = ioas_id.value();
-    cmd.op = static_cast<decltype(cmd.op)>(op);
+    using command = ::uapikit::raw::proposed::iommu_vfio_ioas;
+    command cmd{
+        .size = sizeof(command),
+        .ioas_id = ioas_id.value(),
+        .op = static_cast<decltype(command::op)>(op),
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_VFIO_IOAS, "IOMMU_VFIO_IOAS", &cmd); !r) return ::uapikit::failure{r.error()};
     return ::uapikit::ioas_id{cmd.ioas_id};
 }
@@ -384,15 +402,17 @@ inline ::uapikit::result<::uapikit::ioas_id> vfio_ioas(B& b, ::uapikit::ioas_id 
 // IOMMU_HWPT_ALLOC (struct iommu_hwpt_alloc): A hardware page table for the IOMMU behind `dev_id`: a paging one over an IOAS (data type NONE), or a nested one over a nesting parent or a vIOMMU with driver data. EOPNOTSUPP: unknown flags or __reserved != 0.
 template <::uapikit::backend B>
 inline ::uapikit::result<::uapikit::hwpt_id> hwpt_alloc(B& b, hwpt_alloc_flags flags, ::uapikit::device_id dev_id, ::uapikit::any_id<::uapikit::ioas_id, ::uapikit::hwpt_id, ::uapikit::viommu_id> pt_id, hwpt_data_type data_type, ::uapikit::const_bytes data_uptr, ::uapikit::fault_id fault_id) noexcept {
-    ::uapikit::raw::proposed::iommu_hwpt_alloc cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.flags = static_cast<decltype(cmd.flags)>(flags);
-    cmd.dev_id = dev_id.value();
-    cmd.pt_id = pt_id.value();
-    cmd.data_type = static_cast<decltype(cmd.data_type)>(data_type);
-    cmd.data_len = data_uptr.size();
-    cmd.data_uptr = data_uptr.address();
-    cmd.fault_id = fault_id.value();
+    using command = ::uapikit::raw::proposed::iommu_hwpt_alloc;
+    command cmd{
+        .size = sizeof(command),
+        .flags = static_cast<decltype(command::flags)>(flags),
+        .dev_id = dev_id.value(),
+        .pt_id = pt_id.value(),
+        .data_type = static_cast<decltype(command::data_type)>(data_type),
+        .data_len = static_cast<decltype(command::data_len)>(data_uptr.size()),
+        .data_uptr = data_uptr.address(),
+        .fault_id = fault_id.value(),
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_HWPT_ALLOC, "IOMMU_HWPT_ALLOC", &cmd); !r) return ::uapikit::failure{r.error()};
     return ::uapikit::hwpt_id{cmd.out_hwpt_id};
 }
@@ -407,13 +427,14 @@ struct get_hw_info_result {
 
 template <::uapikit::backend B>
 inline ::uapikit::result<get_hw_info_result> get_hw_info(B& b, hw_info_flags flags, ::uapikit::device_id dev_id, ::uapikit::mutable_bytes data_uptr, hw_info_type in_data_type) noexcept {
-    ::uapikit::raw::proposed::iommu_hw_info cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.flags = static_cast<decltype(cmd.flags)>(flags);
+    using command = ::uapikit::raw::proposed::iommu_hw_info;
+    command cmd{};
+    cmd.size = sizeof(command);
+    cmd.flags = static_cast<decltype(command::flags)>(flags);
     cmd.dev_id = dev_id.value();
-    cmd.data_len = data_uptr.size();
+    cmd.data_len = static_cast<decltype(command::data_len)>(data_uptr.size());
     cmd.data_uptr = data_uptr.address();
-    cmd.in_data_type = static_cast<decltype(cmd.in_data_type)>(in_data_type);
+    cmd.in_data_type = static_cast<decltype(command::in_data_type)>(in_data_type);
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_GET_HW_INFO, "IOMMU_GET_HW_INFO", &cmd); !r) return ::uapikit::failure{r.error()};
     return get_hw_info_result{cmd.data_len, static_cast<hw_info_type>(cmd.out_data_type), cmd.out_max_pasid_log2, static_cast<hw_capabilities>(cmd.out_capabilities)};
 }
@@ -421,10 +442,12 @@ inline ::uapikit::result<get_hw_info_result> get_hw_info(B& b, hw_info_flags fla
 // IOMMU_HWPT_SET_DIRTY_TRACKING (struct iommu_hwpt_set_dirty_tracking): Turns dirty tracking of `hwpt_id` on (ENABLE) or off.
 template <::uapikit::backend B>
 inline ::uapikit::result<void> hwpt_set_dirty_tracking(B& b, dirty_tracking_flags flags, ::uapikit::hwpt_id hwpt_id) noexcept {
-    ::uapikit::raw::proposed::iommu_hwpt_set_dirty_tracking cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.flags = static_cast<decltype(cmd.flags)>(flags);
-    cmd.hwpt_id = hwpt_id.value();
+    using command = ::uapikit::raw::proposed::iommu_hwpt_set_dirty_tracking;
+    command cmd{
+        .size = sizeof(command),
+        .flags = static_cast<decltype(command::flags)>(flags),
+        .hwpt_id = hwpt_id.value(),
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_HWPT_SET_DIRTY_TRACKING, "IOMMU_HWPT_SET_DIRTY_TRACKING", &cmd); !r) return ::uapikit::failure{r.error()};
     return {};
 }
@@ -432,14 +455,16 @@ inline ::uapikit::result<void> hwpt_set_dirty_tracking(B& b, dirty_tracking_flag
 // IOMMU_HWPT_GET_DIRTY_BITMAP (struct iommu_hwpt_get_dirty_bitmap): One bit per page_size bytes of [iova, iova + length) of `hwpt_id` into the 64-bit words of `data`, set where the device wrote; cleared unless NO_CLEAR.
 template <::uapikit::backend B>
 inline ::uapikit::result<void> hwpt_get_dirty_bitmap(B& b, ::uapikit::hwpt_id hwpt_id, dirty_bitmap_flags flags, uint64_t iova, uint64_t length, uint64_t page_size, ::uapikit::array_view<uint64_t> data) noexcept {
-    ::uapikit::raw::proposed::iommu_hwpt_get_dirty_bitmap cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.hwpt_id = hwpt_id.value();
-    cmd.flags = static_cast<decltype(cmd.flags)>(flags);
-    cmd.iova = iova;
-    cmd.length = length;
-    cmd.page_size = page_size;
-    cmd.data = reinterpret_cast<std::uintptr_t>(data.data());
+    using command = ::uapikit::raw::proposed::iommu_hwpt_get_dirty_bitmap;
+    command cmd{
+        .size = sizeof(command),
+        .hwpt_id = hwpt_id.value(),
+        .flags = static_cast<decltype(command::flags)>(flags),
+        .iova = iova,
+        .length = length,
+        .page_size = page_size,
+        .data = reinterpret_cast<std::uintptr_t>(data.data()),
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_HWPT_GET_DIRTY_BITMAP, "IOMMU_HWPT_GET_DIRTY_BITMAP", &cmd); !r) return ::uapikit::failure{r.error()};
     return {};
 }
@@ -447,13 +472,15 @@ inline ::uapikit::result<void> hwpt_get_dirty_bitmap(B& b, ::uapikit::hwpt_id hw
 // IOMMU_HWPT_INVALIDATE (struct iommu_hwpt_invalidate): Runs the driver's cache invalidation entries against a nested HWPT or a vIOMMU; returns how many were handled.
 template <::uapikit::backend B>
 inline ::uapikit::result<uint32_t> hwpt_invalidate(B& b, ::uapikit::any_id<::uapikit::hwpt_id, ::uapikit::viommu_id> hwpt_id, ::uapikit::entries data_uptr, invalidate_data_type data_type) noexcept {
-    ::uapikit::raw::proposed::iommu_hwpt_invalidate cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.hwpt_id = hwpt_id.value();
-    cmd.data_uptr = data_uptr.address();
-    cmd.data_type = static_cast<decltype(cmd.data_type)>(data_type);
-    cmd.entry_len = data_uptr.entry_size();
-    cmd.entry_num = static_cast<decltype(cmd.entry_num)>(data_uptr.count());
+    using command = ::uapikit::raw::proposed::iommu_hwpt_invalidate;
+    command cmd{
+        .size = sizeof(command),
+        .hwpt_id = hwpt_id.value(),
+        .data_uptr = data_uptr.address(),
+        .data_type = static_cast<decltype(command::data_type)>(data_type),
+        .entry_len = static_cast<decltype(command::entry_len)>(data_uptr.entry_size()),
+        .entry_num = static_cast<decltype(command::entry_num)>(data_uptr.count()),
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_HWPT_INVALIDATE, "IOMMU_HWPT_INVALIDATE", &cmd); !r) return ::uapikit::failure{r.error()};
     return cmd.entry_num;
 }
@@ -466,8 +493,10 @@ struct fault_queue_alloc_result {
 
 template <::uapikit::backend B>
 inline ::uapikit::result<fault_queue_alloc_result> fault_queue_alloc(B& b) noexcept {
-    ::uapikit::raw::proposed::iommu_fault_alloc cmd{};
-    cmd.size = sizeof(cmd);
+    using command = ::uapikit::raw::proposed::iommu_fault_alloc;
+    command cmd{
+        .size = sizeof(command),
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_FAULT_QUEUE_ALLOC, "IOMMU_FAULT_QUEUE_ALLOC", &cmd); !r) return ::uapikit::failure{r.error()};
     return fault_queue_alloc_result{::uapikit::fault_id{cmd.out_fault_id}, static_cast<int>(cmd.out_fault_fd)};
 }
@@ -475,14 +504,16 @@ inline ::uapikit::result<fault_queue_alloc_result> fault_queue_alloc(B& b) noexc
 // IOMMU_IOAS_MAP_FILE (struct iommu_ioas_map_file): As IOMMU_IOAS_MAP, from `length` bytes of the memfd `fd` at offset `start`.
 template <::uapikit::backend B>
 inline ::uapikit::result<uint64_t> ioas_map_file(B& b, ioas_map_flags flags, ::uapikit::ioas_id ioas_id, int fd, uint64_t start, uint64_t length, uint64_t iova) noexcept {
-    ::uapikit::raw::proposed::iommu_ioas_map_file cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.flags = static_cast<decltype(cmd.flags)>(flags);
-    cmd.ioas_id = ioas_id.value();
-    cmd.fd = static_cast<decltype(cmd.fd)>(fd);
-    cmd.start = start;
-    cmd.length = length;
-    cmd.iova = iova;
+    using command = ::uapikit::raw::proposed::iommu_ioas_map_file;
+    command cmd{
+        .size = sizeof(command),
+        .flags = static_cast<decltype(command::flags)>(flags),
+        .ioas_id = ioas_id.value(),
+        .fd = static_cast<decltype(command::fd)>(fd),
+        .start = start,
+        .length = length,
+        .iova = iova,
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_IOAS_MAP_FILE, "IOMMU_IOAS_MAP_FILE", &cmd); !r) return ::uapikit::failure{r.error()};
     return cmd.iova;
 }
@@ -490,15 +521,17 @@ inline ::uapikit::result<uint64_t> ioas_map_file(B& b, ioas_map_flags flags, ::u
 // IOMMU_VIOMMU_ALLOC (struct iommu_viommu_alloc): A virtual IOMMU of `type` on the nesting-parent `hwpt_id`, backed by the IOMMU of `dev_id`, with driver data the driver may write back. alloc_viommu() in iommufd.hpp derives type and data from typed driver data.
 template <::uapikit::backend B>
 inline ::uapikit::result<::uapikit::viommu_id> viommu_alloc(B& b, viommu_flags flags, ::uapikit::viommu_type type, ::uapikit::device_id dev_id, ::uapikit::hwpt_id hwpt_id, ::uapikit::mutable_bytes data_uptr, int kvm_vm_fd) noexcept {
-    ::uapikit::raw::proposed::iommu_viommu_alloc cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.flags = static_cast<decltype(cmd.flags)>(flags);
-    cmd.type = static_cast<decltype(cmd.type)>(type);
-    cmd.dev_id = dev_id.value();
-    cmd.hwpt_id = hwpt_id.value();
-    cmd.data_len = data_uptr.size();
-    cmd.data_uptr = data_uptr.address();
-    cmd.kvm_vm_fd = static_cast<decltype(cmd.kvm_vm_fd)>(kvm_vm_fd);
+    using command = ::uapikit::raw::proposed::iommu_viommu_alloc;
+    command cmd{
+        .size = sizeof(command),
+        .flags = static_cast<decltype(command::flags)>(flags),
+        .type = static_cast<decltype(command::type)>(type),
+        .dev_id = dev_id.value(),
+        .hwpt_id = hwpt_id.value(),
+        .data_len = static_cast<decltype(command::data_len)>(data_uptr.size()),
+        .data_uptr = data_uptr.address(),
+        .kvm_vm_fd = static_cast<decltype(command::kvm_vm_fd)>(kvm_vm_fd),
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_VIOMMU_ALLOC, "IOMMU_VIOMMU_ALLOC", &cmd); !r) return ::uapikit::failure{r.error()};
     return ::uapikit::viommu_id{cmd.out_viommu_id};
 }
@@ -506,11 +539,13 @@ inline ::uapikit::result<::uapikit::viommu_id> viommu_alloc(B& b, viommu_flags f
 // IOMMU_VDEVICE_ALLOC (struct iommu_vdevice_alloc): `dev_id` as `viommu_id` presents it to the guest, under the guest's id `virt_id` (a vSID, vDeviceID or vRID). EEXIST: the device or the virt_id already has one.
 template <::uapikit::backend B>
 inline ::uapikit::result<::uapikit::vdevice_id> vdevice_alloc(B& b, ::uapikit::viommu_id viommu_id, ::uapikit::device_id dev_id, uint64_t virt_id) noexcept {
-    ::uapikit::raw::proposed::iommu_vdevice_alloc cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.viommu_id = viommu_id.value();
-    cmd.dev_id = dev_id.value();
-    cmd.virt_id = virt_id;
+    using command = ::uapikit::raw::proposed::iommu_vdevice_alloc;
+    command cmd{
+        .size = sizeof(command),
+        .viommu_id = viommu_id.value(),
+        .dev_id = dev_id.value(),
+        .virt_id = virt_id,
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_VDEVICE_ALLOC, "IOMMU_VDEVICE_ALLOC", &cmd); !r) return ::uapikit::failure{r.error()};
     return ::uapikit::vdevice_id{cmd.out_vdevice_id};
 }
@@ -518,8 +553,10 @@ inline ::uapikit::result<::uapikit::vdevice_id> vdevice_alloc(B& b, ::uapikit::v
 // IOMMU_IOAS_CHANGE_PROCESS (struct iommu_ioas_change_process): Charges the pinned pages of every IOAS to the calling process (live update). EINVAL: a mapping not made from a file.
 template <::uapikit::backend B>
 inline ::uapikit::result<void> ioas_change_process(B& b) noexcept {
-    ::uapikit::raw::proposed::iommu_ioas_change_process cmd{};
-    cmd.size = sizeof(cmd);
+    using command = ::uapikit::raw::proposed::iommu_ioas_change_process;
+    command cmd{
+        .size = sizeof(command),
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_IOAS_CHANGE_PROCESS, "IOMMU_IOAS_CHANGE_PROCESS", &cmd); !r) return ::uapikit::failure{r.error()};
     return {};
 }
@@ -532,11 +569,13 @@ struct veventq_alloc_result {
 
 template <::uapikit::backend B>
 inline ::uapikit::result<veventq_alloc_result> veventq_alloc(B& b, ::uapikit::viommu_id viommu_id, veventq_type type, uint32_t veventq_depth) noexcept {
-    ::uapikit::raw::proposed::iommu_veventq_alloc cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.viommu_id = viommu_id.value();
-    cmd.type = static_cast<decltype(cmd.type)>(type);
-    cmd.veventq_depth = veventq_depth;
+    using command = ::uapikit::raw::proposed::iommu_veventq_alloc;
+    command cmd{
+        .size = sizeof(command),
+        .viommu_id = viommu_id.value(),
+        .type = static_cast<decltype(command::type)>(type),
+        .veventq_depth = veventq_depth,
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_VEVENTQ_ALLOC, "IOMMU_VEVENTQ_ALLOC", &cmd); !r) return ::uapikit::failure{r.error()};
     return veventq_alloc_result{::uapikit::veventq_id{cmd.out_veventq_id}, static_cast<int>(cmd.out_veventq_fd)};
 }
@@ -544,13 +583,15 @@ inline ::uapikit::result<veventq_alloc_result> veventq_alloc(B& b, ::uapikit::vi
 // IOMMU_HW_QUEUE_ALLOC (struct iommu_hw_queue_alloc): Lets the hardware of `viommu_id` run the guest queue of `length` bytes at guest-physical `nesting_parent_iova` as queue `index` of its `type`.
 template <::uapikit::backend B>
 inline ::uapikit::result<::uapikit::hw_queue_id> hw_queue_alloc(B& b, ::uapikit::viommu_id viommu_id, hw_queue_type type, uint32_t index, uint64_t nesting_parent_iova, uint64_t length) noexcept {
-    ::uapikit::raw::proposed::iommu_hw_queue_alloc cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.viommu_id = viommu_id.value();
-    cmd.type = static_cast<decltype(cmd.type)>(type);
-    cmd.index = index;
-    cmd.nesting_parent_iova = nesting_parent_iova;
-    cmd.length = length;
+    using command = ::uapikit::raw::proposed::iommu_hw_queue_alloc;
+    command cmd{
+        .size = sizeof(command),
+        .viommu_id = viommu_id.value(),
+        .type = static_cast<decltype(command::type)>(type),
+        .index = index,
+        .nesting_parent_iova = nesting_parent_iova,
+        .length = length,
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_HW_QUEUE_ALLOC, "IOMMU_HW_QUEUE_ALLOC", &cmd); !r) return ::uapikit::failure{r.error()};
     return ::uapikit::hw_queue_id{cmd.out_hw_queue_id};
 }
@@ -558,11 +599,13 @@ inline ::uapikit::result<::uapikit::hw_queue_id> hw_queue_alloc(B& b, ::uapikit:
 // IOMMU_VDEVICE_TSM_MAP (struct iommu_vdevice_tsm_map): Maps the guest's private memory in [start_gpa, end_gpa) for DMA by `vdevice_id` (proposed TSM map). ENODEV: the vIOMMU has no VM.
 template <::uapikit::backend B>
 inline ::uapikit::result<void> vdevice_tsm_map(B& b, ::uapikit::vdevice_id vdevice_id, uint64_t start_gpa, uint64_t end_gpa) noexcept {
-    ::uapikit::raw::proposed::iommu_vdevice_tsm_map cmd{};
-    cmd.size = sizeof(cmd);
-    cmd.start_gpa = start_gpa;
-    cmd.end_gpa = end_gpa;
-    cmd.vdevice_id = vdevice_id.value();
+    using command = ::uapikit::raw::proposed::iommu_vdevice_tsm_map;
+    command cmd{
+        .size = sizeof(command),
+        .start_gpa = start_gpa,
+        .end_gpa = end_gpa,
+        .vdevice_id = vdevice_id.value(),
+    };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_VDEVICE_TSM_MAP, "IOMMU_VDEVICE_TSM_MAP", &cmd); !r) return ::uapikit::failure{r.error()};
     return {};
 }
