@@ -165,7 +165,13 @@ fail_step() {
 
 # ---- the baseline ----------------------------------------------------------
 label() {  # a short, stable name for one side in the JUnit suite
-  local base=${1##*/}
+  local path=${1%/} base
+  base=${path##*/}
+  # abi/<version>/manifest.json is named after its version's folder.
+  if [[ $base == manifest.json && $path == */* ]]; then
+    path=${path%/*}
+    base=${path##*/}
+  fi
   echo "${base%.json}"
 }
 base_manifest=""
@@ -200,6 +206,7 @@ mapfile -t arches < <(for t in "${targets[@]}"; do arch_of "$t"; done | sort -u)
 # install_headers SRC OUT: OUT/<arch>/include for every ARCH needed.
 install_headers() {
   local src=$1 out=$2 arch pid failed=() running=0
+  mkdir -p "$out"
   declare -A job_arch=()
   for arch in "${arches[@]}"; do
     while ((running >= jobs)); do
