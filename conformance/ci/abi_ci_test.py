@@ -32,6 +32,16 @@ def junit(path):
     return suites, suites.findall("./testsuite"), suites.findall("./testsuite/testcase")
 
 
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
+def write_text(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
 def tree_listing(top):
     return sorted(os.path.relpath(os.path.join(d, f), top) for d, _, files in os.walk(top) for f in files)
 
@@ -116,7 +126,7 @@ class KernelTree(unittest.TestCase):
             r = run("--baseline", MANIFEST_612, "--kernel-tree", SLICE, "--target", "x86_64-linux-gnu",
                     "--target", "aarch64-linux-gnu", "-j", "2", env={"PATH": bindir + ":" + os.environ["PATH"]})
             self.assertEqual(r.returncode, 0, r.stderr)
-            events = [line.split() for line in open(log)]
+            events = [line.split() for line in read_text(log).splitlines()]
             starts = sorted(float(t) for e, t in events if e == "start")
             ends = sorted(float(t) for e, t in events if e == "end")
             self.assertEqual(len(starts), 2)
@@ -156,9 +166,9 @@ class GitMode(unittest.TestCase):
 
         def edit(path, old, new):
             full = os.path.join(cls.repo, path)
-            text = open(full).read()
+            text = read_text(full)
             assert old in text, (path, old)
-            open(full, "w").write(text.replace(old, new, 1))
+            write_text(full, text.replace(old, new, 1))
 
         git("init", "-q")
         git("add", "-A")
@@ -201,14 +211,14 @@ class GitMode(unittest.TestCase):
     def test_working_tree_is_the_default_head(self):
         # Uncommitted: undo the break in the working tree only.
         path = os.path.join(self.repo, "include/uapi/linux/vfio.h")
-        original = open(path).read()
+        original = read_text(path)
         try:
-            open(path, "w").write(original.replace("\t__u64\tflags;", "\t__u32\tflags;", 1))
+            write_text(path, original.replace("\t__u64\tflags;", "\t__u32\tflags;", 1))
             r = run("--git-base", "HEAD~1", "--kernel-tree", self.repo, "--header", "linux/vfio.h", "--target",
                     "x86_64-linux-gnu")
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         finally:
-            open(path, "w").write(original)
+            write_text(path, original)
 
 
 class Usage(unittest.TestCase):
@@ -238,4 +248,5 @@ class Usage(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(argv=[sys.argv[0], "-v"])
+    # The report goes to stdout, where scripts/summarize_tests.py counts it.
+    unittest.main(argv=[sys.argv[0]], testRunner=unittest.TextTestRunner(stream=sys.stdout, verbosity=2))
