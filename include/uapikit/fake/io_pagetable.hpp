@@ -47,6 +47,7 @@ struct iopt_area {
     uint64_t start_byte = 0;  // byte of `pages` at iova
     int prot = 0;
     uint32_t num_accesses = 0;  // access pins inside this area
+    uint32_t num_locks = 0;     // of those, pins of internal accesses (HW queues): unmap -> EBUSY
     bool filled = false;        // its pages are held for the table's domains
 
     uint64_t length() const { return last - iova + 1; }

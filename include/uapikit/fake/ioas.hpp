@@ -272,6 +272,7 @@ inline int iopt_unmap_range(iommufd_ctx& ictx, platform& plat, ioas_object& ioas
     for (auto it = iopt.areas.begin(); it != iopt.areas.end(); ++it) {
         const iopt_area& a = it->second;
         if (a.last < start || a.iova > last) continue;
+        if (a.num_locks) return -EBUSY;  // mainline: a HW queue holds it
         if (a.iova < start || a.last > last) return -ENOENT;
     }
     uint64_t bytes = 0;

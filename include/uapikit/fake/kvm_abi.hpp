@@ -22,7 +22,11 @@ inline constexpr unsigned long set_user_memory_region2 = 0x40a0ae49;  // KVM_SET
 
 inline constexpr unsigned long default_vm = 0;                 // KVM_X86_DEFAULT_VM
 inline constexpr unsigned long sw_protected_vm = 1;            // KVM_X86_SW_PROTECTED_VM: can have private memory
+inline constexpr uint32_t mem_log_dirty_pages = 1u << 0;       // KVM_MEM_LOG_DIRTY_PAGES
+inline constexpr uint32_t mem_readonly = 1u << 1;              // KVM_MEM_READONLY
 inline constexpr uint32_t mem_guest_memfd = 1u << 2;           // KVM_MEM_GUEST_MEMFD
+inline constexpr uint32_t mem_slots_num = 32767;               // x86 KVM_MEM_SLOTS_NUM (user slots and 3 private)
+inline constexpr uint32_t address_space_num = 2;               // x86 KVM_ADDRESS_SPACE_NUM (normal and SMM)
 
 inline constexpr int api_version = 12;                         // KVM_API_VERSION
 inline constexpr unsigned long cap_user_memory = 3;            // KVM_CAP_USER_MEMORY

@@ -63,9 +63,16 @@ inline int check_extension(iommufd_ctx& ictx, unsigned long type) {
         case vfio::type1v2_iommu:
         case vfio::unmap_all:
             return !ictx.no_iommu_mode;
-        case vfio::dma_cc_iommu:
-            // Every domain of the fake enforces cache coherency.
-            return compat_ioas(ictx) ? 1 : -ENODEV;
+        case vfio::dma_cc_iommu: {
+            // 1 when every paging HWPT of the IOAS enforces cache coherency.
+            // The fake's hardware IOMMUs do (their devices report
+            // IOMMU_CAP_ENFORCE_CACHE_COHERENCY); the selftest's mock does not.
+            ioas_object* ioas = compat_ioas(ictx);
+            if (!ioas) return -ENODEV;
+            for (uint32_t id : ioas->hwpts)
+                if (ictx.objects.at_as<hwpt_paging_object>(id).domain->kind == iommu_kind::selftest) return 0;
+            return 1;
+        }
         default:
             return 0;
     }
@@ -156,7 +163,7 @@ inline int unmap_dma(ucmd& u, uint64_t arg) {
 // PAGE_SIZE and the IOAS alignment (iommufd_get_pagesizes).
 inline uint64_t pagesizes(const ioas_object& ioas) {
     uint64_t bitmap = ~0ull;
-    for (const paging_domain* d : ioas.iopt.domains) bitmap &= ~(d->io_page - 1);
+    for (const paging_domain* d : ioas.iopt.domains) bitmap &= d->pgsize_bitmap;
     if (bitmap & (page_size - 1)) {
         bitmap &= ~(page_size - 1);
         bitmap |= page_size;
