@@ -128,9 +128,13 @@ inline int vm_ioctl(host& h, const std::shared_ptr<struct vm>& vm, unsigned long
             }
             return fd;
         }
+        case set_user_memory_region:
         case set_user_memory_region2: {
+            // The first version is the second's leading 32 bytes.
             memory_region2 r{};
-            if (caller.copy_from(&r, arg, sizeof r) < 0) return -EFAULT;
+            const size_t size = request == set_user_memory_region ? 32 : sizeof r;
+            if (caller.copy_from(&r, arg, size) < 0) return -EFAULT;
+            if (request == set_user_memory_region && (r.flags & ~region_v1_flags)) return -EINVAL;
             return set_memory_region(h, *vm, r);
         }
         case create_device: {
