@@ -135,8 +135,8 @@ seeds = {
     "dirty": open_iommufd() + ioas(0) + mock_domain(0, 1) + hwpt(0, 3, 1, DIRTY_TRACKING) + mock_replace(0, 2, 5)
     + ioas_map(0, 1, 1, 0x2000, MOCK_APERTURE_START)
     + ioctl(0, req("iommu_hwpt_set_dirty_tracking"), struct.pack("<IIII", 16, 1, 5, 0))
-    + ioctl(0, req("iommu_test_cmd"), struct.pack("<IIIIQQQQQI", 72, OP_DIRTY, 5, 0, MOCK_APERTURE_START, 0x2000, 0x800,
-                                                   ptr(0), 0, 0), b"\x05")
+    + ioctl(0, req("iommu_test_cmd"), struct.pack("<IIIIIIQQQQ", 72, OP_DIRTY, 5, 0, 0, 0, MOCK_APERTURE_START, 0x2000,
+                                                   0x800, ptr(0)), b"\x05")
     + ioctl(0, req("iommu_hwpt_get_dirty_bitmap"), struct.pack("<IIIIQQQQ", 48, 5, 0, 0, MOCK_APERTURE_START, 0x2000,
                                                                 0x1000, ptr(2))),
     # A fault queue (id 5, fd index 1) on a nested HWPT the mock device moves to.
@@ -159,7 +159,7 @@ seeds = {
     "access": open_iommufd() + ioas(0) + ioas_map(0, 1, 1, 0x2000, 0x100000)
     + test_cmd(0, OP_CREATE_ACCESS, 1, struct.pack("<II", 0, 1))
     + ioctl(0, req("iommu_test_cmd"), struct.pack("<IIIIIIQQQ", 72, OP_ACCESS_PAGES, 0, 0, 0, 0, 0x100000, 0x1000,
-                                                   ptr(3)), fd_patch=(1, "arg"), fd_at=8)
+                                                   ptr(1)), fd_patch=(1, "arg"), fd_at=8)
     + ioctl(0, req("iommu_test_cmd"), struct.pack("<IIIIQQQI", 72, OP_ACCESS_RW, 0, 0, 0x100000, 64, ptr(0), 0),
             b"\x11" * 64, fd_patch=(1, "arg"), fd_at=8),
     "vfio_compat": open_iommufd() + ioas(0) + ioctl(0, req("iommu_vfio_ioas"), struct.pack("<III", 12, 1, 1))

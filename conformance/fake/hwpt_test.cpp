@@ -167,14 +167,14 @@ FAKE_CASE("nested: a data type the mock does not know -> EOPNOTSUPP [6.12 selfte
     rejected(n.fd, cmd, EOPNOTSUPP);
 }
 
-FAKE_CASE("nested: data shorter than its required field -> EINVAL [include/linux/iommu.h]") {
+FAKE_CASE("nested: data shorter than its required field -> EINVAL [6.12 include/linux/iommu.h]") {
     auto n = parent_of(*this);
     abi::iommu_hwpt_selftest data{abi::IOMMU_TEST_IOTLB_DEFAULT};
     auto cmd = nested_cmd(n, &data, sizeof data - 1);
     rejected(n.fd, cmd, EINVAL);
 }
 
-FAKE_CASE("nested: data longer than the driver's struct -> EINVAL [include/linux/iommu.h]") {
+FAKE_CASE("nested: data longer than the driver's struct -> EINVAL [6.12 include/linux/iommu.h]") {
     auto n = parent_of(*this);
     abi::iommu_hwpt_selftest data[2]{};
     auto cmd = nested_cmd(n, data, sizeof data);
@@ -284,7 +284,7 @@ FAKE_CASE("invalidate: entries without a pointer or length, or over a page each 
     rejected_with_reply(n.fd, huge, EINVAL);
 }
 
-FAKE_CASE("invalidate: an entry length other than the driver's struct -> EINVAL [include/linux/iommu.h]") {
+FAKE_CASE("invalidate: an entry length other than the driver's struct -> EINVAL [6.12 include/linux/iommu.h]") {
     auto n = parent_of(*this);
     uint32_t nested = mock_nested(n.fd, n.m.dev, n.parent);
     abi::iommu_hwpt_invalidate_selftest inv[2]{};

@@ -134,7 +134,7 @@ FAKE_CASE("vfio cdev: GET_INFO describes a resettable PCI device with its region
     rejected(v, shortsz, EINVAL, vfio::device_get_info);
 }
 
-FAKE_CASE("vfio cdev: GET_REGION_INFO places region i at i << 40; past the last -> EINVAL [6.12 vfio_pci_core.c]") {
+FAKE_CASE("vfio cdev: GET_REGION_INFO places region i at i << 40; past the last -> EINVAL [6.12 include/linux/vfio_pci_core.h]") {
     int fd = open("/dev/iommu");
     int v = -1;
     bound_device(fd, host().add_iommu(iommu_kind::arm_smmuv3), &v);

@@ -327,7 +327,7 @@ FAKE_CASE("viommu invalidate: a virtual id without a vDEVICE or a cache id past 
     CHECK(past.entry_num == 0);
 }
 
-FAKE_CASE("viommu invalidate: another driver's data type -> EINVAL [include/linux/iommu.h]") {
+FAKE_CASE("viommu invalidate: another driver's data type -> EINVAL [6.12 include/linux/iommu.h]") {
     auto s = setup(*this);
     uint32_t v = viommu(s.fd, s.m.dev, s.hwpt);
     abi::iommu_viommu_invalidate_selftest entry{};
