@@ -41,8 +41,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <string>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -130,7 +132,7 @@ constexpr pointer_field pointer_fields[] = {
 // The scratch mapping: the argument, the data, a guard page.
 constexpr size_t page = 4096;
 constexpr size_t arg_area = page;         // room for every struct and a size past it
-constexpr size_t data_area = 64 * page;   // what pointers reach; IOAS maps come from here
+constexpr size_t data_area = 16 * page;   // what pointers reach; IOAS maps come from here
 constexpr size_t max_arg = 160;           // the largest struct: kvm_userspace_memory_region2
 constexpr size_t max_data = 128;
 
@@ -149,8 +151,9 @@ uint8_t* arg_buffer() { return scratch(); }
 uint8_t* data_buffer() { return scratch() + arg_area; }
 uint64_t guard_address() { return reinterpret_cast<uintptr_t>(scratch() + arg_area + data_area); }
 
-// Fake fds are real /dev/null fds (host's default); a step can make the
-// next reservation fail as a full fd table would.
+// Fake fds are real descriptors of /dev/null, as the host's default makes
+// them, but duplicated from one open descriptor (dup is much cheaper than
+// open); a step can make the next reservation fail as a full fd table would.
 bool fail_next_reserve = false;
 // UAPIKIT_FUZZ_NO_EMFILE=1 turns that step off, to look past a bug behind
 // it: fuzz/corpus/guest_memfd_emfile was one until host.hpp was fixed.
@@ -161,7 +164,8 @@ int reserve_fd() {
         errno = EMFILE;
         return -1;
     }
-    return uapikit::fake::fd_source{}.reserve();
+    static const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return ::fcntl(null_fd, F_DUPFD_CLOEXEC, 0);
 }
 void release_fd(int fd) { uapikit::fake::fd_source{}.release(fd); }
 

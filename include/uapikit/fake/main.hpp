@@ -20,6 +20,7 @@
 #include <uapikit/fake/selftest.hpp>
 #include <uapikit/fake/vfio_compat.hpp>
 
+#include <array>
 #include <tuple>
 #include <type_traits>
 
@@ -249,16 +250,14 @@ int run(iommufd_ctx& ictx, platform& plat, const user_space& user, unsigned long
     return rc;
 }
 
-template <std::size_t... I>
-inline int dispatch(iommufd_ctx& ictx, platform& plat, const user_space& user, unsigned long request, uint64_t arg,
-                    std::index_sequence<I...>) {
-    int rc = -ENOTTY;  // a slot without a command
-    const uint8_t nr = request & 0xff;
-    (void)((nr == nr_of<std::tuple_element_t<I, ops>> &&
-            (rc = run<std::tuple_element_t<I, ops>>(ictx, plat, user, request, arg), true)) ||
-           ...);
-    return rc;
-}
+// The dispatch table: run<Op> of each command at its number's slot, null
+// where the table has no command (iommufd_ioctl_ops[] in main.c).
+using run_fn = int (*)(iommufd_ctx&, platform&, const user_space&, unsigned long, uint64_t);
+inline constexpr auto run_table = []<std::size_t... I>(std::index_sequence<I...>) {
+    std::array<run_fn, last_nr - first_nr + 1> t{};
+    ((t[nr_of<std::tuple_element_t<I, ops>> - first_nr] = &run<std::tuple_element_t<I, ops>>), ...);
+    return t;
+}(std::make_index_sequence<std::tuple_size_v<ops>>{});
 
 // ioctl(2) on an iommufd: >= 0 or -errno.
 inline int iommufd_ioctl(iommufd_ctx& ictx, platform& plat, const user_space& user, unsigned long request, uint64_t arg) {
@@ -267,17 +266,11 @@ inline int iommufd_ioctl(iommufd_ctx& ictx, platform& plat, const user_space& us
         ucmd u{ictx, plat, user, arg, 0};
         return iommufd_vfio_ioctl(u, request, arg);
     }
+    if (run_fn f = run_table[nr - first_nr]) return f(ictx, plat, user, request, arg);
     // A slot the table leaves empty still reads the size first.
-    bool filled = false;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        filled = ((nr == nr_of<std::tuple_element_t<I, ops>>) || ...);
-    }(std::make_index_sequence<std::tuple_size_v<ops>>{});
-    if (!filled) {
-        uint32_t size;
-        if (user.mm().pid == 0 ? arg < 4096 : user.copy_from(&size, arg, sizeof size) < 0) return -EFAULT;
-        return -ENOTTY;
-    }
-    return dispatch(ictx, plat, user, request, arg, std::make_index_sequence<std::tuple_size_v<ops>>{});
+    uint32_t size;
+    if (user.mm().pid == 0 ? arg < 4096 : user.copy_from(&size, arg, sizeof size) < 0) return -EFAULT;
+    return -ENOTTY;
 }
 
 }  // namespace uapikit::fake

@@ -5,6 +5,7 @@
 
 #include <uapikit/fake/host.hpp>
 
+#include <charconv>
 #include <map>
 #include <set>
 #include <string>
@@ -17,9 +18,11 @@ class writer {
 public:
     explicit writer(std::string& out) : out_(out) {}
     writer& operator()(const char* key, uint64_t v) {
+        char digits[24];
+        char* end = std::to_chars(digits, digits + sizeof digits, v).ptr;
         out_ += key;
         out_ += '=';
-        out_ += std::to_string(v);
+        out_.append(digits, end);
         out_ += ' ';
         return *this;
     }

@@ -94,7 +94,7 @@ inline int map_dma(ucmd& u, uint64_t arg) {
     p.npages = (map.size + (map.vaddr - p.uptr) + page_size - 1) / page_size;
     p.writable = prot & iommu_write;
     p.account_mm = u.ictx.accounting == account_mode::mm;
-    std::vector<pages_slice> list{{make_pages(u.plat.pins, std::move(p)), map.vaddr % page_size, map.size}};
+    pages_slice list[] = {{make_pages(u.plat.pins, std::move(p)), map.vaddr % page_size, map.size}};
     uint64_t iova = map.iova;
     return iopt_map_pages(u.plat, ioas->iopt, list, map.size, &iova, prot, false);
 }
