@@ -16,7 +16,7 @@ static bool ok(const uapikit::result<T>& r) {
 int main() {
     auto iommufd = uapikit::linux_backend::open();
     if (!ok(iommufd)) return 1;
-    auto ioas = uapikit::alloc_ioas(*iommufd);
+    auto ioas = uapikit::ioas_alloc(*iommufd);
     if (!ok(ioas)) return 1;
     auto mock = uapikit::selftest_mock_device(*iommufd, *ioas);
     if (!ok(mock)) return 1;

@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "cannot open %s: %s\n", node, uapikit::describe(iommufd.error()).c_str());
         return 1;
     }
-    auto ioas = uapikit::alloc_ioas(*iommufd);
+    auto ioas = uapikit::ioas_alloc(*iommufd);
     if (!ioas) {
         std::fprintf(stderr, "%s\n", uapikit::describe(ioas.error()).c_str());
         return 1;

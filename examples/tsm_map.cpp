@@ -28,7 +28,7 @@ int main() {
     uapikit::vm_fd guest{vm};
     auto iommufd = uapikit::linux_backend::open();
     if (!ok(iommufd)) return 1;
-    auto ioas = uapikit::alloc_ioas(*iommufd);
+    auto ioas = uapikit::ioas_alloc(*iommufd);
     if (!ok(ioas)) return 1;
     auto mock = uapikit::selftest_mock_device(*iommufd, *ioas);
     if (!ok(mock)) return 1;
@@ -36,12 +36,12 @@ int main() {
     if (!ok(parent)) return 1;
     auto viommu = uapikit::alloc_viommu(*iommufd, mock->device, *parent, uapikit::selftest_viommu_data{0}, guest);
     if (!ok(viommu)) return 1;
-    auto vdev = uapikit::alloc_vdevice(*iommufd, viommu->id, mock->device, 0x100);
+    auto vdev = uapikit::vdevice_alloc(*iommufd, viommu->id, mock->device, 0x100);
     if (!ok(vdev)) return 1;
     // EINVAL unless [start, end) is page-aligned and inside private (guest_memfd) memslots.
-    uapikit::gpa_range range{0x100000, 0x200000};
-    if (!ok(uapikit::tsm_map(*iommufd, *vdev, range))) return 1;
-    std::printf("mapped [0x%llx, 0x%llx) for vdevice %u\n", static_cast<unsigned long long>(range.start),
-                static_cast<unsigned long long>(range.end), vdev->value());
+    const std::uint64_t start = 0x100000, end = 0x200000;
+    if (!ok(uapikit::vdevice_tsm_map(*iommufd, *vdev, start, end))) return 1;
+    std::printf("mapped [0x%llx, 0x%llx) for vdevice %u\n", static_cast<unsigned long long>(start),
+                static_cast<unsigned long long>(end), vdev->value());
     return 0;
 }

@@ -15,7 +15,7 @@ static bool ok(const uapikit::result<T>& r) {
 int main() {
     auto iommufd = uapikit::linux_backend::open();
     if (!ok(iommufd)) return 1;
-    auto ioas = uapikit::alloc_ioas(*iommufd);
+    auto ioas = uapikit::ioas_alloc(*iommufd);
     if (!ok(ioas)) return 1;
     auto mock = uapikit::selftest_mock_device(*iommufd, *ioas);
     if (!ok(mock)) return 1;
@@ -23,7 +23,7 @@ int main() {
     if (!ok(parent)) return 1;
     auto viommu = uapikit::alloc_viommu(*iommufd, mock->device, *parent, uapikit::selftest_viommu_data{0});
     if (!ok(viommu)) return 1;
-    auto vdev = uapikit::alloc_vdevice(*iommufd, viommu->id, mock->device, /*virt_id=*/0x100);
+    auto vdev = uapikit::vdevice_alloc(*iommufd, viommu->id, mock->device, /*virt_id=*/0x100);
     if (!ok(vdev)) return 1;
     std::printf("vdevice %u: device %u as virtual id 0x100 in vIOMMU %u\n", vdev->value(), mock->device.value(),
                 viommu->id.value());

@@ -13,6 +13,11 @@ packages=(
   linux-source-6.12 xz-utils bc rsync python3
   # benchmark peers
   bindgen hyperfine abigail-tools dwarves chromium valgrind
+  # each target's C library headers (/usr/<triple>/include), so that the
+  # binding cross-check can compile uapi headers that include libc ones
+  # (linux/videodev2.h includes <sys/time.h>) for all seven targets
+  libc6-dev-amd64-cross libc6-dev-i386-cross libc6-dev-arm64-cross libc6-dev-armhf-cross
+  libc6-dev-riscv64-cross libc6-dev-ppc64el-cross libc6-dev-s390x-cross
 )
 
 missing=()

@@ -72,7 +72,8 @@ TEST_CASE("every version's generated static_asserts compile for all 7 targets, a
         INFO(version << ": " << emit.err);
         REQUIRE(emit.exit_code == 0);
         json manifest = json::parse(read_file(manifest_file.string()));
-        CHECK(manifest["targets"].size() == 7);
+        // Every target, but 32-bit arm for linux-6.12-vfio-kvm (arm has no linux/kvm.h).
+        CHECK(manifest["targets"].size() == (version == "linux-6.12-vfio-kvm" ? 6 : 7));
         for (const auto& [triple, abi] : manifest["targets"].items()) {
             for (const char* std_version : {"c++20", "c++23"}) {
                 auto r = compile(source, manifest, triple, std_version);
@@ -82,7 +83,7 @@ TEST_CASE("every version's generated static_asserts compile for all 7 targets, a
             ++compiled;
         }
     }
-    CHECK(compiled == 8 * 7);  // the eight versions of abi/README.md, 7 targets each
+    CHECK(compiled == 9 * 7 - 1);  // the nine versions of abi/README.md
     fs::remove_all(dir);
 }
 

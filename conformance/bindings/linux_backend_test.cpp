@@ -2,6 +2,7 @@
 // the kernel's own answers are the expectations (ENOTTY from an ioctl on a
 // character device that does not know it, ENOENT from open(2) of a missing
 // node).
+#include <uapikit/error_text.hpp>
 #include <uapikit/iommufd.hpp>
 #include <uapikit/linux_backend.hpp>
 
@@ -19,10 +20,22 @@ TEST_CASE("a missing device node fails at open with ENOENT") {
     CHECK(std::strcmp(b.error().operation(), "open") == 0);
 }
 
+TEST_CASE("open() without a path opens /dev/iommu, and its error names the node") {
+    auto b = uapikit::linux_backend::open();
+    if (b) {  // a host with iommufd: the context is open
+        CHECK(b->fd() >= 0);
+        return;
+    }
+    // Without iommufd the node is missing (ENOENT), or not ours to open (EACCES).
+    CHECK((b.error().code() == ENOENT || b.error().code() == EACCES));
+    CHECK(std::strcmp(b.error().operation(), "open /dev/iommu") == 0);
+    CHECK(uapikit::describe(b.error()).find("/dev/iommu") != std::string::npos);
+}
+
 TEST_CASE("iommufd requests on a file that is not an iommufd fail with ENOTTY") {
     auto b = uapikit::linux_backend::open("/dev/null");
     REQUIRE(b);
-    auto ioas = uapikit::alloc_ioas(*b);
+    auto ioas = uapikit::ioas_alloc(*b);
     REQUIRE_FALSE(ioas);
     CHECK(ioas.error().code() == ENOTTY);
     CHECK(std::strcmp(ioas.error().operation(), "IOMMU_IOAS_ALLOC") == 0);

@@ -18,7 +18,7 @@ int main() {
         std::printf("FAIL: %s\n", uapikit::describe(b.error()).c_str());
         return 1;
     }
-    auto ioas = uapikit::alloc_ioas(*b);
+    auto ioas = uapikit::ioas_alloc(*b);
     if (!ioas) {
         std::printf("FAIL: %s\n", uapikit::describe(ioas.error()).c_str());
         return 1;

@@ -2,6 +2,8 @@
 // struct the kernel expects (size set, flags, driver data length, pointer
 // and type derived from the typed data), returns the outputs, and turns a
 // failing ioctl into one error naming the command.
+#include "recording_backend.hpp"
+
 #include <uapikit/error_text.hpp>
 #include <uapikit/iommufd.hpp>
 
@@ -13,47 +15,12 @@
 
 namespace raw = uapikit::raw::proposed;
 
-namespace {
+using uapikit::testing::recording_backend;
 
-// Records every request; copies the argument out so the test can read it,
-// and lets the test write outputs back or fail the call.
-struct recording_backend {
-    struct call {
-        unsigned long request;
-        std::vector<unsigned char> bytes;
-    };
-    std::vector<call> calls;
-    int fail_with = 0;                    // errno to return, 0 for success
-    void (*reply)(void* argument) = nullptr;
-
-    int ioctl(unsigned long request, void* argument) noexcept {
-        std::uint32_t size;
-        std::memcpy(&size, argument, sizeof size);
-        auto* bytes = static_cast<unsigned char*>(argument);
-        calls.push_back({request, std::vector<unsigned char>(bytes, bytes + size)});
-        if (fail_with) return -fail_with;
-        if (reply) reply(argument);
-        return 0;
-    }
-
-    template <typename T>
-    T last() const {
-        T out{};
-        REQUIRE(!calls.empty());
-        REQUIRE(calls.back().bytes.size() == sizeof(T));
-        std::memcpy(&out, calls.back().bytes.data(), sizeof(T));
-        return out;
-    }
-};
-
-static_assert(uapikit::backend<recording_backend>);
-
-}  // namespace
-
-TEST_CASE("alloc_ioas sends IOMMU_IOAS_ALLOC with size set and returns the new id") {
+TEST_CASE("ioas_alloc sends IOMMU_IOAS_ALLOC with size set and returns the new id") {
     recording_backend b;
-    b.reply = [](void* a) { static_cast<raw::iommu_ioas_alloc*>(a)->out_ioas_id = 7; };
-    auto ioas = uapikit::alloc_ioas(b);
+    b.reply = [](unsigned long, void* a) { static_cast<raw::iommu_ioas_alloc*>(a)->out_ioas_id = 7; return 0; };
+    auto ioas = uapikit::ioas_alloc(b);
     REQUIRE(ioas);
     CHECK(ioas->value() == 7);
     CHECK(b.calls.back().request == raw::IOMMU_IOAS_ALLOC);
@@ -64,13 +31,13 @@ TEST_CASE("alloc_ioas sends IOMMU_IOAS_ALLOC with size set and returns the new i
 
 TEST_CASE("alloc_nest_parent_hwpt always sets NEST_PARENT and adds typed flags") {
     recording_backend b;
-    b.reply = [](void* a) { static_cast<raw::iommu_hwpt_alloc*>(a)->out_hwpt_id = 3; };
+    b.reply = [](unsigned long, void* a) { static_cast<raw::iommu_hwpt_alloc*>(a)->out_hwpt_id = 3; return 0; };
     auto hwpt = uapikit::alloc_nest_parent_hwpt(b, uapikit::device_id{1}, uapikit::ioas_id{2}, uapikit::hwpt_flags::dirty_tracking);
     REQUIRE(hwpt);
     CHECK(hwpt->value() == 3);
     auto sent = b.last<raw::iommu_hwpt_alloc>();
     CHECK(sent.size == 48);
-    CHECK(sent.flags == (1u << 0 | 1u << 1));  // uapi-facts section 4: NEST_PARENT, DIRTY_TRACKING
+    CHECK(sent.flags == (1u << 0 | 1u << 1));  // NEST_PARENT, DIRTY_TRACKING (Linux 6.12 include/uapi/linux/iommufd.h)
     CHECK(sent.dev_id == 1);
     CHECK(sent.pt_id == 2);
     CHECK(sent.data_type == 0);
@@ -80,11 +47,12 @@ TEST_CASE("alloc_nest_parent_hwpt always sets NEST_PARENT and adds typed flags")
 TEST_CASE("alloc_viommu derives type, data_len and data_uptr from the typed data and returns driver outputs") {
     recording_backend b;
     static const void* seen_data = nullptr;
-    b.reply = [](void* a) {
+    b.reply = [](unsigned long, void* a) {
         auto* cmd = static_cast<raw::iommu_viommu_alloc*>(a);
         cmd->out_viommu_id = 9;
         seen_data = reinterpret_cast<void*>(static_cast<std::uintptr_t>(cmd->data_uptr));
         static_cast<raw::iommu_viommu_amd*>(const_cast<void*>(seen_data))->out_vfmmio_mmap_offset = 0x1000;
+        return 0;
     };
     uapikit::vm_fd vm{42};
     auto viommu = uapikit::alloc_viommu(b, uapikit::device_id{1}, uapikit::hwpt_id{3}, uapikit::amd_viommu_data{vm}, vm);
@@ -93,10 +61,10 @@ TEST_CASE("alloc_viommu derives type, data_len and data_uptr from the typed data
     CHECK(viommu->data.vfmmio_mmap_offset() == 0x1000);
     auto sent = b.last<raw::iommu_viommu_alloc>();
     CHECK(sent.size == 48);
-    CHECK(sent.type == 3);                 // IOMMU_VIOMMU_TYPE_AMD (uapi-facts 4)
-    CHECK(sent.flags == 1);                // IOMMU_VIOMMU_KVM_FD, bit 0 (6.1)
+    CHECK(sent.type == 3);                 // IOMMU_VIOMMU_TYPE_AMD (the AMD HW-vIOMMU series)
+    CHECK(sent.flags == 1);                // IOMMU_VIOMMU_KVM_FD, bit 0 (the KVM VM fd series)
     CHECK(sent.kvm_vm_fd == 42);
-    CHECK(sent.data_len == 16);            // sizeof iommu_viommu_amd (6.2)
+    CHECK(sent.data_len == 16);            // sizeof iommu_viommu_amd (the AMD HW-vIOMMU series)
     CHECK(sent.dev_id == 1);
     CHECK(sent.hwpt_id == 3);
     CHECK(seen_data != nullptr);
@@ -124,13 +92,14 @@ TEST_CASE("the spelled-out type form accepts matching data") {
     CHECK(sent.data_len == 24);
 }
 
-TEST_CASE("alloc_vdevice, tsm_map and destroy fill their structs") {
+TEST_CASE("vdevice_alloc, vdevice_tsm_map and destroy fill their structs") {
     recording_backend b;
-    b.reply = [](void* a) {
+    b.reply = [](unsigned long, void* a) {
         auto* cmd = static_cast<raw::iommu_vdevice_alloc*>(a);
         if (cmd->size == sizeof(raw::iommu_vdevice_alloc)) cmd->out_vdevice_id = 11;
+        return 0;
     };
-    auto vdev = uapikit::alloc_vdevice(b, uapikit::viommu_id{9}, uapikit::device_id{1}, 0x1234'5678'9abcULL);
+    auto vdev = uapikit::vdevice_alloc(b, uapikit::viommu_id{9}, uapikit::device_id{1}, 0x1234'5678'9abcULL);
     REQUIRE(vdev);
     CHECK(vdev->value() == 11);
     auto v = b.last<raw::iommu_vdevice_alloc>();
@@ -138,7 +107,7 @@ TEST_CASE("alloc_vdevice, tsm_map and destroy fill their structs") {
     CHECK(v.virt_id == 0x1234'5678'9abcULL);
 
     b.reply = nullptr;
-    REQUIRE(uapikit::tsm_map(b, uapikit::vdevice_id{11}, {0x10000, 0x20000}));
+    REQUIRE(uapikit::vdevice_tsm_map(b, uapikit::vdevice_id{11}, 0x10000, 0x20000));
     CHECK(b.calls.back().request == raw::IOMMU_VDEVICE_TSM_MAP);
     auto m = b.last<raw::iommu_vdevice_tsm_map>();
     CHECK(m.size == 32);
@@ -170,11 +139,12 @@ TEST_CASE("a failing ioctl gives one error with the errno and the command's name
 
 TEST_CASE("the selftest mock device returns its three ids") {
     recording_backend b;
-    b.reply = [](void* a) {
+    b.reply = [](unsigned long, void* a) {
         auto* cmd = static_cast<raw::iommu_test_cmd*>(a);
         cmd->mock_domain.out_stdev_id = 4;
         cmd->mock_domain.out_hwpt_id = 5;
         cmd->mock_domain.out_idev_id = 6;
+        return 0;
     };
     auto mock = uapikit::selftest_mock_device(b, uapikit::ioas_id{2});
     REQUIRE(mock);
@@ -191,4 +161,52 @@ TEST_CASE("results of ids stay small and trivially copyable") {
     CHECK(sizeof(uapikit::result<uapikit::viommu_id>) == 8 + sizeof(void*));  // id, errno, name
     CHECK(std::is_trivially_copyable_v<uapikit::result<uapikit::viommu_id>>);
     CHECK(sizeof(uapikit::result<void>) == 4 + sizeof(void*) + (sizeof(void*) - 4));
+}
+
+namespace {
+
+// Counts live objects, so assignment that leaks or destroys twice shows.
+struct counted {
+    static inline int live = 0;
+    int value;
+    explicit counted(int v) : value(v) { ++live; }
+    counted(const counted& o) : value(o.value) { ++live; }
+    counted(counted&& o) noexcept : value(o.value) { ++live; }
+    counted& operator=(const counted&) = delete;
+    ~counted() { --live; }
+};
+
+}  // namespace
+
+TEST_CASE("results are assignable: a value over an error, an error over a value, a value over a value") {
+    uapikit::result<uapikit::ioas_id> id = uapikit::failure{{ENOENT, "IOMMU_IOAS_ALLOC"}};
+    id = uapikit::ioas_id{3};
+    REQUIRE(id);
+    CHECK(id->value() == 3);
+    id = uapikit::failure{{EBUSY, "IOMMU_DESTROY"}};
+    REQUIRE_FALSE(id);
+    CHECK(id.error().code() == EBUSY);
+    CHECK(std::strcmp(id.error().operation(), "IOMMU_DESTROY") == 0);
+
+    {
+        uapikit::result<counted> a = counted{1};
+        uapikit::result<counted> b = uapikit::failure{{EINVAL, "x"}};
+        CHECK(counted::live == 1);
+        b = a;  // copy a value over an error
+        CHECK(counted::live == 2);
+        CHECK(b->value == 1);
+        a = uapikit::failure{{EPERM, "y"}};  // an error over a value destroys the value
+        CHECK(counted::live == 1);
+        CHECK(a.error().code() == EPERM);
+        a = counted{5};
+        b = std::move(a);  // a value over a value: the old one goes
+        CHECK(counted::live == 2);
+        CHECK(b->value == 5);
+    }
+    CHECK(counted::live == 0);
+
+    // A result in a loop variable, reassigned each round, as a VMM's retry loop does.
+    uapikit::result<void> last = uapikit::failure{{EAGAIN, "IOMMU_IOAS_MAP"}};
+    for (int attempt = 0; attempt < 2 && !last; ++attempt) last = {};
+    CHECK(last);
 }

@@ -9,7 +9,7 @@
 int main() {
     uapikit::fake::host host;
     uapikit::fake::iommufd_backend iommufd(host);
-    auto ioas = uapikit::alloc_ioas(iommufd);
+    auto ioas = uapikit::ioas_alloc(iommufd);
     if (!ioas) return 1;
     auto mock = uapikit::selftest_mock_device(iommufd, *ioas);
     if (!mock) return 1;

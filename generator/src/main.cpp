@@ -2,6 +2,7 @@
 #include "commands/abi_command.hpp"
 #include "commands/check_command.hpp"
 #include "commands/diff_command.hpp"
+#include "commands/emit_calls_command.hpp"
 #include "commands/emit_command.hpp"
 #include "commands/emit_tests_command.hpp"
 #include "commands/report_command.hpp"
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
     add("diff", uapikit::commands::add_diff_command(app));
     add("emit", uapikit::commands::add_emit_command(app));
     add("emit-tests", uapikit::commands::add_emit_tests_command(app));
+    add("emit-calls", uapikit::commands::add_emit_calls_command(app));
     add("report", uapikit::commands::add_report_command(app));
     add("abi", uapikit::commands::add_abi_command(app));
 

@@ -46,8 +46,28 @@ public:
         : code_(other.code_), operation_(other.operation_) {
         if (other.has_value()) ::new (static_cast<void*>(&value_)) T(static_cast<T&&>(other.value_));
     }
-    result& operator=(const result&) = delete;
-    result& operator=(result&&) = delete;
+    // Assignment replaces what is held: the old value is destroyed, the new
+    // one (or the error) copied or moved in.
+    constexpr result& operator=(const result&) requires std::is_trivially_copyable_v<T> = default;
+    result& operator=(const result& other) noexcept(std::is_nothrow_copy_constructible_v<T>) {
+        if (this != &other) {
+            reset();
+            if (other.has_value()) ::new (static_cast<void*>(&value_)) T(other.value_);
+            code_ = other.code_;
+            operation_ = other.operation_;
+        }
+        return *this;
+    }
+    constexpr result& operator=(result&&) requires std::is_trivially_copyable_v<T> = default;
+    result& operator=(result&& other) noexcept(std::is_nothrow_move_constructible_v<T>) {
+        if (this != &other) {
+            reset();
+            if (other.has_value()) ::new (static_cast<void*>(&value_)) T(static_cast<T&&>(other.value_));
+            code_ = other.code_;
+            operation_ = other.operation_;
+        }
+        return *this;
+    }
     constexpr ~result() requires std::is_trivially_destructible_v<T> = default;
     ~result() {
         if (has_value()) value_.~T();
@@ -69,6 +89,12 @@ public:
     constexpr uapikit::error error() const noexcept { return {code_, operation_}; }
 
 private:
+    void reset() noexcept {
+        if constexpr (!std::is_trivially_destructible_v<T>)
+            if (has_value()) value_.~T();
+        code_ = 0;
+    }
+
     union {
         T value_;
     };

@@ -27,6 +27,9 @@ using ioas_id = object_id<struct ioas_tag>;        // an I/O address space
 using hwpt_id = object_id<struct hwpt_tag>;        // a hardware page table
 using viommu_id = object_id<struct viommu_tag>;    // a virtual IOMMU
 using vdevice_id = object_id<struct vdevice_tag>;  // a device as a vIOMMU presents it
+using fault_id = object_id<struct fault_tag>;      // a fault queue (IOMMU_FAULT_QUEUE_ALLOC)
+using veventq_id = object_id<struct veventq_tag>;  // a virtual event queue of a vIOMMU
+using hw_queue_id = object_id<struct hw_queue_tag>;  // a hardware-accelerated queue of a vIOMMU
 using mock_device_id = object_id<struct mock_device_tag>;  // the selftest driver's device object
 
 // Objects IOMMU_DESTROY takes. A bound device is released through VFIO,
@@ -41,6 +44,12 @@ template <>
 inline constexpr bool is_destroyable_v<viommu_id> = true;
 template <>
 inline constexpr bool is_destroyable_v<vdevice_id> = true;
+template <>
+inline constexpr bool is_destroyable_v<fault_id> = true;
+template <>
+inline constexpr bool is_destroyable_v<veventq_id> = true;
+template <>
+inline constexpr bool is_destroyable_v<hw_queue_id> = true;
 template <>
 inline constexpr bool is_destroyable_v<mock_device_id> = true;
 

@@ -1,9 +1,14 @@
-// The typed iommufd layer: what a VMM calls to drive the vIOMMU flow. Each
-// call fills one raw struct of the generated bindings (size always set),
-// submits it through a backend, and returns its outputs or an error.
+// The typed iommufd layer. Every command has a generated typed call
+// (generated/proposed_calls.hpp, from the command table and the reviewed
+// description abi/surface/calls/iommufd.json): ioas_alloc, ioas_map,
+// hwpt_alloc, viommu_alloc, vdevice_alloc, destroy, ... This file keeps only
+// what the generator cannot derive: vIOMMU allocation from typed driver
+// data (which fixes type, length and pointer together) with the KVM flag
+// that exists only with a VM fd, the nesting-parent HWPT a vIOMMU needs, and
+// the selftest mock driver's per-operation union.
 //
 //   auto fd = uapikit::linux_backend::open();
-//   auto ioas = uapikit::alloc_ioas(*fd);
+//   auto ioas = uapikit::ioas_alloc(*fd);
 //   auto parent = uapikit::alloc_nest_parent_hwpt(*fd, dev, *ioas);
 //   auto viommu = uapikit::alloc_viommu(*fd, dev, *parent, uapikit::amd_viommu_data{vm}, vm);
 #pragma once
@@ -11,7 +16,7 @@
 #include <uapikit/backend.hpp>
 #include <uapikit/error.hpp>
 #include <uapikit/flags.hpp>
-#include <uapikit/generated/proposed.hpp>
+#include <uapikit/generated/proposed_calls.hpp>
 #include <uapikit/ids.hpp>
 #include <uapikit/viommu_data.hpp>
 
@@ -21,24 +26,14 @@ namespace uapikit {
 
 namespace raw_abi = raw::proposed;  // the ABI version the typed layer speaks
 
-template <backend B>
-result<ioas_id> alloc_ioas(B& b) noexcept {
-    raw_abi::iommu_ioas_alloc cmd{};
-    if (auto r = submit(b, cmd); !r) return failure{r.error()};
-    return ioas_id{cmd.out_ioas_id};
-}
+// The flags alloc_nest_parent_hwpt adds to NEST_PARENT.
+using hwpt_flags = hwpt_alloc_flags;
 
 // A paging HWPT over `ioas` that can parent nested translation (and so a
 // vIOMMU), for the IOMMU behind `dev`.
 template <backend B>
 result<hwpt_id> alloc_nest_parent_hwpt(B& b, device_id dev, ioas_id ioas, hwpt_flags extra = hwpt_flags::none) noexcept {
-    raw_abi::iommu_hwpt_alloc cmd{};
-    cmd.flags = raw_abi::IOMMU_HWPT_ALLOC_NEST_PARENT | static_cast<std::uint32_t>(extra);
-    cmd.dev_id = dev.value();
-    cmd.pt_id = ioas.value();
-    cmd.data_type = raw_abi::IOMMU_HWPT_DATA_NONE;
-    if (auto r = submit(b, cmd); !r) return failure{r.error()};
-    return hwpt_id{cmd.out_hwpt_id};
+    return hwpt_alloc(b, hwpt_flags::nest_parent | extra, dev, ioas, hwpt_data_type::none, const_bytes{}, fault_id{});
 }
 
 // A new vIOMMU and what its driver returned.
@@ -51,18 +46,11 @@ struct allocated_viommu {
 namespace detail {
 
 template <backend B, viommu_driver_data D>
-result<allocated_viommu<D>> alloc_viommu(B& b, device_id dev, hwpt_id parent, D data, std::uint32_t flags,
+result<allocated_viommu<D>> alloc_viommu(B& b, device_id dev, hwpt_id parent, D data, viommu_flags flags,
                                          int kvm_vm_fd) noexcept {
-    raw_abi::iommu_viommu_alloc cmd{};
-    cmd.flags = flags;
-    cmd.type = static_cast<std::uint32_t>(D::type);
-    cmd.dev_id = dev.value();
-    cmd.hwpt_id = parent.value();
-    cmd.data_len = data.payload_size();
-    cmd.data_uptr = reinterpret_cast<std::uintptr_t>(data.payload());
-    cmd.kvm_vm_fd = kvm_vm_fd;
-    if (auto r = submit(b, cmd); !r) return failure{r.error()};
-    return allocated_viommu<D>{viommu_id{cmd.out_viommu_id}, data};
+    auto id = viommu_alloc(b, flags, D::type, dev, parent, mutable_bytes{data.payload(), data.payload_size()}, kvm_vm_fd);
+    if (!id) return failure{id.error()};
+    return allocated_viommu<D>{*id, data};
 }
 
 }  // namespace detail
@@ -70,14 +58,14 @@ result<allocated_viommu<D>> alloc_viommu(B& b, device_id dev, hwpt_id parent, D 
 // A vIOMMU of the type `data` belongs to, on the nesting-parent `parent`.
 template <backend B, viommu_driver_data D>
 result<allocated_viommu<D>> alloc_viommu(B& b, device_id dev, hwpt_id parent, D data) noexcept {
-    return detail::alloc_viommu(b, dev, parent, data, 0, 0);
+    return detail::alloc_viommu(b, dev, parent, data, viommu_flags::none, 0);
 }
 
 // The same, tied to a KVM VM: sets IOMMU_VIOMMU_KVM_FD with the fd. The
 // flag exists only together with a VM fd.
 template <backend B, viommu_driver_data D>
 result<allocated_viommu<D>> alloc_viommu(B& b, device_id dev, hwpt_id parent, D data, vm_fd vm) noexcept {
-    return detail::alloc_viommu(b, dev, parent, data, raw_abi::IOMMU_VIOMMU_KVM_FD, vm.get());
+    return detail::alloc_viommu(b, dev, parent, data, viommu_flags::kvm_fd, vm.get());
 }
 
 // With the type spelled out, e.g. alloc_viommu<viommu_type::amd>(...): the
@@ -86,43 +74,6 @@ template <viommu_type Type, backend B, viommu_driver_data D, typename... Vm>
 result<allocated_viommu<D>> alloc_viommu(B& b, device_id dev, hwpt_id parent, D data, Vm... vm) noexcept {
     static_assert(D::type == Type, "uapikit: driver data does not match the vIOMMU type");
     return alloc_viommu(b, dev, parent, data, vm...);
-}
-
-// `dev` as `viommu` presents it to the guest, under the guest's id `virt_id`
-// (e.g. the vSID or vRID).
-template <backend B>
-result<vdevice_id> alloc_vdevice(B& b, viommu_id viommu, device_id dev, std::uint64_t virt_id) noexcept {
-    raw_abi::iommu_vdevice_alloc cmd{};
-    cmd.viommu_id = viommu.value();
-    cmd.dev_id = dev.value();
-    cmd.virt_id = virt_id;
-    if (auto r = submit(b, cmd); !r) return failure{r.error()};
-    return vdevice_id{cmd.out_vdevice_id};
-}
-
-// Guest-physical range [start, end) for TSM map.
-struct gpa_range {
-    std::uint64_t start;
-    std::uint64_t end;
-};
-
-// Maps the guest's private memory in `range` for DMA by `vdev` (proposed
-// TSM map).
-template <backend B>
-result<void> tsm_map(B& b, vdevice_id vdev, gpa_range range) noexcept {
-    raw_abi::iommu_vdevice_tsm_map cmd{};
-    cmd.start_gpa = range.start;
-    cmd.end_gpa = range.end;
-    cmd.vdevice_id = vdev.value();
-    return submit(b, cmd);
-}
-
-template <backend B, typename Id>
-result<void> destroy(B& b, Id id) noexcept {
-    static_assert(is_destroyable_v<Id>, "uapikit: IOMMU_DESTROY takes iommufd objects (ioas, hwpt, viommu, vdevice)");
-    raw_abi::iommu_destroy cmd{};
-    cmd.id = id.value();
-    return submit(b, cmd);
 }
 
 // What the selftest mock driver created: its device object, the HWPT it

@@ -13,13 +13,15 @@ namespace uapikit {
 
 class linux_backend {
 public:
-    // Opens an iommufd context (one per open). ENOENT when the node is
-    // missing: the kernel has no iommufd or the module is not loaded.
-    static result<linux_backend> open(const char* path = "/dev/iommu") noexcept {
-        int fd = ::open(path, O_RDWR | O_CLOEXEC);
-        if (fd < 0) return failure{{errno, "open"}};
-        return linux_backend(fd);
-    }
+    // Opens an iommufd context on /dev/iommu (one context per open). The
+    // error names the node ("open /dev/iommu"): ENOENT when it is missing
+    // (no iommufd in the kernel, or the module is not loaded), EACCES
+    // without permission.
+    static result<linux_backend> open() noexcept { return open_node("/dev/iommu", "open /dev/iommu"); }
+
+    // The same on another node (a test double, a container's path). The
+    // error's operation is "open": `path` belongs to the caller.
+    static result<linux_backend> open(const char* path) noexcept { return open_node(path, "open"); }
 
     // Takes ownership of an already open descriptor.
     static linux_backend adopt(int fd) noexcept { return linux_backend(fd); }
@@ -46,6 +48,11 @@ public:
 
 private:
     explicit linux_backend(int fd) noexcept : fd_(fd) {}
+    static result<linux_backend> open_node(const char* path, const char* operation) noexcept {
+        int fd = ::open(path, O_RDWR | O_CLOEXEC);
+        if (fd < 0) return failure{{errno, operation}};
+        return linux_backend(fd);
+    }
     int release() noexcept {
         int fd = fd_;
         fd_ = -1;

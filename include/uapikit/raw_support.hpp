@@ -13,12 +13,19 @@
 namespace uapikit {
 
 // Bytes the C layout leaves unnamed. Generated structs name them with this
-// type so that they start zeroed and tools can tell them from real fields.
+// type, with a `{}` initializer where the struct has them, so that they
+// start zeroed and tools can tell them from real fields. It has no
+// initializer of its own: C++ packs only members of POD type.
 template <size_t N>
 struct padding {
-    uint8_t bytes[N]{};
+    uint8_t bytes[N];
     friend constexpr bool operator==(const padding&, const padding&) = default;
 };
+
+// A type written as a template argument, so that a member can be declared
+// with any C type in one piece: `type_t<void (*)(int)> handler;`.
+template <typename T>
+using type_t = T;
 
 template <typename T>
 inline constexpr bool is_padding_v = false;

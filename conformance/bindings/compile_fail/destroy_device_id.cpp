@@ -1,4 +1,4 @@
-// expect: IOMMU_DESTROY takes iommufd objects
+// expect: IOMMU_DESTROY takes the id of a destroyable iommufd object
 // A bound device is not destroyed by id.
 #include "misuse_prelude.hpp"
 void misuse(null_backend& b) {

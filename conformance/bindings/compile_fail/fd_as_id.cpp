@@ -4,8 +4,8 @@
 void misuse(null_backend& b) {
     uapikit::vm_fd vm{7};
 #ifdef UAPIKIT_MISUSE
-    (void)uapikit::alloc_vdevice(b, vm, uapikit::device_id{1}, 0);
+    (void)uapikit::vdevice_alloc(b, vm, uapikit::device_id{1}, 0);
 #else
-    (void)uapikit::alloc_vdevice(b, uapikit::viommu_id{static_cast<std::uint32_t>(vm.get())}, uapikit::device_id{1}, 0);
+    (void)uapikit::vdevice_alloc(b, uapikit::viommu_id{static_cast<std::uint32_t>(vm.get())}, uapikit::device_id{1}, 0);
 #endif
 }

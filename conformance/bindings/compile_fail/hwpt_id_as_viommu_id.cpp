@@ -4,8 +4,8 @@
 void misuse(null_backend& b) {
     uapikit::hwpt_id hwpt{3};
 #ifdef UAPIKIT_MISUSE
-    (void)uapikit::alloc_vdevice(b, hwpt, uapikit::device_id{1}, 0);
+    (void)uapikit::vdevice_alloc(b, hwpt, uapikit::device_id{1}, 0);
 #else
-    (void)uapikit::alloc_vdevice(b, uapikit::viommu_id{hwpt.value()}, uapikit::device_id{1}, 0);
+    (void)uapikit::vdevice_alloc(b, uapikit::viommu_id{hwpt.value()}, uapikit::device_id{1}, 0);
 #endif
 }

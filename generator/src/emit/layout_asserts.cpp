@@ -21,19 +21,29 @@ void line(std::string& out, const std::string& condition, const std::string& wha
 }  // namespace
 
 bool is_cpp_keyword(const std::string& name) {
+    // Every C++23 keyword and alternative token.
     static const std::set<std::string> keywords = {
-        "alignas", "alignof", "and", "asm", "bool", "catch", "char8_t", "class", "concept", "consteval",
-        "constexpr", "constinit", "const_cast", "decltype", "delete", "dynamic_cast", "explicit", "export",
-        "false", "friend", "inline", "mutable", "namespace", "new", "noexcept", "not", "nullptr", "operator",
-        "or", "private", "protected", "public", "reinterpret_cast", "requires", "static_assert", "static_cast",
-        "template", "this", "thread_local", "throw", "true", "try", "typeid", "typename", "using", "virtual",
-        "xor", "module", "import", "co_await", "co_return", "co_yield", "char16_t", "char32_t", "wchar_t"};
+        "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case",
+        "catch", "char", "char8_t", "char16_t", "char32_t", "class", "compl", "concept", "const",
+        "consteval", "constexpr", "constinit", "const_cast", "continue", "co_await", "co_return", "co_yield",
+        "decltype", "default", "delete", "do", "double", "dynamic_cast", "else", "enum", "explicit",
+        "export", "extern", "false", "float", "for", "friend", "goto", "if", "import", "inline", "int",
+        "long", "module", "mutable", "namespace", "new", "noexcept", "not", "not_eq", "nullptr", "operator",
+        "or", "or_eq", "private", "protected", "public", "register", "reinterpret_cast", "requires",
+        "return", "short", "signed", "sizeof", "static", "static_assert", "static_cast", "struct", "switch",
+        "template", "this", "thread_local", "throw", "true", "try", "typedef", "typeid", "typename", "union",
+        "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq"};
     return keywords.count(name) > 0;
 }
 
 bool nameable(const std::string& name) {
     return !name.empty() && name.find("::") == std::string::npos && name.find('@') == std::string::npos &&
            !is_cpp_keyword(name);
+}
+
+std::string member_name(const std::string& field, const std::string& record) {
+    if (is_cpp_keyword(field) || (!record.empty() && field == record)) return field + "_";
+    return field;
 }
 
 std::string integer_literal(const ir::Integer& v) {
@@ -48,17 +58,24 @@ std::string integer_literal(const ir::Integer& v) {
     return buf;
 }
 
-void append_layout_asserts(std::string& out, const ir::TargetAbi& abi, const OriginFilter& wanted) {
+void append_layout_asserts(std::string& out, const ir::TargetAbi& abi, const OriginFilter& wanted, AssertStyle style) {
     for (const auto& r : abi.records) {
         if (!nameable(r.name) || !wanted(r.origin)) continue;
-        line(out, "sizeof(" + r.name + ") == " + std::to_string(r.size), r.name + ": size");
-        line(out, "alignof(" + r.name + ") == " + std::to_string(r.align), r.name + ": alignment");
+        // The bindings define every record as a tag; a C header may name one
+        // only through a typedef, which C++ does not accept after `struct`.
+        std::string type =
+            style.bindings ? std::string(r.kind == ir::RecordKind::Union ? "union " : "struct ") + r.name : r.name;
+        line(out, "sizeof(" + type + ") == " + std::to_string(r.size), r.name + ": size");
+        line(out, "alignof(" + type + ") == " + std::to_string(r.align), r.name + ": alignment");
         for (const auto& f : r.fields) {
-            if (f.name.empty() || is_cpp_keyword(f.name) || f.bit_width) continue;
-            line(out, "__builtin_offsetof(" + r.name + ", " + f.name + ") == " + std::to_string(f.offset_bits / 8),
+            if (f.name.empty() || f.bit_width) continue;
+            if (!style.bindings && is_cpp_keyword(f.name)) continue;
+            std::string member = style.bindings ? member_name(f.name, r.name) : f.name;
+            line(out, "__builtin_offsetof(" + type + ", " + member + ") == " + std::to_string(f.offset_bits / 8),
                  r.name + "." + f.name + ": offset");
             if (!f.flexible)
-                line(out, "sizeof(" + r.name + "::" + f.name + ") == " + std::to_string(f.size), r.name + "." + f.name + ": size");
+                line(out, "sizeof(static_cast<" + type + "*>(nullptr)->" + member + ") == " + std::to_string(f.size),
+                     r.name + "." + f.name + ": size");
         }
     }
     for (const auto& e : abi.enums)
@@ -66,7 +83,7 @@ void append_layout_asserts(std::string& out, const ir::TargetAbi& abi, const Ori
             for (const auto& c : e.constants)
                 line(out, cast(c.value, c.name) + " == " + integer_literal(c.value), c.name + ": value");
     for (const auto& m : abi.macros)
-        if (m.value && wanted(m.origin))
+        if (m.value && wanted(m.origin) && !(style.skip_macros && style.skip_macros->count(m.name)))
             line(out, cast(*m.value, m.name) + " == " + integer_literal(*m.value), m.name + (m.ioctl ? ": ioctl number" : ": value"));
 }
 

@@ -14,6 +14,7 @@ std::string static_assert_source(const ir::Manifest& manifest, const Provenance&
     out += "// Edit the generator, not this file.\n";
     out += "//\n// Compile with clang++ --target=<triple> and the -I/-D arguments the manifest\n";
     out += "// records for that target; every static_assert restates what scan read.\n\n";
+    out += "// The headers are C: C's _Bool is C++'s bool.\n#ifdef __cplusplus\n#define _Bool bool\n#endif\n\n";
     std::set<std::string> headers;
     for (const auto& [triple, abi] : manifest.targets) headers.insert(abi.headers.begin(), abi.headers.end());
     for (const auto& h : headers) out += (h.front() == '/' ? "#include \"" + h + "\"\n" : "#include <" + h + ">\n");
