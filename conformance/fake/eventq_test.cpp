@@ -36,10 +36,7 @@ iopf_setup iopf(fake_fixture& f) {
     s.m = f.mock_device(s.fd, io);
     s.q = alloc_fault(f, s.fd);
     abi::iommu_hwpt_selftest data{abi::IOMMU_TEST_IOTLB_DEFAULT};
-    abi::iommu_hwpt_alloc cmd{};
-    cmd.flags = abi::IOMMU_HWPT_FAULT_ID_VALID;
-    cmd.dev_id = s.m.dev;
-    cmd.pt_id = f.nest_parent(s.fd, s.m.dev, io);
+    auto cmd = fake_fixture::hwpt_cmd(s.m.dev, f.nest_parent(s.fd, s.m.dev, io), abi::IOMMU_HWPT_FAULT_ID_VALID);
     cmd.data_type = abi::IOMMU_HWPT_DATA_SELFTEST;
     cmd.data_len = sizeof data;
     cmd.data_uptr = address(&data);
@@ -90,10 +87,7 @@ FAKE_CASE("fault: a nested HWPT's fault_id that is not a fault queue -> ENOENT [
     uint32_t io = ioas(fd);
     mock m = mock_device(fd, io);
     abi::iommu_hwpt_selftest data{abi::IOMMU_TEST_IOTLB_DEFAULT};
-    abi::iommu_hwpt_alloc cmd{};
-    cmd.flags = abi::IOMMU_HWPT_FAULT_ID_VALID;
-    cmd.dev_id = m.dev;
-    cmd.pt_id = nest_parent(fd, m.dev, io);
+    auto cmd = hwpt_cmd(m.dev, nest_parent(fd, m.dev, io), abi::IOMMU_HWPT_FAULT_ID_VALID);
     cmd.data_type = abi::IOMMU_HWPT_DATA_SELFTEST;
     cmd.data_len = sizeof data;
     cmd.data_uptr = address(&data);

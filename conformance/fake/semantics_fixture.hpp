@@ -139,11 +139,16 @@ public:
         return call(fd, cmd);
     }
 
-    uint32_t hwpt(int fd, uint32_t dev, uint32_t pt, uint32_t flags) {
+    // IOMMU_HWPT_ALLOC of a paging HWPT (no driver data).
+    static abi::iommu_hwpt_alloc hwpt_cmd(uint32_t dev, uint32_t pt, uint32_t flags = 0) {
         abi::iommu_hwpt_alloc cmd{};
         cmd.flags = flags;
         cmd.dev_id = dev;
         cmd.pt_id = pt;
+        return cmd;
+    }
+    uint32_t hwpt(int fd, uint32_t dev, uint32_t pt, uint32_t flags) {
+        auto cmd = hwpt_cmd(dev, pt, flags);
         REQUIRE(call(fd, cmd) == 0);
         return cmd.out_hwpt_id;
     }

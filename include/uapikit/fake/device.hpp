@@ -74,12 +74,6 @@ inline int driver_attach_check(iommufd_ctx& ictx, const platform& plat, uint32_t
     return kind == iommu_kind::selftest || kind == iommu_kind::arm_smmuv3 ? -ENOENT : 0;
 }
 
-inline uint32_t fault_of(iommufd_ctx& ictx, uint32_t hwpt_id) {
-    const object& o = ictx.objects.at(hwpt_id).obj;
-    if (const auto* p = std::get_if<hwpt_paging_object>(&o)) return p->fault;
-    return std::get<hwpt_nested_object>(o).fault;
-}
-
 inline io_pagetable* iopt_of_hwpt(iommufd_ctx& ictx, uint32_t hwpt_id) {
     if (auto* p = std::get_if<hwpt_paging_object>(&ictx.objects.at(hwpt_id).obj))
         return &ictx.objects.at_as<ioas_object>(p->ioas).iopt;

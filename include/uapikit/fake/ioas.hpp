@@ -153,27 +153,42 @@ inline int pages_size_check(uint64_t start, uint64_t length) {
     return 0;
 }
 
+// iopt_alloc_user_pages(): pages of the caller's memory [va, va + length),
+// charged to the user or the process as the context's accounting says.
+inline pages_ref user_pages(ucmd& u, uint64_t va, uint64_t length, bool writable) {
+    pages_ref pages = make_pages(u.plat.pins);
+    iopt_pages& p = *pages;
+    p.mm = u.user.mm();
+    p.uptr = va & ~(page_size - 1);
+    p.npages = (length + (va - p.uptr) + page_size - 1) / page_size;
+    p.writable = writable;
+    p.account_mm = u.ictx.accounting == account_mode::mm;
+    return pages;
+}
+
+// The end of IOMMU_IOAS_MAP and IOMMU_IOAS_MAP_FILE: new pages mapped from
+// byte `offset` at the command's IOVA, fixed or allocated, and the IOVA
+// answered.
+template <typename Cmd>
+int map_new_pages(ucmd& u, ioas_object& ioas, pages_ref pages, uint64_t offset, Cmd& cmd) {
+    pages_slice list[] = {{std::move(pages), offset, cmd.length}};
+    uint64_t iova = cmd.iova;
+    if (int rc = iopt_map_pages(u.plat, ioas.iopt, list, cmd.length, &iova, iommu_prot_of(cmd.flags),
+                                !(cmd.flags & abi::IOMMU_IOAS_MAP_FIXED_IOVA));
+        rc < 0)
+        return rc;
+    cmd.iova = iova;
+    return u.respond();
+}
+
 inline int ioas_map(ucmd& u, abi::iommu_ioas_map& cmd) {
     if (cmd.__reserved) return -EOPNOTSUPP;  // the same check as unknown flags
     if (int rc = map_flags_check(cmd.flags, cmd.iova, cmd.length); rc < 0) return rc;
     ioas_object* ioas = get_ioas(u.ictx, cmd.ioas_id);
     if (!ioas) return -ENOENT;
     if (int rc = pages_size_check(cmd.user_va, cmd.length); rc < 0) return rc;
-    pages_ref pages = make_pages(u.plat.pins);
-    iopt_pages& p = *pages;
-    p.mm = u.user.mm();
-    p.uptr = cmd.user_va & ~(page_size - 1);
-    p.npages = (cmd.length + (cmd.user_va - p.uptr) + page_size - 1) / page_size;
-    p.writable = cmd.flags & abi::IOMMU_IOAS_MAP_WRITEABLE;
-    p.account_mm = u.ictx.accounting == account_mode::mm;
-    pages_slice list[] = {{std::move(pages), cmd.user_va % page_size, cmd.length}};
-    uint64_t iova = cmd.iova;
-    if (int rc = iopt_map_pages(u.plat, ioas->iopt, list, cmd.length, &iova, iommu_prot_of(cmd.flags),
-                                !(cmd.flags & abi::IOMMU_IOAS_MAP_FIXED_IOVA));
-        rc < 0)
-        return rc;
-    cmd.iova = iova;
-    return u.respond();
+    pages_ref pages = user_pages(u, cmd.user_va, cmd.length, cmd.flags & abi::IOMMU_IOAS_MAP_WRITEABLE);
+    return map_new_pages(u, *ioas, std::move(pages), cmd.user_va % page_size, cmd);
 }
 
 // A duplicate of the caller's fd number `fd`, for the fake to keep: from
@@ -203,21 +218,15 @@ inline int ioas_map_file(ucmd& u, abi::iommu_ioas_map_file& cmd) {
         ::close(held);
         return rc;
     }
-    iopt_pages p;
+    pages_ref pages = make_pages(u.plat.pins);
+    iopt_pages& p = *pages;
     p.mm = u.user.mm();
-    p.file_fd = held;
+    p.file_fd = held;  // the pages close it when they go
     p.file_start = cmd.start & ~(page_size - 1);
     p.npages = (cmd.length + (cmd.start - p.file_start) + page_size - 1) / page_size;
     p.writable = writable;
     p.account_mm = u.ictx.accounting == account_mode::mm;
-    pages_slice list[] = {{make_pages(u.plat.pins, std::move(p)), cmd.start % page_size, cmd.length}};
-    uint64_t iova = cmd.iova;
-    if (int rc = iopt_map_pages(u.plat, ioas->iopt, list, cmd.length, &iova, iommu_prot_of(cmd.flags),
-                                !(cmd.flags & abi::IOMMU_IOAS_MAP_FIXED_IOVA));
-        rc < 0)
-        return rc;
-    cmd.iova = iova;
-    return u.respond();
+    return map_new_pages(u, *ioas, std::move(pages), cmd.start % page_size, cmd);
 }
 
 // iopt_get_pages(): the slices of memory under [iova, iova + length), or

@@ -67,15 +67,10 @@ struct iopt_pages {
     iopt_pages* live_prev = nullptr;
     iopt_pages* live_next = nullptr;
 
+    // Owns file_fd and its place in the registry: it stays where it was made.
     iopt_pages() = default;
-    // Owns file_fd: moves hand it over, copies would close it twice. Only
-    // unregistered pages move.
-    iopt_pages(iopt_pages&& o) noexcept
-        : mm(o.mm), uptr(o.uptr), file_fd(std::exchange(o.file_fd, -1)), file_start(o.file_start), npages(o.npages),
-          writable(o.writable), account_mm(o.account_mm), holders(std::move(o.holders)), npinned(o.npinned) {}
     iopt_pages(const iopt_pages&) = delete;
     iopt_pages& operator=(const iopt_pages&) = delete;
-    iopt_pages& operator=(iopt_pages&&) = delete;
     inline ~iopt_pages();
 
     bool from_file() const { return file_fd >= 0; }
@@ -252,17 +247,11 @@ inline void intrusive_ptr_release(iopt_pages* p) {
 }
 using pages_ref = boost::intrusive_ptr<iopt_pages>;
 
-// New pages from the registry's pool, registered: empty, for the caller
-// to fill in, or taking p's contents.
+// New, empty pages from the registry's pool, registered, for the caller
+// to fill in.
 inline pages_ref make_pages(pin_registry& reg) {
     void* at = reg.pool()->allocate(sizeof(iopt_pages), alignof(iopt_pages));
     auto* made = new (at) iopt_pages();
-    reg.add(made);
-    return pages_ref(made);
-}
-inline pages_ref make_pages(pin_registry& reg, iopt_pages p) {
-    void* at = reg.pool()->allocate(sizeof(iopt_pages), alignof(iopt_pages));
-    auto* made = new (at) iopt_pages(std::move(p));
     reg.add(made);
     return pages_ref(made);
 }

@@ -88,13 +88,7 @@ inline int map_dma(ucmd& u, uint64_t arg) {
     const int prot = (map.flags & vfio::dma_map_flag_read ? iommu_read : 0) |
                      (map.flags & vfio::dma_map_flag_write ? iommu_write : 0);
     if (int rc = pages_size_check(map.vaddr, map.size); rc < 0) return rc;
-    iopt_pages p;
-    p.mm = u.user.mm();
-    p.uptr = map.vaddr & ~(page_size - 1);
-    p.npages = (map.size + (map.vaddr - p.uptr) + page_size - 1) / page_size;
-    p.writable = prot & iommu_write;
-    p.account_mm = u.ictx.accounting == account_mode::mm;
-    pages_slice list[] = {{make_pages(u.plat.pins, std::move(p)), map.vaddr % page_size, map.size}};
+    pages_slice list[] = {{user_pages(u, map.vaddr, map.size, prot & iommu_write), map.vaddr % page_size, map.size}};
     uint64_t iova = map.iova;
     return iopt_map_pages(u.plat, ioas->iopt, list, map.size, &iova, prot, false);
 }
