@@ -1,8 +1,13 @@
 // How much cheaper a call into the fake is than a system call, the reason a
-// test suite can afford thousands of ioctls on it. Three loops of about a
-// second each, in one process:
+// test suite can afford thousands of ioctls on it. Loops of about a second
+// each, in one process:
 //   destroy_missing  IOMMU_DESTROY of an id that does not exist (fake: ENOENT)
 //   viommu_pair      IOMMU_VIOMMU_ALLOC (selftest type) + IOMMU_DESTROY of it
+//   map_pair         IOMMU_IOAS_MAP of one 4 KiB page at a fixed IOVA +
+//                    IOMMU_IOAS_UNMAP of it, on an IOAS without a domain
+//   map_pair_domain  the same on an IOAS a mock domain is attached to: each
+//                    map pins the page, which checks the memory is there
+//                    with process_vm_readv(2), a system call of its own
 //   syscall          ioctl(2) IOMMU_DESTROY on /dev/null (kernel: ENOTTY)
 //
 //   bench/fake_bench [seconds per loop, default 1]
@@ -13,6 +18,7 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 namespace {
@@ -100,7 +106,30 @@ int main(int argc, char** argv) {
         if (int rc = h.ioctl(fd, abi::IOMMU_DESTROY, &d)) fail("IOMMU_DESTROY (vIOMMU)", rc);
     });
 
-    // (c) The cheapest real ioctl(2): the kernel rejects it at the fd's file
+    // (c) One page mapped and unmapped, without and with a domain to fill.
+    void* page = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED) fail("mmap", -errno);
+    abi::iommu_ioas_alloc bare{sizeof bare, 0, 0};
+    if (int rc = h.ioctl(fd, abi::IOMMU_IOAS_ALLOC, &bare)) fail("IOMMU_IOAS_ALLOC", rc);
+    auto map_pair = [&](uint32_t ioas_id, uint64_t iova) {
+        return [&h, fd, page, ioas_id, iova] {
+            abi::iommu_ioas_map m{};
+            m.size = sizeof m;
+            m.flags = abi::IOMMU_IOAS_MAP_FIXED_IOVA | abi::IOMMU_IOAS_MAP_READABLE | abi::IOMMU_IOAS_MAP_WRITEABLE;
+            m.ioas_id = ioas_id;
+            m.user_va = reinterpret_cast<uintptr_t>(page);
+            m.length = 4096;
+            m.iova = iova;
+            if (int rc = h.ioctl(fd, abi::IOMMU_IOAS_MAP, &m)) fail("IOMMU_IOAS_MAP", rc);
+            abi::iommu_ioas_unmap u{sizeof u, ioas_id, iova, 4096};
+            if (int rc = h.ioctl(fd, abi::IOMMU_IOAS_UNMAP, &u)) fail("IOMMU_IOAS_UNMAP", rc);
+        };
+    };
+    const result map = measure(seconds, 2, map_pair(bare.out_ioas_id, 0x100000));
+    const result map_domain = measure(seconds, 2, map_pair(ioas.out_ioas_id, abi::MOCK_APERTURE_START));
+    ::munmap(page, 4096);
+
+    // (d) The cheapest real ioctl(2): the kernel rejects it at the fd's file
     // operations without looking at the argument.
     const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null_fd < 0) fail("open(/dev/null)", -errno);
@@ -112,10 +141,13 @@ int main(int argc, char** argv) {
 
     print("destroy_missing", missing);
     print("viommu_pair", pair);
+    print("map_pair", map);
+    print("map_pair_domain", map_domain);
     print("syscall", sys);
-    std::printf("syscall_ns / fake_ns per call: destroy_missing %.1fx, viommu_pair %.1fx (one syscall / a whole pair: %.1fx)\n",
+    std::printf("syscall_ns / fake_ns per call: destroy_missing %.1fx, viommu_pair %.1fx, map_pair %.1fx, "
+                "map_pair_domain %.1fx\n",
                 sys.ns_per_call() / missing.ns_per_call(), sys.ns_per_call() / pair.ns_per_call(),
-                sys.ns_per_call() / (2 * pair.ns_per_call()));
+                sys.ns_per_call() / map.ns_per_call(), sys.ns_per_call() / map_domain.ns_per_call());
     h.close(fd);
     return 0;
 }

@@ -284,6 +284,10 @@ UAPIKIT_EXPORT int ioctl(int fd, unsigned long request, ...) noexcept {
 
 UAPIKIT_EXPORT ssize_t read(int fd, void* buf, size_t count) {
     if (!inside && maybe_fake(fd)) {
+        if (remote_owned(fd)) {  // an event queue's records stay with the process holding it
+            errno = EOPNOTSUPP;
+            return -1;
+        }
         in_fake guard;
         host& h = the_host();
         if (h.owns(fd))
@@ -295,6 +299,10 @@ UAPIKIT_EXPORT ssize_t read(int fd, void* buf, size_t count) {
 
 UAPIKIT_EXPORT ssize_t write(int fd, const void* buf, size_t count) {
     if (!inside && maybe_fake(fd)) {
+        if (remote_owned(fd)) {  // an event queue's records stay with the process holding it
+            errno = EOPNOTSUPP;
+            return -1;
+        }
         in_fake guard;
         host& h = the_host();
         if (h.owns(fd))

@@ -5,7 +5,7 @@
  * It declares the uapi itself instead of including uapikit's headers, so
  * nothing here knows about the fake. Layouts are those of uapikit's
  * "proposed" iommufd uapi on x86_64. */
-#define _POSIX_C_SOURCE 200809L /* mkstemp, openat, O_CLOEXEC under -std=c11 */
+#define _DEFAULT_SOURCE /* mkstemp, openat, O_CLOEXEC, MAP_ANONYMOUS under -std=c11 */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,16 +14,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* _IO(';', nr): iommufd passes its sizes inside the struct, not the number. */
 #define IOMMU_DESTROY 0x3b80    /* _IO(';', 0x80) */
 #define IOMMU_IOAS_ALLOC 0x3b81 /* _IO(';', 0x81) */
 #define IOMMU_TEST_CMD 0x3ba0   /* _IO(';', 0xa0) */
-#define IOMMU_UNKNOWN 0x3b70    /* _IO(';', 0x70): below the iommufd range */
+#define IOMMU_IOAS_MAP 0x3b85  /* _IO(';', 0x85) */
+#define IOMMU_IOAS_UNMAP 0x3b86 /* _IO(';', 0x86) */
+#define IOMMU_UNKNOWN 0x3b60    /* _IO(';', 0x60): below iommufd's and VFIO's numbers */
 #define KVM_CREATE_VM 0xae01    /* _IO(0xae, 0x01), argument: the VM type */
 
 #define IOMMU_TEST_OP_MOCK_DOMAIN 2
+#define IOMMU_IOAS_MAP_FIXED_IOVA 1
+#define IOMMU_IOAS_MAP_WRITEABLE 2
+#define IOMMU_IOAS_MAP_READABLE 4
+#define MOCK_APERTURE_START (1UL << 24) /* the mock domain maps from here */
 
 struct iommu_destroy {
     uint32_t size;
@@ -34,6 +42,23 @@ struct iommu_ioas_alloc {
     uint32_t size;
     uint32_t flags;
     uint32_t out_ioas_id;
+};
+
+struct iommu_ioas_map {
+    uint32_t size;
+    uint32_t flags;
+    uint32_t ioas_id;
+    uint32_t reserved;
+    uint64_t user_va;
+    uint64_t length;
+    uint64_t iova;
+};
+
+struct iommu_ioas_unmap {
+    uint32_t size;
+    uint32_t ioas_id;
+    uint64_t iova;
+    uint64_t length;
 };
 
 struct iommu_test_cmd {
@@ -105,10 +130,45 @@ static void iommufd_checks(void) {
     check_errno(ioctl(fd, IOMMU_DESTROY, &missing), ENOENT, "IOMMU_DESTROY of id 999");
 
     struct iommu_destroy any = {.size = sizeof any};
-    check_errno(ioctl(fd, IOMMU_UNKNOWN, &any), ENOTTY, "ioctl _IO(';', 0x70)");
+    check_errno(ioctl(fd, IOMMU_UNKNOWN, &any), ENOTTY, "ioctl _IO(';', 0x60)");
 
     check(close(fd) == 0, "close(iommufd)");
     check_errno(close(fd), EBADF, "second close(iommufd)");
+}
+
+/* A forked child uses the iommufd it inherited, as a VMM's helper process
+ * would: its map of its own memory (pinned at once, a mock domain being
+ * attached) is the parent's after the child has gone. */
+static void fork_checks(void) {
+    int fd = open("/dev/iommu", O_RDWR);
+    struct iommu_ioas_alloc ioas = {.size = sizeof ioas};
+    struct iommu_test_cmd mock = {.size = sizeof mock, .op = IOMMU_TEST_OP_MOCK_DOMAIN};
+    int ready = fd >= 0 && ioctl(fd, IOMMU_IOAS_ALLOC, &ioas) == 0;
+    mock.id = ioas.out_ioas_id;
+    check(ready && ioctl(fd, IOMMU_TEST_CMD, &mock) == 0, "an IOAS with a mock domain before fork()");
+    if (!ready) return;
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        void* mem = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        memset(mem, 0x5a, 2 * 4096);
+        struct iommu_ioas_map map = {.size = sizeof map,
+                                     .flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+                                              IOMMU_IOAS_MAP_WRITEABLE,
+                                     .ioas_id = ioas.out_ioas_id,
+                                     .user_va = (uintptr_t)mem,
+                                     .length = 2 * 4096,
+                                     .iova = MOCK_APERTURE_START};
+        _exit(ioctl(fd, IOMMU_IOAS_MAP, &map) == 0 ? 0 : 1);
+    }
+    int status = -1;
+    check(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+          "the child's IOMMU_IOAS_MAP through the inherited fd succeeds");
+    struct iommu_ioas_unmap unmap = {
+        .size = sizeof unmap, .ioas_id = ioas.out_ioas_id, .iova = MOCK_APERTURE_START, .length = 2 * 4096};
+    check(ioctl(fd, IOMMU_IOAS_UNMAP, &unmap) == 0 && unmap.length == 2 * 4096,
+          "the parent unmaps the child's 8 KiB after the child exited");
+    check(close(fd) == 0, "close(iommufd) after fork");
 }
 
 static void kvm_checks(void) {
@@ -145,6 +205,7 @@ static void passthrough_checks(void) {
 
 int main(void) {
     iommufd_checks();
+    fork_checks();
     kvm_checks();
     passthrough_checks();
     printf("%d failure(s)\n", failures);

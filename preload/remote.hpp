@@ -8,8 +8,8 @@
 //
 // Limits: a child's close() of an inherited fd closes only its own
 // descriptor (the file lives while its holder keeps it); read(2) and
-// write(2) of inherited fds and calls that create fds are answered only in
-// the holder.
+// write(2) of inherited fds and calls that create fds fail in the child
+// with EOPNOTSUPP: they are answered only in the holder.
 #pragma once
 
 #include <uapikit/fake/host.hpp>

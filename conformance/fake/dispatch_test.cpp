@@ -73,14 +73,14 @@ FAKE_CASE("dispatch: every command checks its size before its fields: min_size -
     }
 }
 
-FAKE_CASE("dispatch: vIOMMU alloc with size 20 (min 24) -> EINVAL [6.12 main.c]") {
+FAKE_CASE("dispatch: vIOMMU alloc with size 20 (min 24) -> EINVAL [mainline main.c]") {
     int fd = open("/dev/iommu");
     abi::iommu_viommu_alloc cmd{};
     cmd.size = 20;
     rejected(fd, cmd, EINVAL);
 }
 
-FAKE_CASE("dispatch: a caller of the 24-byte prefix is zero-extended and succeeds [6.12 main.c]") {
+FAKE_CASE("dispatch: a caller of the 24-byte prefix is zero-extended and succeeds [mainline main.c]") {
     int fd = open("/dev/iommu");
     uint32_t io = ioas(fd);
     mock m = mock_device(fd, io);
@@ -114,7 +114,7 @@ FAKE_CASE("dispatch: a larger struct with a non-zero extra byte -> E2BIG [6.12 m
     CHECK(host().snapshot() == before);
 }
 
-FAKE_CASE("dispatch: the reply copies back min(size, sizeof) and no more [6.12 main.c]") {
+FAKE_CASE("dispatch: the reply copies back min(size, sizeof) and no more [mainline main.c]") {
     int fd = open("/dev/iommu");
     uint32_t io = ioas(fd);
     mock m = mock_device(fd, io);

@@ -18,10 +18,7 @@ FAKE_CASE("hwpt: an unknown flag bit -> EOPNOTSUPP [6.12 hw_pagetable.c]") {
     int fd = open("/dev/iommu");
     uint32_t io = ioas(fd);
     mock m = mock_device(fd, io);
-    abi::iommu_hwpt_alloc cmd{};
-    cmd.flags = 1u << 7;
-    cmd.dev_id = m.dev;
-    cmd.pt_id = io;
+    auto cmd = hwpt_cmd(m.dev, io, 1u << 7);
     rejected(fd, cmd, EOPNOTSUPP);
 }
 
@@ -29,10 +26,7 @@ FAKE_CASE("hwpt: non-zero __reserved -> EOPNOTSUPP [6.12 hw_pagetable.c]") {
     int fd = open("/dev/iommu");
     uint32_t io = ioas(fd);
     mock m = mock_device(fd, io);
-    abi::iommu_hwpt_alloc cmd{};
-    cmd.flags = abi::IOMMU_HWPT_ALLOC_NEST_PARENT;
-    cmd.dev_id = m.dev;
-    cmd.pt_id = io;
+    auto cmd = hwpt_cmd(m.dev, io, abi::IOMMU_HWPT_ALLOC_NEST_PARENT);
     cmd.__reserved = 1;
     rejected(fd, cmd, EOPNOTSUPP);
 }
@@ -41,14 +35,10 @@ FAKE_CASE("hwpt: data type NONE with data, or a type without data -> EINVAL [6.1
     int fd = open("/dev/iommu");
     uint32_t io = ioas(fd);
     mock m = mock_device(fd, io);
-    abi::iommu_hwpt_alloc cmd{};
-    cmd.dev_id = m.dev;
-    cmd.pt_id = io;
+    auto cmd = hwpt_cmd(m.dev, io);
     cmd.data_len = 4;
     rejected(fd, cmd, EINVAL);
-    abi::iommu_hwpt_alloc typed{};
-    typed.dev_id = m.dev;
-    typed.pt_id = io;
+    auto typed = hwpt_cmd(m.dev, io);
     typed.data_type = abi::IOMMU_HWPT_DATA_SELFTEST;
     rejected(fd, typed, EINVAL);
 }
@@ -56,22 +46,16 @@ FAKE_CASE("hwpt: data type NONE with data, or a type without data -> EINVAL [6.1
 FAKE_CASE("hwpt: a dev_id that is not a device -> ENOENT [6.12 hw_pagetable.c]") {
     int fd = open("/dev/iommu");
     uint32_t io = ioas(fd);
-    abi::iommu_hwpt_alloc cmd{};
-    cmd.dev_id = io;
-    cmd.pt_id = io;
+    auto cmd = hwpt_cmd(io, io);
     rejected(fd, cmd, ENOENT);
 }
 
 FAKE_CASE("hwpt: a pt_id that is not an IOAS, paging HWPT or vIOMMU -> EINVAL [6.12 hw_pagetable.c]") {
     int fd = open("/dev/iommu");
     mock m = mock_device(fd, ioas(fd));
-    abi::iommu_hwpt_alloc missing{};
-    missing.dev_id = m.dev;
-    missing.pt_id = 99;
+    auto missing = hwpt_cmd(m.dev, 99);
     rejected(fd, missing, EINVAL);
-    abi::iommu_hwpt_alloc device{};
-    device.dev_id = m.dev;
-    device.pt_id = m.dev;
+    auto device = hwpt_cmd(m.dev, m.dev);
     rejected(fd, device, EINVAL);
 }
 
@@ -79,10 +63,7 @@ FAKE_CASE("hwpt: NEST_PARENT together with FAULT_ID_VALID -> EOPNOTSUPP [6.12 hw
     int fd = open("/dev/iommu");
     uint32_t io = ioas(fd);
     mock m = mock_device(fd, io);
-    abi::iommu_hwpt_alloc cmd{};
-    cmd.flags = abi::IOMMU_HWPT_ALLOC_NEST_PARENT | abi::IOMMU_HWPT_FAULT_ID_VALID;
-    cmd.dev_id = m.dev;
-    cmd.pt_id = io;
+    auto cmd = hwpt_cmd(m.dev, io, abi::IOMMU_HWPT_ALLOC_NEST_PARENT | abi::IOMMU_HWPT_FAULT_ID_VALID);
     rejected(fd, cmd, EOPNOTSUPP);
 }
 
@@ -90,10 +71,7 @@ FAKE_CASE("hwpt: DIRTY_TRACKING for a device whose IOMMU cannot -> EOPNOTSUPP [6
     int fd = open("/dev/iommu");
     uint32_t io = ioas(fd);
     mock m = mock_device(fd, io, abi::MOCK_FLAGS_DEVICE_NO_DIRTY);
-    abi::iommu_hwpt_alloc cmd{};
-    cmd.flags = abi::IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
-    cmd.dev_id = m.dev;
-    cmd.pt_id = io;
+    auto cmd = hwpt_cmd(m.dev, io, abi::IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
     rejected(fd, cmd, EOPNOTSUPP);
 }
 
@@ -102,9 +80,7 @@ FAKE_CASE("hwpt: driver data for a paging HWPT -> EOPNOTSUPP [6.12 selftest.c]")
     uint32_t io = ioas(fd);
     mock m = mock_device(fd, io);
     abi::iommu_hwpt_selftest data{abi::IOMMU_TEST_IOTLB_DEFAULT};
-    abi::iommu_hwpt_alloc cmd{};
-    cmd.dev_id = m.dev;
-    cmd.pt_id = io;
+    auto cmd = hwpt_cmd(m.dev, io);
     cmd.data_type = abi::IOMMU_HWPT_DATA_SELFTEST;
     cmd.data_len = sizeof data;
     cmd.data_uptr = address(&data);
@@ -151,9 +127,7 @@ static nesting parent_of(fake_fixture& f) {
 
 static abi::iommu_hwpt_alloc nested_cmd(const nesting& n, const abi::iommu_hwpt_selftest* data, uint32_t len,
                                         uint32_t type = abi::IOMMU_HWPT_DATA_SELFTEST) {
-    abi::iommu_hwpt_alloc cmd{};
-    cmd.dev_id = n.m.dev;
-    cmd.pt_id = n.parent;
+    auto cmd = hwpt_cmd(n.m.dev, n.parent);
     cmd.data_type = type;
     cmd.data_len = len;
     cmd.data_uptr = address(data);
@@ -167,14 +141,14 @@ FAKE_CASE("nested: a data type the mock does not know -> EOPNOTSUPP [6.12 selfte
     rejected(n.fd, cmd, EOPNOTSUPP);
 }
 
-FAKE_CASE("nested: data shorter than its required field -> EINVAL [include/linux/iommu.h]") {
+FAKE_CASE("nested: data shorter than its required field -> EINVAL [6.12 include/linux/iommu.h]") {
     auto n = parent_of(*this);
     abi::iommu_hwpt_selftest data{abi::IOMMU_TEST_IOTLB_DEFAULT};
     auto cmd = nested_cmd(n, &data, sizeof data - 1);
     rejected(n.fd, cmd, EINVAL);
 }
 
-FAKE_CASE("nested: data longer than the driver's struct -> EINVAL [include/linux/iommu.h]") {
+FAKE_CASE("nested: data longer than the driver's struct -> EINVAL [6.12 include/linux/iommu.h]") {
     auto n = parent_of(*this);
     abi::iommu_hwpt_selftest data[2]{};
     auto cmd = nested_cmd(n, data, sizeof data);
@@ -284,7 +258,7 @@ FAKE_CASE("invalidate: entries without a pointer or length, or over a page each 
     rejected_with_reply(n.fd, huge, EINVAL);
 }
 
-FAKE_CASE("invalidate: an entry length other than the driver's struct -> EINVAL [include/linux/iommu.h]") {
+FAKE_CASE("invalidate: an entry length other than the driver's struct -> EINVAL [6.12 include/linux/iommu.h]") {
     auto n = parent_of(*this);
     uint32_t nested = mock_nested(n.fd, n.m.dev, n.parent);
     abi::iommu_hwpt_invalidate_selftest inv[2]{};

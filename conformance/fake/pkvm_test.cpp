@@ -1,4 +1,7 @@
-// The pKVM hypervisor IOMMU driver registry (seed 003).
+// The pKVM hypervisor IOMMU driver registry of the proposal "[PATCH v3
+// 14/29] KVM: arm64: iommu: Introduce IOMMU driver infrastructure" (Mostafa
+// Saleh, 2025-07-28): the one IOMMU driver the protected-mode hypervisor
+// uses, and how its registration and initialisation fail.
 #include <uapikit/fake/pkvm.hpp>
 
 #include <doctest/doctest.h>
@@ -14,7 +17,7 @@ int fails() { return -EIO; }
 const pkvm_iommu_ops good{&ok, &ok};
 }  // namespace
 
-TEST_CASE("pkvm: registering with missing ops -> EINVAL [seed 003]") {
+TEST_CASE("pkvm: registering with missing ops -> EINVAL [proposal pkvm]") {
     pkvm_registry r;
     CHECK(r.register_driver(nullptr) == -EINVAL);
     pkvm_iommu_ops half{&ok, nullptr};
@@ -22,20 +25,20 @@ TEST_CASE("pkvm: registering with missing ops -> EINVAL [seed 003]") {
     CHECK_FALSE(r.has_driver());
 }
 
-TEST_CASE("pkvm: a second driver -> EBUSY [seed 003]") {
+TEST_CASE("pkvm: a second driver -> EBUSY [proposal pkvm]") {
     pkvm_registry r;
     CHECK(r.register_driver(&good) == 0);
     pkvm_iommu_ops other{&ok, &ok};
     CHECK(r.register_driver(&other) == -EBUSY);
 }
 
-TEST_CASE("pkvm: protected-mode init without a driver warns -> ENODEV [seed 003]") {
+TEST_CASE("pkvm: protected-mode init without a driver warns -> ENODEV [proposal pkvm]") {
     pkvm_registry r;
     CHECK(r.init_protected_mode() == -ENODEV);
     CHECK(r.warning().find("confidential") != std::string::npos);
 }
 
-TEST_CASE("pkvm: a failing hypervisor init removes the driver again -> EIO [seed 003]") {
+TEST_CASE("pkvm: a failing hypervisor init removes the driver again -> EIO [proposal pkvm]") {
     pkvm_registry r;
     pkvm_iommu_ops hyp_fails{&ok, &fails};
     REQUIRE(r.register_driver(&hyp_fails) == 0);
@@ -45,7 +48,7 @@ TEST_CASE("pkvm: a failing hypervisor init removes the driver again -> EIO [seed
     CHECK(r.init_protected_mode() == 0);
 }
 
-TEST_CASE("pkvm: the driver's own init error passes through -> EIO [seed 003]") {
+TEST_CASE("pkvm: the driver's own init error passes through -> EIO [proposal pkvm]") {
     pkvm_registry r;
     pkvm_iommu_ops driver_fails{&fails, &ok};
     REQUIRE(r.register_driver(&driver_fails) == 0);

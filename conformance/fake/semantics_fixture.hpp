@@ -130,11 +130,25 @@ public:
         return {cmd.mock_domain.out_stdev_id, cmd.mock_domain.out_hwpt_id, cmd.mock_domain.out_idev_id};
     }
 
-    uint32_t hwpt(int fd, uint32_t dev, uint32_t pt, uint32_t flags) {
+    // The selftest's MOCK_DOMAIN_REPLACE: moves the mock device to pt.
+    int mock_replace(int fd, uint32_t stdev, uint32_t pt) {
+        abi::iommu_test_cmd cmd{};
+        cmd.op = abi::IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE;
+        cmd.id = stdev;
+        cmd.mock_domain_replace.pt_id = pt;
+        return call(fd, cmd);
+    }
+
+    // IOMMU_HWPT_ALLOC of a paging HWPT (no driver data).
+    static abi::iommu_hwpt_alloc hwpt_cmd(uint32_t dev, uint32_t pt, uint32_t flags = 0) {
         abi::iommu_hwpt_alloc cmd{};
         cmd.flags = flags;
         cmd.dev_id = dev;
         cmd.pt_id = pt;
+        return cmd;
+    }
+    uint32_t hwpt(int fd, uint32_t dev, uint32_t pt, uint32_t flags) {
+        auto cmd = hwpt_cmd(dev, pt, flags);
         REQUIRE(call(fd, cmd) == 0);
         return cmd.out_hwpt_id;
     }
@@ -237,16 +251,24 @@ public:
         return fd;
     }
 
-    int memslot(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, int gmem_fd = -1) {
+    // A memslot at gpa; with gmem_fd it is private, backed from byte
+    // gmem_offset of that guest_memfd.
+    kvm::memory_region2 memslot_args(uint32_t slot, uint64_t gpa, uint64_t size, int gmem_fd = -1,
+                                     uint64_t gmem_offset = 0) {
         kvm::memory_region2 r{};
         r.slot = slot;
         r.guest_phys_addr = gpa;
         r.memory_size = size;
-        r.userspace_addr = 0x7f0000000000;
+        r.userspace_addr = 0x7f0000000000 + gpa;
         if (gmem_fd >= 0) {
             r.flags = kvm::mem_guest_memfd;
             r.guest_memfd = static_cast<uint32_t>(gmem_fd);
+            r.guest_memfd_offset = gmem_offset;
         }
+        return r;
+    }
+    int memslot(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, int gmem_fd = -1, uint64_t gmem_offset = 0) {
+        auto r = memslot_args(slot, gpa, size, gmem_fd, gmem_offset);
         return way_->ioctl(vm_fd, kvm::set_user_memory_region2, &r);
     }
 

@@ -56,18 +56,22 @@ inline int reserve_device_regions(const platform& plat, const physical_device& d
 
 // What a driver's attach_dev checks for a HWPT: its domain's driver,
 // instance and dirty tracking against the device.
-inline int driver_attach_check(iommufd_ctx& ictx, const platform& plat, uint32_t hwpt_id, const physical_device& dev) {
+inline int driver_attach_check(iommufd_ctx& ictx, const platform& plat, uint32_t hwpt_id, const device_object& idev) {
+    const physical_device& dev = plat.devices.at(idev.phys);
     const object& o = ictx.objects.at(hwpt_id).obj;
     if (const auto* p = std::get_if<hwpt_paging_object>(&o))
         return driver::attach_check(plat, dev, p->domain->kind, p->domain->iommu, p->domain->dirty_ops);
     const auto& n = std::get<hwpt_nested_object>(o);
-    return driver::attach_check(plat, dev, plat.iommus.at(static_cast<std::size_t>(n.iommu)).kind, n.iommu, false);
-}
-
-inline uint32_t fault_of(iommufd_ctx& ictx, uint32_t hwpt_id) {
-    const object& o = ictx.objects.at(hwpt_id).obj;
-    if (const auto* p = std::get_if<hwpt_paging_object>(&o)) return p->fault;
-    return std::get<hwpt_nested_object>(o).fault;
+    const iommu_kind kind = plat.iommus.at(static_cast<std::size_t>(n.iommu)).kind;
+    if (int rc = driver::attach_check(plat, dev, kind, n.iommu, false); rc < 0) return rc;
+    // A nested domain of a vIOMMU needs the device's vDEVICE there first
+    // (iommufd_viommu_get_vdev_id): always for the mock, for SMMUv3 unless
+    // the STE only aborts or bypasses.
+    if (!n.viommu) return 0;
+    const auto* vd = idev.vdevice ? ictx.objects.get<vdevice_object>(idev.vdevice) : nullptr;
+    if (vd && vd->viommu == n.viommu) return 0;
+    if (kind == iommu_kind::arm_smmuv3 && !driver::smmuv3_ste_translates(n.data)) return 0;
+    return kind == iommu_kind::selftest || kind == iommu_kind::arm_smmuv3 ? -ENOENT : 0;
 }
 
 inline io_pagetable* iopt_of_hwpt(iommufd_ctx& ictx, uint32_t hwpt_id) {
@@ -85,7 +89,7 @@ inline int hw_pagetable_attach(iommufd_ctx& ictx, platform& plat, uint32_t hwpt_
     io_pagetable* iopt = iopt_of_hwpt(ictx, hwpt_id);
     if (iopt)
         if (int rc = reserve_device_regions(plat, dev, *iopt); rc < 0) return rc;
-    if (int rc = driver_attach_check(ictx, plat, hwpt_id, dev); rc < 0) {
+    if (int rc = driver_attach_check(ictx, plat, hwpt_id, idev); rc < 0) {
         if (iopt) iopt->unreserve(&dev);
         return rc;
     }
@@ -108,7 +112,7 @@ inline int device_do_replace(iommufd_ctx& ictx, platform& plat, uint32_t idev_id
     const bool moves_ioas = next && next != now;
     if (moves_ioas)
         if (int rc = reserve_device_regions(plat, dev, *next); rc < 0) return rc;
-    if (int rc = driver_attach_check(ictx, plat, hwpt_id, dev); rc < 0) {
+    if (int rc = driver_attach_check(ictx, plat, hwpt_id, idev); rc < 0) {
         if (moves_ioas) next->unreserve(&dev);
         return rc;
     }
@@ -286,6 +290,7 @@ inline int access_pin(iommufd_ctx& ictx, platform& plat, uint32_t access_id, uin
     }
     for (auto& [area, r] : held) {
         area->num_accesses++;
+        if (a.internal) area->num_locks++;
         if (pinned)
             for (uint64_t i = r.first; i <= r.last; ++i) pinned->emplace_back(area->pages.get(), i);
     }
@@ -299,6 +304,7 @@ inline void access_unpin(iommufd_ctx& ictx, platform& plat, uint32_t access_id, 
     iopt.for_each_contig(iova, iova + length - 1, [&](iopt_area& area, uint64_t from, uint64_t to) {
         plat.pins.release(*area.pages, area.pages_of(from, to));
         area.num_accesses--;
+        if (a.internal) area.num_locks--;
         return 0;
     });
 }

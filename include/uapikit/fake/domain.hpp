@@ -20,6 +20,7 @@ struct paging_domain {
     int iommu = -1;  // the physical instance whose driver made it
     iommu_kind kind = iommu_kind::selftest;
     uint64_t io_page = page_size;  // smallest IO page size (1 << ffs(pgsize_bitmap))
+    uint64_t pgsize_bitmap = page_size;  // every IO page size the domain maps with
     uint64_t aperture_start = 0, aperture_last = ~0ull;
     bool dirty_ops = false;       // allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING
     bool dirty_tracking = false;  // tracking switched on

@@ -18,6 +18,7 @@
 #include <uapikit/fake/iommufd_private.hpp>
 
 #include <cstddef>
+#include <cstring>
 #include <cstdint>
 #include <vector>
 
@@ -70,8 +71,13 @@ inline std::unique_ptr<paging_domain> new_paging_domain(const platform& plat, co
         d->aperture_start = abi::MOCK_APERTURE_START;
         d->aperture_last = abi::MOCK_APERTURE_LAST;
         d->huge_iova = dev.mock_flags & abi::MOCK_FLAGS_DEVICE_HUGE_IOVA;
+        d->pgsize_bitmap = mock_io_page | (d->huge_iova ? mock_huge_io_page : 0);
     } else {
         d->aperture_last = (uint64_t{1} << 48) - 1;  // a 48-bit input address space
+        // 4 KiB granule page tables: 4 KiB, 2 MiB and 1 GiB (SMMUv3, VT-d);
+        // AMD's v1 table maps every power of two from 4 KiB but 512 GiB.
+        d->pgsize_bitmap = d->kind == iommu_kind::amd ? ~uint64_t{0xfff} & ~(uint64_t{2} << 38)
+                                                      : page_size | (uint64_t{1} << 21) | (uint64_t{1} << 30);
     }
     return d;
 }
@@ -178,6 +184,8 @@ inline int nested_alloc(const platform& plat, const user_space& user, iommu_kind
             if (type != abi::IOMMU_HWPT_DATA_ARM_SMMUV3 || flags) return -EOPNOTSUPP;
             abi::iommu_hwpt_arm_smmuv3 ste{};
             if (int rc = copy_driver_struct(user, ste, uptr, len, sizeof ste); rc < 0) return rc;
+            // An entry without V is kept as all zeros, whatever else it had.
+            if (!(ste.ste[0] & 1)) ste = {};
             // Word 0: V, Cfg, S1Fmt, S1ContextPtr, S1CDMax; word 1: S1DSS,
             // S1CIR, S1COR, S1CSH, S1STALLD, EATS. Anything else is EIO.
             constexpr uint64_t word0 = 0xf80fffffffffffffull, word1 = 0x380000ffull;
@@ -185,6 +193,9 @@ inline int nested_alloc(const platform& plat, const user_space& user, iommu_kind
             const uint64_t cfg = (ste.ste[0] >> 1) & 7;
             // Valid entries: abort (0b000), bypass (0b100), stage-1 translate (0b101).
             if ((ste.ste[0] & 1) && cfg != 0 && cfg != 4 && cfg != 5) return -EIO;
+            // EATS: aborted (0) or full ATS (1); the driver sets it itself.
+            if (((ste.ste[1] >> 28) & 3) > 1) return -EIO;
+            ste.ste[1] &= ~(uint64_t{3} << 28);
             out.data.assign(reinterpret_cast<uint8_t*>(&ste), reinterpret_cast<uint8_t*>(&ste) + sizeof ste);
             break;
         }
@@ -286,6 +297,15 @@ inline bool veventq_supported(iommu_kind kind, uint32_t type) {
 // The vIOMMU's HW queue types (only the mock has one in the fake).
 inline bool hw_queue_supported(iommu_kind kind, uint32_t type) {
     return kind == iommu_kind::selftest && type == abi::IOMMU_HW_QUEUE_TYPE_SELFTEST;
+}
+
+// Whether a nested SMMUv3 STE (as the domain keeps it) translates stage 1:
+// V set and Cfg 0b101. Aborting and bypassing entries need no vSID.
+inline bool smmuv3_ste_translates(const std::vector<uint8_t>& data) {
+    abi::iommu_hwpt_arm_smmuv3 ste{};
+    if (data.size() < sizeof ste) return false;
+    std::memcpy(&ste, data.data(), sizeof ste);
+    return (ste.ste[0] & 1) && ((ste.ste[0] >> 1) & 7) == 5;
 }
 
 // The ARM SMMUv3 commands a vIOMMU passes on (struct

@@ -38,11 +38,15 @@ inline int fault_alloc(ucmd& u, abi::iommu_fault_alloc& cmd) {
 // A fault the device raised on the HWPT it is attached to (the IOMMU
 // core's iommu_report_device_fault and iommufd_fault_iopf_handler). With
 // no fault queue on that HWPT the core answers the fault itself.
-inline void report_fault(iommufd_ctx& ictx, uint32_t hwpt_id, fault_record r) {
-    uint32_t fault = 0;
+// The fault queue a HWPT reports to, or 0.
+inline uint32_t fault_of(iommufd_ctx& ictx, uint32_t hwpt_id) {
     const object& o = ictx.objects.at(hwpt_id).obj;
-    if (const auto* p = std::get_if<hwpt_paging_object>(&o)) fault = p->fault;
-    if (const auto* n = std::get_if<hwpt_nested_object>(&o)) fault = n->fault;
+    if (const auto* p = std::get_if<hwpt_paging_object>(&o)) return p->fault;
+    return std::get<hwpt_nested_object>(o).fault;
+}
+
+inline void report_fault(iommufd_ctx& ictx, uint32_t hwpt_id, fault_record r) {
+    const uint32_t fault = fault_of(ictx, hwpt_id);
     if (!fault) return;
     r.hwpt = hwpt_id;
     ictx.objects.at_as<fault_object>(fault).deliver.push_back(r);
@@ -50,10 +54,7 @@ inline void report_fault(iommufd_ctx& ictx, uint32_t hwpt_id, fault_record r) {
 
 // iommufd_auto_response_faults(): faults of a device on a HWPT it leaves.
 inline void auto_response_faults(iommufd_ctx& ictx, uint32_t hwpt_id, uint32_t dev_id) {
-    uint32_t fault = 0;
-    const object& o = ictx.objects.at(hwpt_id).obj;
-    if (const auto* p = std::get_if<hwpt_paging_object>(&o)) fault = p->fault;
-    if (const auto* n = std::get_if<hwpt_nested_object>(&o)) fault = n->fault;
+    const uint32_t fault = fault_of(ictx, hwpt_id);
     if (!fault) return;
     auto& f = ictx.objects.at_as<fault_object>(fault);
     auto mine = [&](const fault_record& r) { return r.hwpt == hwpt_id && r.dev_id == dev_id; };

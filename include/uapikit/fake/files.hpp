@@ -33,6 +33,7 @@ struct vm_file {
 struct gmem_file {
     std::shared_ptr<struct vm> vm;
     uint64_t size = 0;
+    uint64_t serial = 0;  // per VM, for the memslots bound to it
 };
 
 // The KVM-VFIO device of a VM (KVM_CREATE_DEVICE of KVM_DEV_TYPE_VFIO):

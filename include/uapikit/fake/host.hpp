@@ -291,7 +291,11 @@ inline void host::fput(file* f) {
 inline void host::release(file& f) {
     if (auto* i = std::get_if<iommufd_file>(&f.kind)) ctx_put(*i->ctx);
     if (auto* v = std::get_if<vm_file>(&f.kind)) v->vm->holders--;
-    if (auto* g = std::get_if<gmem_file>(&f.kind)) g->vm->holders--;
+    if (auto* g = std::get_if<gmem_file>(&f.kind)) {
+        for (auto& [n, slot] : g->vm->slots)  // kvm_gmem_release(): its slots lose the binding
+            if (slot.gmem == g->serial) slot.gmem = 0;
+        g->vm->holders--;
+    }
     if (auto* d = std::get_if<kvm_vfio_file>(&f.kind)) kvm::device_release(*this, *d);
     if (auto* d = std::get_if<vfio_device_file>(&f.kind)) vfio_device_release(*this, *d);
     if (auto* o = std::get_if<object_file>(&f.kind)) {

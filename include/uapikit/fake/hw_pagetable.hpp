@@ -7,6 +7,9 @@
 #include <uapikit/fake/drivers.hpp>
 #include <uapikit/fake/ioas.hpp>
 
+#include <bit>
+#include <map>
+
 namespace uapikit::fake {
 
 // Whether the driver of `kind` makes nested domains on a paging parent
@@ -173,14 +176,17 @@ inline int hwpt_get_dirty_bitmap(ucmd& u, abi::iommu_hwpt_get_dirty_bitmap& cmd)
     const uint64_t last = cmd.iova + (cmd.length - 1);
 
     // The bits of the range, gathered first and then ORed into the
-    // caller's bitmap. The kernel ignores failures to reach that bitmap
-    // (iova_bitmap_for_each's result is not checked), and so does the fake.
-    std::vector<uint8_t> bits((cmd.length / cmd.page_size + 7) / 8, 0);
+    // caller's bitmap. Bit b is the page of IOVA iova + (b << shift), with
+    // shift the lowest set bit of page_size (iova_bitmap.c). Only the bytes
+    // with bits are kept, however long the range. The kernel ignores
+    // failures to reach the caller's bitmap (iova_bitmap_for_each's result
+    // is not checked), and so does the fake.
+    const unsigned shift = static_cast<unsigned>(std::countr_zero(cmd.page_size));
+    std::map<uint64_t, uint8_t> bits;  // byte index of the bitmap -> its bits
     auto record = [&](uint64_t iova, uint64_t length) {
-        uint64_t first = (std::max(iova, cmd.iova) - cmd.iova) / cmd.page_size;
-        uint64_t end = std::min(iova + length - 1, last);
-        for (uint64_t b = first, l = (end - cmd.iova) / cmd.page_size; b <= l; ++b)
-            bits[b / 8] |= static_cast<uint8_t>(1u << (b % 8));
+        const uint64_t first = (std::max(iova, cmd.iova) - cmd.iova) >> shift;
+        const uint64_t end = (std::min(iova + length - 1, last) - cmd.iova) >> shift;
+        for (uint64_t b = first; b <= end; ++b) bits[b / 8] |= static_cast<uint8_t>(1u << (b % 8));
     };
     if (d.dirty_tracking)
         ioas.iopt.for_each_contig(cmd.iova, last, [&](iopt_area&, uint64_t from, uint64_t to) {
@@ -192,19 +198,16 @@ inline int hwpt_get_dirty_bitmap(ucmd& u, abi::iommu_hwpt_get_dirty_bitmap& cmd)
             }
             return 0;
         });
-    for (std::size_t i = 0; i < bits.size();) {
-        if (!bits[i]) {
-            ++i;
-            continue;
+    // Runs of consecutive bytes are read, ORed and written back in one go.
+    for (auto it = bits.begin(); it != bits.end();) {
+        const uint64_t first = it->first;
+        std::vector<uint8_t> run;
+        for (; it != bits.end() && it->first == first + run.size(); ++it) run.push_back(it->second);
+        std::vector<uint8_t> cur(run.size());
+        if (u.user.copy_from(cur.data(), cmd.data + first, cur.size()) == 0) {
+            for (std::size_t k = 0; k < cur.size(); ++k) cur[k] |= run[k];
+            u.user.copy_to(cmd.data + first, cur.data(), cur.size());
         }
-        std::size_t j = i;
-        while (j < bits.size() && bits[j]) ++j;
-        std::vector<uint8_t> cur(j - i);
-        if (u.user.copy_from(cur.data(), cmd.data + i, cur.size()) == 0) {
-            for (std::size_t k = 0; k < cur.size(); ++k) cur[k] |= bits[i + k];
-            u.user.copy_to(cmd.data + i, cur.data(), cur.size());
-        }
-        i = j;
     }
     return 0;
 }

@@ -9,6 +9,8 @@
 
 #include <uapikit/fake/domain.hpp>
 
+#include <boost/container/flat_map.hpp>
+
 #include <algorithm>
 #include <bit>
 #include <cerrno>
@@ -43,10 +45,11 @@ struct iova_interval {
 
 struct iopt_area {
     uint64_t iova = 0, last = 0;
-    std::shared_ptr<iopt_pages> pages;
+    pages_ref pages;
     uint64_t start_byte = 0;  // byte of `pages` at iova
     int prot = 0;
     uint32_t num_accesses = 0;  // access pins inside this area
+    uint32_t num_locks = 0;     // of those, pins of internal accesses (HW queues): unmap -> EBUSY
     bool filled = false;        // its pages are held for the table's domains
 
     uint64_t length() const { return last - iova + 1; }
@@ -66,7 +69,14 @@ struct reservation {
 
 class io_pagetable {
 public:
-    std::map<uint64_t, iopt_area> areas;  // by first IOVA
+    io_pagetable() = default;
+    io_pagetable(const io_pagetable&) = delete;
+    io_pagetable& operator=(const io_pagetable&) = delete;
+
+    // By first IOVA, in one sorted array: a map and an unmap move a few
+    // entries instead of allocating a node. Adding or removing an area
+    // moves the others: pointers to areas do not outlive a change.
+    boost::container::flat_map<uint64_t, iopt_area> areas;
     std::vector<iova_interval> allowed;   // sorted, disjoint
     std::vector<reservation> reserved;
     std::vector<paging_domain*> domains;  // domains[0] holds the pins, as the kernel's storage domain
@@ -263,11 +273,11 @@ public:
         return 0;
     }
 
-    void remove_area(pin_registry& pins, uint64_t iova) {
-        auto it = areas.find(iova);
-        for (paging_domain* d : domains) d->unmap(iova);
+    // Removes the area at `it` from the domains and the table; the next one.
+    auto remove_area(pin_registry& pins, decltype(areas)::iterator it) {
+        for (paging_domain* d : domains) d->unmap(it->first);
         if (it->second.filled) pins.release(*it->second.pages, it->second.span());
-        areas.erase(it);
+        return areas.erase(it);
     }
 };
 

@@ -12,6 +12,7 @@
 #include <uapikit/fake/iommufd_private.hpp>
 
 #include <fcntl.h>
+#include <span>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -82,14 +83,14 @@ inline int iommu_prot_of(uint32_t flags) {
 
 // One piece of memory to map: a slice of an iopt_pages.
 struct pages_slice {
-    std::shared_ptr<iopt_pages> pages;
+    pages_ref pages;
     uint64_t start_byte;
     uint64_t length;
 };
 
 // iopt_map_pages(): places the slices at *iova (or an allocated IOVA),
-// one area each, pinned and mapped into the table's domains.
-inline int iopt_map_pages(platform& plat, io_pagetable& iopt, std::vector<pages_slice>& list, uint64_t length,
+// one area each, pinned and mapped into the table's domains; all or none.
+inline int iopt_map_pages(platform& plat, io_pagetable& iopt, std::span<pages_slice> list, uint64_t length,
                           uint64_t* iova, int prot, bool alloc_iova) {
     if ((length & (iopt.iova_alignment - 1)) || !length) return -EINVAL;
     if (alloc_iova) {
@@ -99,35 +100,39 @@ inline int iopt_map_pages(platform& plat, io_pagetable& iopt, std::vector<pages_
     } else if (int rc = iopt.check_iova(*iova, length); rc < 0) {
         return rc;
     }
-    std::vector<iopt_area> areas;
-    uint64_t at = *iova;
-    for (auto& s : list) {
+    for (uint64_t at = *iova; const auto& s : list) {
         if ((prot & iommu_write) && !s.pages->writable) return -EPERM;
         if ((s.start_byte % page_size) & (iopt.iova_alignment - 1)) return -EINVAL;
-        iopt_area a;
-        a.iova = at;
-        a.last = at + (s.length - 1);
-        if (a.last < at) return -EOVERFLOW;
-        a.pages = s.pages;
-        a.start_byte = s.start_byte;
-        a.prot = prot;
-        areas.push_back(std::move(a));
+        if (at + (s.length - 1) < at) return -EOVERFLOW;
         at += s.length;
     }
+    // The pages each slice covers.
+    auto span_of = [](const pages_slice& s) {
+        return page_range{s.start_byte / page_size, (s.start_byte + s.length - 1) / page_size};
+    };
     // Pin for the domains, all or none, then publish.
-    std::vector<iopt_area*> none;
-    if (!iopt.domains.empty()) {
-        for (std::size_t i = 0; i < areas.size(); ++i)
-            if (int rc = plat.pins.hold(*areas[i].pages, areas[i].span()); rc < 0) {
-                for (std::size_t j = 0; j < i; ++j) plat.pins.release(*areas[j].pages, areas[j].span());
+    const bool filled = !iopt.domains.empty();
+    if (filled) {
+        for (std::size_t i = 0; i < list.size(); ++i)
+            if (int rc = plat.pins.hold(*list[i].pages, span_of(list[i])); rc < 0) {
+                for (std::size_t j = 0; j < i; ++j) plat.pins.release(*list[j].pages, span_of(list[j]));
                 return rc;
             }
     }
-    for (auto& a : areas) {
-        a.filled = !iopt.domains.empty();
-        auto [it, inserted] = iopt.areas.emplace(a.iova, std::move(a));
+    auto next = iopt.areas.lower_bound(*iova);  // the new areas go right before it
+    for (uint64_t at = *iova; auto& s : list) {
+        iopt_area a;
+        a.iova = at;
+        a.last = at + (s.length - 1);
+        a.pages = std::move(s.pages);
+        a.start_byte = s.start_byte;
+        a.prot = prot;
+        a.filled = filled;
+        at += s.length;
+        auto it = iopt.areas.emplace_hint(next, a.iova, std::move(a));
         for (paging_domain* d : iopt.domains)
             d->map(it->first, it->second.last, it->second.pages.get(), it->second.start_byte);
+        next = std::next(it);
     }
     return 0;
 }
@@ -148,26 +153,42 @@ inline int pages_size_check(uint64_t start, uint64_t length) {
     return 0;
 }
 
+// iopt_alloc_user_pages(): pages of the caller's memory [va, va + length),
+// charged to the user or the process as the context's accounting says.
+inline pages_ref user_pages(ucmd& u, uint64_t va, uint64_t length, bool writable) {
+    pages_ref pages = make_pages(u.plat.pins);
+    iopt_pages& p = *pages;
+    p.mm = u.user.mm();
+    p.uptr = va & ~(page_size - 1);
+    p.npages = (length + (va - p.uptr) + page_size - 1) / page_size;
+    p.writable = writable;
+    p.account_mm = u.ictx.accounting == account_mode::mm;
+    return pages;
+}
+
+// The end of IOMMU_IOAS_MAP and IOMMU_IOAS_MAP_FILE: new pages mapped from
+// byte `offset` at the command's IOVA, fixed or allocated, and the IOVA
+// answered.
+template <typename Cmd>
+int map_new_pages(ucmd& u, ioas_object& ioas, pages_ref pages, uint64_t offset, Cmd& cmd) {
+    pages_slice list[] = {{std::move(pages), offset, cmd.length}};
+    uint64_t iova = cmd.iova;
+    if (int rc = iopt_map_pages(u.plat, ioas.iopt, list, cmd.length, &iova, iommu_prot_of(cmd.flags),
+                                !(cmd.flags & abi::IOMMU_IOAS_MAP_FIXED_IOVA));
+        rc < 0)
+        return rc;
+    cmd.iova = iova;
+    return u.respond();
+}
+
 inline int ioas_map(ucmd& u, abi::iommu_ioas_map& cmd) {
     if (cmd.__reserved) return -EOPNOTSUPP;  // the same check as unknown flags
     if (int rc = map_flags_check(cmd.flags, cmd.iova, cmd.length); rc < 0) return rc;
     ioas_object* ioas = get_ioas(u.ictx, cmd.ioas_id);
     if (!ioas) return -ENOENT;
     if (int rc = pages_size_check(cmd.user_va, cmd.length); rc < 0) return rc;
-    iopt_pages p;
-    p.mm = u.user.mm();
-    p.uptr = cmd.user_va & ~(page_size - 1);
-    p.npages = (cmd.length + (cmd.user_va - p.uptr) + page_size - 1) / page_size;
-    p.writable = cmd.flags & abi::IOMMU_IOAS_MAP_WRITEABLE;
-    p.account_mm = u.ictx.accounting == account_mode::mm;
-    std::vector<pages_slice> list{{make_pages(u.plat.pins, std::move(p)), cmd.user_va % page_size, cmd.length}};
-    uint64_t iova = cmd.iova;
-    if (int rc = iopt_map_pages(u.plat, ioas->iopt, list, cmd.length, &iova, iommu_prot_of(cmd.flags),
-                                !(cmd.flags & abi::IOMMU_IOAS_MAP_FIXED_IOVA));
-        rc < 0)
-        return rc;
-    cmd.iova = iova;
-    return u.respond();
+    pages_ref pages = user_pages(u, cmd.user_va, cmd.length, cmd.flags & abi::IOMMU_IOAS_MAP_WRITEABLE);
+    return map_new_pages(u, *ioas, std::move(pages), cmd.user_va % page_size, cmd);
 }
 
 // A duplicate of the caller's fd number `fd`, for the fake to keep: from
@@ -197,21 +218,15 @@ inline int ioas_map_file(ucmd& u, abi::iommu_ioas_map_file& cmd) {
         ::close(held);
         return rc;
     }
-    iopt_pages p;
+    pages_ref pages = make_pages(u.plat.pins);
+    iopt_pages& p = *pages;
     p.mm = u.user.mm();
-    p.file_fd = held;
+    p.file_fd = held;  // the pages close it when they go
     p.file_start = cmd.start & ~(page_size - 1);
     p.npages = (cmd.length + (cmd.start - p.file_start) + page_size - 1) / page_size;
     p.writable = writable;
     p.account_mm = u.ictx.accounting == account_mode::mm;
-    std::vector<pages_slice> list{{make_pages(u.plat.pins, std::move(p)), cmd.start % page_size, cmd.length}};
-    uint64_t iova = cmd.iova;
-    if (int rc = iopt_map_pages(u.plat, ioas->iopt, list, cmd.length, &iova, iommu_prot_of(cmd.flags),
-                                !(cmd.flags & abi::IOMMU_IOAS_MAP_FIXED_IOVA));
-        rc < 0)
-        return rc;
-    cmd.iova = iova;
-    return u.respond();
+    return map_new_pages(u, *ioas, std::move(pages), cmd.start % page_size, cmd);
 }
 
 // iopt_get_pages(): the slices of memory under [iova, iova + length), or
@@ -269,23 +284,25 @@ inline int ioas_copy(ucmd& u, abi::iommu_ioas_copy& cmd) {
 inline int iopt_unmap_range(iommufd_ctx& ictx, platform& plat, ioas_object& ioas, uint64_t start, uint64_t last,
                             uint64_t* unmapped) {
     io_pagetable& iopt = ioas.iopt;
-    for (auto it = iopt.areas.begin(); it != iopt.areas.end(); ++it) {
-        const iopt_area& a = it->second;
-        if (a.last < start || a.iova > last) continue;
+    // Every area the range touches must lie inside it, before any goes.
+    auto first = iopt.areas.upper_bound(start);
+    if (first != iopt.areas.begin() && std::prev(first)->second.last >= start) --first;
+    auto end = first;
+    for (; end != iopt.areas.end() && end->first <= last; ++end) {
+        const iopt_area& a = end->second;
+        if (a.num_locks) return -EBUSY;  // mainline: a HW queue holds it
         if (a.iova < start || a.last > last) return -ENOENT;
     }
-    uint64_t bytes = 0;
-    while (iopt_area* a = iopt.first_area(start, last)) {
-        if (a->num_accesses) {
-            access_notify_unmap(ictx, plat, ioas, a->iova, a->length());
-            if (a->num_accesses) return -EDEADLOCK;  // an access that does not let go
-        }
-        bytes += a->length();
-        uint64_t next = a->last;
-        iopt.remove_area(plat.pins, a->iova);
-        if (next >= last) break;
-        start = next + 1;
+    // Accesses let go of what they pin there (telling them changes no area).
+    for (auto it = first; it != end; ++it) {
+        const iopt_area& a = it->second;
+        if (!a.num_accesses) continue;
+        access_notify_unmap(ictx, plat, ioas, a.iova, a.length());
+        if (a.num_accesses) return -EDEADLOCK;  // an access that does not let go
     }
+    uint64_t bytes = 0;
+    for (auto it = first; it != end; ++it) bytes += it->second.length();
+    for (std::ptrdiff_t n = end - first; n > 0; --n) first = iopt.remove_area(plat.pins, first);
     *unmapped = bytes;
     return 0;
 }

@@ -28,6 +28,65 @@ inline int extension_value(const std::shared_ptr<struct vm>& vm, unsigned long c
     }
 }
 
+// __kvm_set_memory_region(): creates, moves, changes or (size 0) deletes
+// a slot. Private slots (KVM_MEM_GUEST_MEMFD) need a VM with private
+// memory and a guest_memfd of this VM that covers them; they can only be
+// deleted afterwards.
+inline int set_memory_region(host& h, struct vm& vm, const memory_region2& r) {
+    const bool has_private = vm.type == sw_protected_vm;
+    uint32_t valid = mem_log_dirty_pages;
+    if (has_private) valid |= mem_guest_memfd;
+    if (r.flags & mem_guest_memfd) valid &= ~mem_log_dirty_pages;
+    else valid |= mem_readonly;
+    if (r.flags & ~valid) return -EINVAL;
+    const uint32_t as_id = r.slot >> 16, id = r.slot & 0xffff;
+    if (r.memory_size % page_size || r.guest_phys_addr % page_size || r.userspace_addr % page_size) return -EINVAL;
+    if (r.userspace_addr + r.memory_size < r.userspace_addr || r.userspace_addr + r.memory_size > (uint64_t{1} << 47))
+        return -EINVAL;  // access_ok(): within the user half of the address space
+    const bool gmem = r.flags & mem_guest_memfd;
+    if (gmem && (r.guest_memfd_offset % page_size || r.guest_memfd_offset + r.memory_size < r.guest_memfd_offset))
+        return -EINVAL;
+    if (as_id >= address_space_num || id >= mem_slots_num) return -EINVAL;
+    if (r.guest_phys_addr + r.memory_size < r.guest_phys_addr) return -EINVAL;
+    auto old = vm.slots.find(r.slot);
+    if (r.memory_size == 0) {
+        if (old == vm.slots.end()) return -EINVAL;
+        vm.slots.erase(old);
+        return 0;
+    }
+    if (old != vm.slots.end()) {
+        const memslot& o = old->second;
+        if (gmem || r.userspace_addr != o.uaddr || r.memory_size != o.size ||
+            ((r.flags ^ o.flags) & (mem_readonly | mem_guest_memfd)))
+            return -EINVAL;
+        if (r.guest_phys_addr == o.gpa && r.flags == o.flags) return 0;
+    }
+    const bool moves = old == vm.slots.end() || r.guest_phys_addr != old->second.gpa;
+    if (moves)
+        for (const auto& [n, s] : vm.slots)
+            if (n >> 16 == as_id && n != r.slot && s.gpa < r.guest_phys_addr + r.memory_size &&
+                r.guest_phys_addr < s.gpa + s.size)
+                return -EEXIST;
+    memslot slot{r.guest_phys_addr, r.memory_size, r.userspace_addr, r.flags, gmem};
+    if (gmem) {
+        // kvm_gmem_bind(): a guest_memfd of this VM that covers the range,
+        // whose pages no other slot is bound to.
+        file* f = h.find(static_cast<int>(r.guest_memfd));
+        if (!f) return -EBADF;
+        auto* g = std::get_if<gmem_file>(&f->kind);
+        if (!g || g->vm.get() != &vm) return -EINVAL;
+        if (r.guest_memfd_offset + r.memory_size > g->size) return -EINVAL;
+        for (const auto& [n, s] : vm.slots)
+            if (s.gmem == g->serial && s.gmem_offset < r.guest_memfd_offset + r.memory_size &&
+                r.guest_memfd_offset < s.gmem_offset + s.size)
+                return -EINVAL;
+        slot.gmem = g->serial;
+        slot.gmem_offset = r.guest_memfd_offset;
+    }
+    vm.slots[r.slot] = slot;
+    return 0;
+}
+
 inline int system_ioctl(host& h, unsigned long request, uint64_t arg, const user_space& caller) {
     switch (request) {
         case get_api_version:
@@ -56,38 +115,31 @@ inline int vm_ioctl(host& h, const std::shared_ptr<struct vm>& vm, unsigned long
         case check_extension:
             return extension_value(vm, static_cast<unsigned long>(arg));
         case create_guest_memfd: {
+            // kvm_gmem_create(): any VM may make one; only a VM with private
+            // memory can bind it to a memslot.
             create_guest_memfd_args a{};
             if (caller.copy_from(&a, arg, sizeof a) < 0) return -EFAULT;
-            if (vm->type != sw_protected_vm) return -EINVAL;  // no private memory in this VM type
-            if (a.flags || !a.size || a.size % page_size) return -EINVAL;
+            if (a.flags || !a.size || a.size % page_size || a.size > uint64_t{INT64_MAX}) return -EINVAL;
             if (caller.mm().pid != 0) return -EOPNOTSUPP;
-            int fd = h.add_file(gmem_file{vm, a.size});
-            if (fd >= 0) vm->holders++;  // only once the fd exists: EMFILE changes nothing
+            int fd = h.add_file(gmem_file{vm, a.size, vm->next_gmem});
+            if (fd >= 0) {  // only once the fd exists: EMFILE changes nothing
+                vm->holders++;
+                vm->next_gmem++;
+            }
             return fd;
         }
+        case set_user_memory_region:
         case set_user_memory_region2: {
+            // The first version is the second's leading 32 bytes.
             memory_region2 r{};
-            if (caller.copy_from(&r, arg, sizeof r) < 0) return -EFAULT;
-            if (r.flags & ~mem_guest_memfd) return -EINVAL;
-            if (r.guest_phys_addr % page_size || r.memory_size % page_size) return -EINVAL;
-            if (r.memory_size == 0) {
-                vm->slots.erase(r.slot);
-                return 0;
-            }
-            const bool private_capable = r.flags & mem_guest_memfd;
-            if (private_capable) {
-                file* f = h.find(static_cast<int>(r.guest_memfd));
-                auto* gmem = f ? std::get_if<gmem_file>(&f->kind) : nullptr;
-                if (!gmem || gmem->vm != vm) return -EINVAL;
-                if (r.guest_memfd_offset % page_size || r.guest_memfd_offset + r.memory_size > gmem->size) return -EINVAL;
-            }
-            vm->slots[r.slot] = memslot{r.guest_phys_addr, r.memory_size, private_capable};
-            return 0;
+            const size_t size = request == set_user_memory_region ? 32 : sizeof r;
+            if (caller.copy_from(&r, arg, size) < 0) return -EFAULT;
+            if (request == set_user_memory_region && (r.flags & ~region_v1_flags)) return -EINVAL;
+            return set_memory_region(h, *vm, r);
         }
         case create_device: {
             create_device_args cd{};
             if (caller.copy_from(&cd, arg, sizeof cd) < 0) return -EFAULT;
-            if (cd.flags & ~create_device_test) return -EINVAL;
             if (cd.type != dev_type_vfio) return -ENODEV;
             if (cd.flags & create_device_test) return 0;
             // Only one KVM-VFIO device per VM.

@@ -18,11 +18,17 @@ inline constexpr unsigned long set_device_attr = 0x4018aee1;          // KVM_SET
 inline constexpr unsigned long get_device_attr = 0x4018aee2;          // KVM_GET_DEVICE_ATTR
 inline constexpr unsigned long has_device_attr = 0x4018aee3;          // KVM_HAS_DEVICE_ATTR
 inline constexpr unsigned long create_guest_memfd = 0xc040aed4;       // KVM_CREATE_GUEST_MEMFD, _IOWR(KVMIO, 0xd4, 64 bytes)
+inline constexpr unsigned long set_user_memory_region = 0x4020ae46;   // KVM_SET_USER_MEMORY_REGION, _IOW(KVMIO, 0x46, 32 bytes)
 inline constexpr unsigned long set_user_memory_region2 = 0x40a0ae49;  // KVM_SET_USER_MEMORY_REGION2, _IOW(KVMIO, 0x49, 160 bytes)
 
 inline constexpr unsigned long default_vm = 0;                 // KVM_X86_DEFAULT_VM
 inline constexpr unsigned long sw_protected_vm = 1;            // KVM_X86_SW_PROTECTED_VM: can have private memory
+inline constexpr uint32_t mem_log_dirty_pages = 1u << 0;       // KVM_MEM_LOG_DIRTY_PAGES
+inline constexpr uint32_t mem_readonly = 1u << 1;              // KVM_MEM_READONLY
 inline constexpr uint32_t mem_guest_memfd = 1u << 2;           // KVM_MEM_GUEST_MEMFD
+inline constexpr uint32_t region_v1_flags = mem_log_dirty_pages | mem_readonly;  // what the first version takes
+inline constexpr uint32_t mem_slots_num = 32767;               // x86 KVM_MEM_SLOTS_NUM (user slots and 3 private)
+inline constexpr uint32_t address_space_num = 2;               // x86 KVM_ADDRESS_SPACE_NUM (normal and SMM)
 
 inline constexpr int api_version = 12;                         // KVM_API_VERSION
 inline constexpr unsigned long cap_user_memory = 3;            // KVM_CAP_USER_MEMORY

@@ -5,7 +5,7 @@
 //
 // The table is the generated one: every row of raw::proposed::commands[]
 // names a request, its argument struct and min_size (where its last
-// required field ends); `ops` below adds the handler of each struct, and
+// required field ends); `ioctl_ops` below adds the handler of each struct, and
 // two static_asserts keep the two lists equal. Dispatch checks in the
 // kernel's order, so the first failing check decides the errno:
 //   1. a number outside the table goes to the VFIO compatibility ioctls;
@@ -20,6 +20,7 @@
 #include <uapikit/fake/selftest.hpp>
 #include <uapikit/fake/vfio_compat.hpp>
 
+#include <array>
 #include <tuple>
 #include <type_traits>
 
@@ -111,7 +112,7 @@ struct ioctl_op {
     static constexpr auto handler = Handler;
 };
 
-using ops = std::tuple<
+using ioctl_ops = std::tuple<
     ioctl_op<abi::iommu_destroy, &iommufd_destroy>,
     ioctl_op<abi::iommu_fault_alloc, &fault_alloc>,
     ioctl_op<abi::iommu_hw_info, &get_hw_info>,
@@ -148,27 +149,27 @@ constexpr bool ops_in_commands(std::index_sequence<I...>) {
             if (c.request == request) return true;
         return false;
     };
-    return (listed(command_traits<typename std::tuple_element_t<I, ops>::arg>::request) && ...);
+    return (listed(command_traits<typename std::tuple_element_t<I, ioctl_ops>::arg>::request) && ...);
 }
 constexpr bool every_command_handled() {
-    return std::tuple_size_v<ops> == sizeof abi::commands / sizeof abi::commands[0];
+    return std::tuple_size_v<ioctl_ops> == sizeof abi::commands / sizeof abi::commands[0];
 }
 template <std::size_t... I>
 constexpr uint8_t last_nr(std::index_sequence<I...>) {
     uint8_t last = 0;
-    ((last = std::max<uint8_t>(last, nr_of<std::tuple_element_t<I, ops>>)), ...);
+    ((last = std::max<uint8_t>(last, nr_of<std::tuple_element_t<I, ioctl_ops>>)), ...);
     return last;
 }
 
 }  // namespace table
 
-static_assert(table::ops_in_commands(std::make_index_sequence<std::tuple_size_v<ops>>{}),
+static_assert(table::ops_in_commands(std::make_index_sequence<std::tuple_size_v<ioctl_ops>>{}),
               "every handled struct is a row of the generated command table");
 static_assert(table::every_command_handled(), "every row of the generated command table has a handler");
 
 // The table runs from IOMMUFD_CMD_BASE to the highest command (IOMMU_TEST_CMD).
 inline constexpr uint8_t first_nr = abi::IOMMUFD_CMD_BASE;
-inline constexpr uint8_t last_nr = table::last_nr(std::make_index_sequence<std::tuple_size_v<ops>>{});
+inline constexpr uint8_t last_nr = table::last_nr(std::make_index_sequence<std::tuple_size_v<ioctl_ops>>{});
 
 // Whether the handler writes through a pointer of the struct into the
 // struct itself. The kernel's copy-out would then overwrite those bytes,
@@ -249,16 +250,14 @@ int run(iommufd_ctx& ictx, platform& plat, const user_space& user, unsigned long
     return rc;
 }
 
-template <std::size_t... I>
-inline int dispatch(iommufd_ctx& ictx, platform& plat, const user_space& user, unsigned long request, uint64_t arg,
-                    std::index_sequence<I...>) {
-    int rc = -ENOTTY;  // a slot without a command
-    const uint8_t nr = request & 0xff;
-    (void)((nr == nr_of<std::tuple_element_t<I, ops>> &&
-            (rc = run<std::tuple_element_t<I, ops>>(ictx, plat, user, request, arg), true)) ||
-           ...);
-    return rc;
-}
+// The dispatch table: run<Op> of each command at its number's slot, null
+// where the table has no command (iommufd_ioctl_ops[] in main.c).
+using run_fn = int (*)(iommufd_ctx&, platform&, const user_space&, unsigned long, uint64_t);
+inline constexpr auto run_table = []<std::size_t... I>(std::index_sequence<I...>) {
+    std::array<run_fn, last_nr - first_nr + 1> t{};
+    ((t[nr_of<std::tuple_element_t<I, ioctl_ops>> - first_nr] = &run<std::tuple_element_t<I, ioctl_ops>>), ...);
+    return t;
+}(std::make_index_sequence<std::tuple_size_v<ioctl_ops>>{});
 
 // ioctl(2) on an iommufd: >= 0 or -errno.
 inline int iommufd_ioctl(iommufd_ctx& ictx, platform& plat, const user_space& user, unsigned long request, uint64_t arg) {
@@ -267,17 +266,11 @@ inline int iommufd_ioctl(iommufd_ctx& ictx, platform& plat, const user_space& us
         ucmd u{ictx, plat, user, arg, 0};
         return iommufd_vfio_ioctl(u, request, arg);
     }
+    if (run_fn f = run_table[nr - first_nr]) return f(ictx, plat, user, request, arg);
     // A slot the table leaves empty still reads the size first.
-    bool filled = false;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        filled = ((nr == nr_of<std::tuple_element_t<I, ops>>) || ...);
-    }(std::make_index_sequence<std::tuple_size_v<ops>>{});
-    if (!filled) {
-        uint32_t size;
-        if (user.mm().pid == 0 ? arg < 4096 : user.copy_from(&size, arg, sizeof size) < 0) return -EFAULT;
-        return -ENOTTY;
-    }
-    return dispatch(ictx, plat, user, request, arg, std::make_index_sequence<std::tuple_size_v<ops>>{});
+    uint32_t size;
+    if (user.mm().pid == 0 ? arg < 4096 : user.copy_from(&size, arg, sizeof size) < 0) return -EFAULT;
+    return -ENOTTY;
 }
 
 }  // namespace uapikit::fake

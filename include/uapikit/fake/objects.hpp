@@ -89,6 +89,7 @@ struct fault_object {
 
 // IOMMUFD_OBJ_VIOMMU (viommu.c), with the proposals' VM and AMD Guest ID.
 struct viommu_object {
+    viommu_object() {}  // not value-initialized: no zeroing before the members' own initializers
     uint32_t hwpt = 0;  // nesting parent
     int iommu = -1;     // physical instance
     uint32_t type = 0;
@@ -96,7 +97,6 @@ struct viommu_object {
     std::optional<uint32_t> gid;
     std::vector<std::pair<uint64_t, uint32_t>> vdevs;  // virt_id -> vdevice id
     std::vector<uint32_t> veventqs;
-    std::vector<uint32_t> cache;  // mock driver: per-vdevice cache entries
 };
 
 // IOMMUFD_OBJ_VDEVICE (viommu.c) and the TSM map proposal's ranges.
@@ -153,12 +153,15 @@ inline const char* kind_name(const object& o) {
 // A context's objects by id. Ids are the lowest free number from 1, as the
 // kernel's xa_alloc gives. As in the kernel, an id is reserved first and
 // the object becomes visible only when published: until then lookups do
-// not find it, and abort() gives the id back as if nothing happened. Slots
-// live in a deque, so a reference to one object stays valid while others
-// are created.
+// not find it, and erase() gives the id back as if nothing happened. Each
+// slot lives in memory of its own, made the first time its id is used and
+// kept for the ids after it, so a reference to one object stays valid while
+// others are created and a lookup is one index.
 class object_table {
 public:
     struct slot {
+        template <typename T>
+        explicit slot(std::in_place_type_t<T> t) : obj(t) {}
         uint32_t users = 0;  // references that keep it from being destroyed
         bool published = false;
         object obj;
@@ -170,51 +173,51 @@ public:
         slot* s = find(id);
         return s ? std::get_if<T>(&s->obj) : nullptr;
     }
-    slot* find(uint32_t id) {
+    [[gnu::always_inline]] slot* find(uint32_t id) {
         if (id < 1 || id > slots_.size()) return nullptr;
-        auto& s = slots_[id - 1];
+        auto& s = *slots_[id - 1];
         return s && s->published ? &*s : nullptr;
     }
     const slot* find(uint32_t id) const { return const_cast<object_table*>(this)->find(id); }
     // Published or not: for the code that made it.
-    slot& at(uint32_t id) { return *slots_[id - 1]; }
+    slot& at(uint32_t id) { return **slots_[id - 1]; }
     template <typename T>
     T& at_as(uint32_t id) {
-        return std::get<T>(slots_[id - 1]->obj);
+        return std::get<T>((*slots_[id - 1])->obj);
     }
 
     // Reserves the lowest free id for a new T, not yet published.
     template <typename T>
     uint32_t reserve() {
         uint32_t id = first_free_;
-        if (id > slots_.size()) slots_.emplace_back();
-        slots_[id - 1].emplace(slot{0, false, object(std::in_place_type<T>)});
+        if (id > slots_.size()) slots_.push_back(std::make_unique<std::optional<slot>>());
+        slots_[id - 1]->emplace(std::in_place_type<T>);
         ++count_;
-        while (first_free_ <= slots_.size() && slots_[first_free_ - 1]) ++first_free_;
+        while (first_free_ <= slots_.size() && *slots_[first_free_ - 1]) ++first_free_;
         return id;
     }
-    void publish(uint32_t id) { slots_[id - 1]->published = true; }
+    void publish(uint32_t id) { (*slots_[id - 1])->published = true; }
     // Frees the id (reserved or published); the caller undid what it held.
+    // Its memory stays for the next object there (an alloc/destroy loop
+    // would otherwise allocate every time); an empty slot is invisible to
+    // lookups and to for_each.
     void erase(uint32_t id) {
-        slots_[id - 1].reset();
+        slots_[id - 1]->reset();
         --count_;
         if (id < first_free_) first_free_ = id;
-        while (!slots_.empty() && !slots_.back()) slots_.pop_back();  // keeps snapshots free of history
-        if (first_free_ > slots_.size() + 1) first_free_ = static_cast<uint32_t>(slots_.size() + 1);
     }
 
     bool empty() const { return count_ == 0; }
-    uint32_t end_id() const { return static_cast<uint32_t>(slots_.size()) + 1; }
 
     // f(id, slot) for every reserved or published object, in id order.
     template <typename F>
     void for_each(F f) const {
         for (std::size_t i = 0; i < slots_.size(); ++i)
-            if (slots_[i]) f(static_cast<uint32_t>(i + 1), *slots_[i]);
+            if (*slots_[i]) f(static_cast<uint32_t>(i + 1), **slots_[i]);
     }
 
 private:
-    std::deque<std::optional<slot>> slots_;
+    std::vector<std::unique_ptr<std::optional<slot>>> slots_;
     std::size_t count_ = 0;
     uint32_t first_free_ = 1;
 };

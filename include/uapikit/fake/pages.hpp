@@ -11,14 +11,18 @@
 // itself: pinned memory is reached through the mapping it came from.
 #pragma once
 
+#include <uapikit/fake/node_pool.hpp>
 #include <uapikit/fake/user_memory.hpp>
+
+#include <boost/smart_ptr/intrusive_ptr.hpp>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <set>
+#include <memory_resource>
+#include <new>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
@@ -56,17 +60,18 @@ struct iopt_pages {
     std::vector<page_range> holders;  // areas filled into domains, accesses
     uint64_t npinned = 0;             // pages in the union of holders
 
+    // Its place in the registry's list of live pages, and how many areas
+    // and slices hold it (make_pages(), pages_ref).
+    pin_registry* registry = nullptr;
+    uint32_t refs = 0;
+    iopt_pages* live_prev = nullptr;
+    iopt_pages* live_next = nullptr;
+
+    // Owns file_fd and its place in the registry: it stays where it was made.
     iopt_pages() = default;
-    // Owns file_fd: moves hand it over, copies would close it twice.
-    iopt_pages(iopt_pages&& o) noexcept
-        : mm(o.mm), uptr(o.uptr), file_fd(std::exchange(o.file_fd, -1)), file_start(o.file_start), npages(o.npages),
-          writable(o.writable), account_mm(o.account_mm), holders(std::move(o.holders)), npinned(o.npinned) {}
     iopt_pages(const iopt_pages&) = delete;
     iopt_pages& operator=(const iopt_pages&) = delete;
-    iopt_pages& operator=(iopt_pages&&) = delete;
-    ~iopt_pages() {
-        if (file_fd >= 0) ::close(file_fd);
-    }
+    inline ~iopt_pages();
 
     bool from_file() const { return file_fd >= 0; }
 
@@ -100,8 +105,26 @@ class pin_registry {
 public:
     explicit pin_registry(memlock_policy p = {}) : policy_(p) {}
 
-    void add(iopt_pages* p) { live_.insert(p); }
-    void remove(iopt_pages* p) { live_.erase(p); }
+    pin_registry(const pin_registry&) = delete;
+    pin_registry& operator=(const pin_registry&) = delete;
+
+    // Registers or unregisters live pages: a list threaded through them,
+    // so neither allocates.
+    void add(iopt_pages* p) {
+        p->registry = this;
+        p->live_prev = nullptr;
+        p->live_next = live_;
+        if (live_) live_->live_prev = p;
+        live_ = p;
+    }
+    void remove(iopt_pages* p) {
+        (p->live_prev ? p->live_prev->live_next : live_) = p->live_next;
+        if (p->live_next) p->live_next->live_prev = p->live_prev;
+        p->registry = nullptr;
+    }
+
+    // Where iopt_pages are allocated: a pool, as the kernel's slab is.
+    std::pmr::memory_resource* pool() { return &pool_; }
 
     // Adds a holder of pages r: pins the pages no one held (checking the
     // memory is there, charging them), or fails with nothing changed.
@@ -130,7 +153,7 @@ public:
     // (MD_CHECK_REFS compares this with its `refs`).
     unsigned pins(mm_id mm, uint64_t va) const {
         unsigned n = 0;
-        for (const iopt_pages* p : live_) {
+        for (const iopt_pages* p = live_; p; p = p->live_next) {
             if (p->from_file() || !(p->mm == mm) || va < p->uptr) continue;
             uint64_t index = (va - p->uptr) / page_size;
             if (index < p->npages && p->pinned(index)) ++n;
@@ -169,7 +192,8 @@ public:
 
 private:
     memlock_policy policy_;
-    std::set<iopt_pages*> live_;
+    node_pool pool_;
+    iopt_pages* live_ = nullptr;
     uint64_t user_locked_ = 0;
     std::map<pid_t, uint64_t> mm_locked_;
 
@@ -206,14 +230,30 @@ private:
     }
 };
 
-// Shared by the areas that map it; unregistered when the last one goes.
-inline std::shared_ptr<iopt_pages> make_pages(pin_registry& reg, iopt_pages p) {
-    auto* raw = new iopt_pages(std::move(p));
-    reg.add(raw);
-    return std::shared_ptr<iopt_pages>(raw, [&reg](iopt_pages* q) {
-        reg.remove(q);
-        delete q;
-    });
+iopt_pages::~iopt_pages() {
+    if (registry) registry->remove(this);
+    if (file_fd >= 0) ::close(file_fd);
+}
+
+// A reference to pages shared by the areas that map them (the kernel's
+// kref on struct iopt_pages): a plain count, as one host is used from one
+// thread at a time. The last reference unregisters and frees them.
+inline void intrusive_ptr_add_ref(iopt_pages* p) { ++p->refs; }
+inline void intrusive_ptr_release(iopt_pages* p) {
+    if (--p->refs) return;
+    std::pmr::memory_resource* pool = p->registry->pool();
+    p->~iopt_pages();
+    pool->deallocate(p, sizeof(iopt_pages), alignof(iopt_pages));
+}
+using pages_ref = boost::intrusive_ptr<iopt_pages>;
+
+// New, empty pages from the registry's pool, registered, for the caller
+// to fill in.
+inline pages_ref make_pages(pin_registry& reg) {
+    void* at = reg.pool()->allocate(sizeof(iopt_pages), alignof(iopt_pages));
+    auto* made = new (at) iopt_pages();
+    reg.add(made);
+    return pages_ref(made);
 }
 
 // The user address that byte `offset` of the pages is read through: the

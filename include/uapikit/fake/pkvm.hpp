@@ -1,4 +1,6 @@
-// The hypervisor-side IOMMU driver registry of pKVM (seed 003, arm64): at
+// The hypervisor-side IOMMU driver registry of pKVM on arm64, from the
+// proposal "[PATCH v3 14/29] KVM: arm64: iommu: Introduce IOMMU driver
+// infrastructure" (Mostafa Saleh, 2025-07-28): at
 // most one driver, registered before protected mode starts; protected-mode
 // init runs the driver's init before the hypervisor drops privileges, and
 // takes the driver away again when the hypervisor's own init fails.

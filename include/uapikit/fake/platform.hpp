@@ -26,7 +26,11 @@ enum class file_role : uint8_t { fault, veventq, access };
 struct memslot {
     uint64_t gpa = 0;
     uint64_t size = 0;
+    uint64_t uaddr = 0;            // the VMM's mapping of it
+    uint32_t flags = 0;            // KVM_MEM_*
     bool private_capable = false;  // backed by a guest_memfd
+    uint64_t gmem = 0;             // the guest_memfd bound (its serial), 0 once that file is gone
+    uint64_t gmem_offset = 0;      // where in it, in bytes
 };
 
 // A KVM VM. It lives as long as something holds it: its fd, a vIOMMU that
@@ -36,6 +40,7 @@ struct vm {
     unsigned long type = 0;
     std::map<uint32_t, memslot> slots;
     int holders = 0;
+    uint64_t next_gmem = 1;  // serial of its next guest_memfd
 };
 
 // A physical IOMMU instance. AMD hands each guest a 16-bit Guest ID unique

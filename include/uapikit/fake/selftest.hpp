@@ -283,8 +283,12 @@ inline int dev_check_cache(ucmd& u, const abi::iommu_test_cmd& cmd) {
 inline int trigger_vevent(ucmd& u, const abi::iommu_test_cmd& cmd) {
     device_object* idev = get_device(u, cmd.trigger_vevent.dev_id);
     if (!idev) return -ENOENT;
-    if (!idev->vdevice) return -ENOENT;
+    // The mock device learns its vIOMMU and virtual id when it attaches to
+    // a nested domain of that vIOMMU; a virtual id of 0 counts as none.
+    const auto* nested = idev->hwpt ? u.objects().get<hwpt_nested_object>(idev->hwpt) : nullptr;
+    if (!nested || !nested->viommu || !idev->vdevice) return -ENOENT;
     auto& vd = u.objects().at_as<vdevice_object>(idev->vdevice);
+    if (vd.viommu != nested->viommu || vd.virt_id == 0) return -ENOENT;
     abi::iommu_viommu_event_selftest e{};
     e.virt_id = static_cast<uint32_t>(vd.virt_id);
     return viommu_report_event(u.ictx, u.objects().at_as<viommu_object>(vd.viommu), abi::IOMMU_VEVENTQ_TYPE_SELFTEST, &e,

@@ -5,6 +5,7 @@
 
 #include <uapikit/fake/host.hpp>
 
+#include <charconv>
 #include <map>
 #include <set>
 #include <string>
@@ -17,9 +18,11 @@ class writer {
 public:
     explicit writer(std::string& out) : out_(out) {}
     writer& operator()(const char* key, uint64_t v) {
+        char digits[24];
+        char* end = std::to_chars(digits, digits + sizeof digits, v).ptr;
         out_ += key;
         out_ += '=';
-        out_ += std::to_string(v);
+        out_.append(digits, end);
         out_ += ' ';
         return *this;
     }
@@ -47,7 +50,7 @@ inline void describe(writer& w, std::set<const struct vm*>& vms, const object& o
                 for (const auto& a : t.allowed) w("allow", a.start)("to", a.last);
                 for (const auto& r : t.reserved) w("resv", r.range.start)("to", r.range.last);
                 for (const auto& [iova, a] : t.areas)
-                    w("area", iova)("to", a.last)("byte", a.start_byte)("prot", static_cast<uint64_t>(a.prot))("acc", a.num_accesses)(
+                    w("area", iova)("to", a.last)("byte", a.start_byte)("prot", static_cast<uint64_t>(a.prot))("acc", a.num_accesses)("locks", a.num_locks)(
                         "filled", a.filled)("src", a.pages->from_file() ? a.pages->file_start : a.pages->uptr)(
                         "mm", static_cast<uint64_t>(a.pages->mm.pid))("npinned", a.pages->npinned)("holders", a.pages->holders.size());
             }
@@ -108,7 +111,7 @@ inline std::string host::snapshot() const {
             w("vm", v->vm->serial);
             vms.insert(v->vm.get());
         }
-        if (const auto* g = std::get_if<gmem_file>(&f.kind)) w("vm", g->vm->serial)("size", g->size);
+        if (const auto* g = std::get_if<gmem_file>(&f.kind)) w("vm", g->vm->serial)("size", g->size)("serial", g->serial);
         if (const auto* d = std::get_if<kvm_vfio_file>(&f.kind)) w("vm", d->vm->serial)("files", d->vfio.size());
         if (const auto* d = std::get_if<vfio_device_file>(&f.kind))
             w("device", d->device)("ctx", ctx_no(d->ctx))("idev", d->idev)("attached", d->attached)("kvm", d->kvm ? d->kvm->serial : 0);
@@ -138,8 +141,10 @@ inline std::string host::snapshot() const {
         w.end();
     }
     for (const struct vm* v : vms) {
-        w("vm", v->serial)("type", v->type)("holders", static_cast<uint64_t>(v->holders));
-        for (const auto& [n, slot] : v->slots) w("slot", n)("gpa", slot.gpa)("size", slot.size)("private", slot.private_capable);
+        w("vm", v->serial)("type", v->type)("holders", static_cast<uint64_t>(v->holders))("next_gmem", v->next_gmem);
+        for (const auto& [n, slot] : v->slots)
+            w("slot", n)("gpa", slot.gpa)("size", slot.size)("uaddr", slot.uaddr)("flags", slot.flags)(
+                "private", slot.private_capable)("gmem", slot.gmem)("offset", slot.gmem_offset);
         w.end();
     }
     w("locked_user", plat_.pins.user_locked())("memory_limit", plat_.test_memory_limit);

@@ -63,9 +63,16 @@ inline int check_extension(iommufd_ctx& ictx, unsigned long type) {
         case vfio::type1v2_iommu:
         case vfio::unmap_all:
             return !ictx.no_iommu_mode;
-        case vfio::dma_cc_iommu:
-            // Every domain of the fake enforces cache coherency.
-            return compat_ioas(ictx) ? 1 : -ENODEV;
+        case vfio::dma_cc_iommu: {
+            // 1 when every paging HWPT of the IOAS enforces cache coherency.
+            // The fake's hardware IOMMUs do (their devices report
+            // IOMMU_CAP_ENFORCE_CACHE_COHERENCY); the selftest's mock does not.
+            ioas_object* ioas = compat_ioas(ictx);
+            if (!ioas) return -ENODEV;
+            for (uint32_t id : ioas->hwpts)
+                if (ictx.objects.at_as<hwpt_paging_object>(id).domain->kind == iommu_kind::selftest) return 0;
+            return 1;
+        }
         default:
             return 0;
     }
@@ -81,13 +88,7 @@ inline int map_dma(ucmd& u, uint64_t arg) {
     const int prot = (map.flags & vfio::dma_map_flag_read ? iommu_read : 0) |
                      (map.flags & vfio::dma_map_flag_write ? iommu_write : 0);
     if (int rc = pages_size_check(map.vaddr, map.size); rc < 0) return rc;
-    iopt_pages p;
-    p.mm = u.user.mm();
-    p.uptr = map.vaddr & ~(page_size - 1);
-    p.npages = (map.size + (map.vaddr - p.uptr) + page_size - 1) / page_size;
-    p.writable = prot & iommu_write;
-    p.account_mm = u.ictx.accounting == account_mode::mm;
-    std::vector<pages_slice> list{{make_pages(u.plat.pins, std::move(p)), map.vaddr % page_size, map.size}};
+    pages_slice list[] = {{user_pages(u, map.vaddr, map.size, prot & iommu_write), map.vaddr % page_size, map.size}};
     uint64_t iova = map.iova;
     return iopt_map_pages(u.plat, ioas->iopt, list, map.size, &iova, prot, false);
 }
@@ -156,7 +157,7 @@ inline int unmap_dma(ucmd& u, uint64_t arg) {
 // PAGE_SIZE and the IOAS alignment (iommufd_get_pagesizes).
 inline uint64_t pagesizes(const ioas_object& ioas) {
     uint64_t bitmap = ~0ull;
-    for (const paging_domain* d : ioas.iopt.domains) bitmap &= ~(d->io_page - 1);
+    for (const paging_domain* d : ioas.iopt.domains) bitmap &= d->pgsize_bitmap;
     if (bitmap & (page_size - 1)) {
         bitmap &= ~(page_size - 1);
         bitmap |= page_size;

@@ -36,7 +36,7 @@ inline int viommu_driver_init(ucmd& u, physical_iommu& iommu, viommu_grant& v, c
                 return rc;
             d.out_data = d.in_data;  // the mock's loopback
             d.out_mmap_offset = 0x1000;
-            d.out_mmap_length = page_size;
+            d.out_mmap_length = 2 * page_size;  // the mock shares two pages
             return u.user.copy_to(cmd.data_uptr, &d, cmd.data_len);
         }
         case iommu_kind::amd: {
@@ -194,6 +194,19 @@ inline int viommu_cache_invalidate(ucmd& u, viommu_object& v, uint32_t type, uin
 
 // ---- HW queues --------------------------------------------------------------------
 
+inline int mock_hw_queue_index_check(ucmd& u, uint32_t viommu_id, uint32_t index) {
+    if (index >= abi::IOMMU_TEST_HW_QUEUE_MAX) return -EINVAL;
+    bool taken = false, previous = index == 0;
+    u.objects().for_each([&](uint32_t, const object_table::slot& s) {
+        if (const auto* q = std::get_if<hw_queue_object>(&s.obj); q && s.published && q->viommu == viommu_id) {
+            taken |= q->index == index;
+            previous |= q->index + 1 == index;
+        }
+    });
+    if (taken) return -EEXIST;
+    return previous ? 0 : -EIO;
+}
+
 inline int hw_queue_alloc(ucmd& u, abi::iommu_hw_queue_alloc& cmd) {
     if (cmd.flags || cmd.type == abi::IOMMU_HW_QUEUE_TYPE_DEFAULT) return -EOPNOTSUPP;
     if (!cmd.length) return -EINVAL;
@@ -202,18 +215,6 @@ inline int hw_queue_alloc(ucmd& u, abi::iommu_hw_queue_alloc& cmd) {
     if (!v) return -ENOENT;
     if (!driver::hw_queue_supported(u.plat.iommus.at(static_cast<std::size_t>(v->iommu)).kind, cmd.type))
         return -EOPNOTSUPP;
-    // The mock's rules: indexes below IOMMU_TEST_HW_QUEUE_MAX, each once,
-    // allocated in ascending order.
-    if (cmd.index >= abi::IOMMU_TEST_HW_QUEUE_MAX) return -EINVAL;
-    bool taken = false, previous = cmd.index == 0;
-    u.objects().for_each([&](uint32_t, const object_table::slot& s) {
-        if (const auto* q = std::get_if<hw_queue_object>(&s.obj); q && s.published && q->viommu == cmd.viommu_id) {
-            taken |= q->index == cmd.index;
-            previous |= q->index + 1 == cmd.index;
-        }
-    });
-    if (taken) return -EEXIST;
-    if (!previous) return -EIO;
     // An internal access pins the queue's pages in the nesting parent's
     // IOAS, so IOAS_UNMAP cannot take them away (EBUSY).
     const uint64_t aligned = cmd.nesting_parent_iova & ~(page_size - 1);
@@ -237,6 +238,14 @@ inline int hw_queue_alloc(ucmd& u, abi::iommu_hw_queue_alloc& cmd) {
             access_destroy(u.ictx, u.plat, access);
             return -EFAULT;
         }
+    // The driver's hw_queue_init_phys(), after the pages are pinned: the
+    // mock takes indexes below IOMMU_TEST_HW_QUEUE_MAX, each once, in
+    // ascending order.
+    if (int rc = mock_hw_queue_index_check(u, cmd.viommu_id, cmd.index); rc < 0) {
+        access_unpin(u.ictx, u.plat, access, aligned, length);
+        access_destroy(u.ictx, u.plat, access);
+        return rc;
+    }
     uint32_t id = u.objects().reserve<hw_queue_object>();
     auto& q = u.objects().at_as<hw_queue_object>(id);
     q.viommu = cmd.viommu_id;

@@ -1,0 +1,182 @@
+// A VFIO device cdev, /dev/vfio/devices/vfioN, as a VMM drives it with
+// iommufd (Linux 6.12 drivers/vfio/device_cdev.c, drivers/vfio/iommufd.c,
+// vfio_main.c): bind, attach to an IOAS or HWPT, replace, detach, and the
+// device information a VMM reads; closing the file unbinds.
+#include "semantics_fixture.hpp"
+
+#include <string>
+
+using namespace uapikit::testing;
+
+namespace {
+vfio::bind_iommufd_args bind_args(int iommufd) { return {sizeof(vfio::bind_iommufd_args), 0, iommufd, 0}; }
+}  // namespace
+
+FAKE_CASE("vfio cdev: a device number the host does not have -> ENOENT [6.12 device_cdev.c]") {
+    std::string before = host().snapshot();
+    CHECK(via().open("/dev/vfio/devices/vfio4242") == -ENOENT);
+    CHECK(host().snapshot() == before);
+}
+
+FAKE_CASE("vfio cdev: before the bind every other ioctl -> EINVAL [6.12 vfio_main.c]") {
+    int v = vfio_device(host().add_iommu(iommu_kind::arm_smmuv3));
+    vfio::device_info info{sizeof info, 0, 0, 0, 0, 0};
+    std::string before = host().snapshot();
+    CHECK(via().ioctl(v, vfio::device_get_info, &info) == -EINVAL);
+    uint32_t pt = 1;
+    CHECK(attach(v, &pt) == -EINVAL);
+    CHECK(host().snapshot() == before);
+}
+
+FAKE_CASE("vfio cdev: BIND with a short argsz, flags or a negative fd -> EINVAL [6.12 device_cdev.c]") {
+    int fd = open("/dev/iommu");
+    int v = vfio_device(host().add_iommu(iommu_kind::arm_smmuv3));
+    auto shortsz = bind_args(fd);
+    shortsz.argsz = 8;
+    rejected(v, shortsz, EINVAL, vfio::device_bind_iommufd);
+    auto flags = bind_args(fd);
+    flags.flags = 1;
+    rejected(v, flags, EINVAL, vfio::device_bind_iommufd);
+    auto negative = bind_args(-1);
+    rejected(v, negative, EINVAL, vfio::device_bind_iommufd);
+}
+
+FAKE_CASE("vfio cdev: BIND to an fd that is not open -> EBADF; to one that is not an iommufd -> EBADFD [6.12 main.c]") {
+    int v = vfio_device(host().add_iommu(iommu_kind::arm_smmuv3));
+    auto closed = bind_args(100000);
+    rejected(v, closed, EBADF, vfio::device_bind_iommufd);
+    auto not_iommufd = bind_args(v);
+    rejected(v, not_iommufd, EBADFD, vfio::device_bind_iommufd);
+}
+
+FAKE_CASE("vfio cdev: BIND gives the device's id in the iommufd; a second BIND -> EINVAL [6.12 device_cdev.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    int v = vfio_device(host().add_iommu(iommu_kind::arm_smmuv3));
+    auto b = bind_args(fd);
+    REQUIRE(via().ioctl(v, vfio::device_bind_iommufd, &b) == 0);
+    CHECK(b.out_devid == io + 1);
+    auto again = bind_args(fd);
+    rejected(v, again, EINVAL, vfio::device_bind_iommufd);
+}
+
+FAKE_CASE("vfio cdev: a device opened and bound through one fd cannot be bound through a second -> EINVAL [6.12 vfio_main.c]") {
+    int fd = open("/dev/iommu");
+    int smmu = host().add_iommu(iommu_kind::arm_smmuv3);
+    int n = host().add_device(smmu);
+    std::string path = "/dev/vfio/devices/vfio" + std::to_string(n);
+    int first = open(path.c_str());
+    int second = open(path.c_str());
+    REQUIRE(bind(first, fd) > 0);
+    auto b = bind_args(fd);
+    rejected(second, b, EINVAL, vfio::device_bind_iommufd);
+}
+
+FAKE_CASE("vfio cdev: ATTACH to an IOAS answers the automatic HWPT; ATTACH again replaces; DETACH [6.12 iommufd.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io_a = ioas(fd), io_b = ioas(fd);
+    int v = -1;
+    uint32_t dev = bound_device(fd, host().add_iommu(iommu_kind::arm_smmuv3), &v);
+    uint32_t pt = io_a;
+    REQUIRE(attach(v, &pt) == 0);
+    CHECK(pt == dev + 1);  // the automatic domain, the next id
+    uint32_t hwpt_a = pt;
+    pt = io_b;
+    REQUIRE(attach(v, &pt) == 0);
+    CHECK(pt != hwpt_a);
+    // The first automatic domain lost its last device and went.
+    abi::iommu_destroy gone{};
+    gone.id = hwpt_a;
+    rejected(fd, gone, ENOENT);
+    vfio::detach_iommufd_pt_args d{sizeof d, 0};
+    REQUIRE(via().ioctl(v, vfio::device_detach_iommufd_pt, &d) == 0);
+    gone.id = pt;
+    gone.size = 0;
+    rejected(fd, gone, ENOENT);
+}
+
+FAKE_CASE("vfio cdev: ATTACH or DETACH with flags -> EINVAL; to an id that is no IOAS or HWPT -> ENOENT [6.12 device_cdev.c]") {
+    int fd = open("/dev/iommu");
+    int v = -1;
+    uint32_t dev = bound_device(fd, host().add_iommu(iommu_kind::arm_smmuv3), &v);
+    vfio::attach_iommufd_pt_args flags{sizeof flags, 1, ioas(fd)};
+    rejected(v, flags, EINVAL, vfio::device_attach_iommufd_pt);
+    vfio::attach_iommufd_pt_args missing{sizeof missing, 0, dev};  // a device id
+    rejected(v, missing, EINVAL, vfio::device_attach_iommufd_pt);
+    vfio::attach_iommufd_pt_args nothing{sizeof nothing, 0, 999};
+    rejected(v, nothing, ENOENT, vfio::device_attach_iommufd_pt);
+    vfio::detach_iommufd_pt_args dflags{sizeof dflags, 1};
+    rejected(v, dflags, EINVAL, vfio::device_detach_iommufd_pt);
+}
+
+FAKE_CASE("vfio cdev: a device of one SMMU cannot attach to a HWPT of another -> EINVAL [6.12 device.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    uint32_t dev_a = bound_device(fd, host().add_iommu(iommu_kind::arm_smmuv3));
+    int v_b = -1;
+    bound_device(fd, host().add_iommu(iommu_kind::arm_smmuv3), &v_b);
+    uint32_t pt = hwpt(fd, dev_a, io, 0);
+    vfio::attach_iommufd_pt_args a{sizeof a, 0, pt};
+    rejected(v_b, a, EINVAL, vfio::device_attach_iommufd_pt);
+}
+
+FAKE_CASE("vfio cdev: GET_INFO describes a resettable PCI device with its regions and interrupts [6.12 vfio_main.c]") {
+    int fd = open("/dev/iommu");
+    int v = -1;
+    bound_device(fd, host().add_iommu(iommu_kind::arm_smmuv3), &v);
+    vfio::device_info info{sizeof info, 0, 0, 0, 0, 0};
+    REQUIRE(via().ioctl(v, vfio::device_get_info, &info) == 0);
+    CHECK((info.flags & vfio::device_flags_pci));
+    CHECK((info.flags & vfio::device_flags_reset));
+    CHECK(info.num_regions == 9);  // VFIO_PCI_NUM_REGIONS
+    CHECK(info.num_irqs == 5);     // VFIO_PCI_NUM_IRQS
+    vfio::device_info shortsz{8, 0, 0, 0, 0, 0};
+    rejected(v, shortsz, EINVAL, vfio::device_get_info);
+}
+
+FAKE_CASE("vfio cdev: GET_REGION_INFO places region i at i << 40; past the last -> EINVAL [6.12 include/linux/vfio_pci_core.h]") {
+    int fd = open("/dev/iommu");
+    int v = -1;
+    bound_device(fd, host().add_iommu(iommu_kind::arm_smmuv3), &v);
+    vfio::region_info config{};
+    config.argsz = sizeof config;
+    config.index = vfio::pci_config_region_index;
+    REQUIRE(via().ioctl(v, vfio::device_get_region_info, &config) == 0);
+    CHECK(config.offset == uint64_t{7} << 40);
+    CHECK(config.size == 256);
+    vfio::region_info past{};
+    past.argsz = sizeof past;
+    past.index = 9;
+    rejected(v, past, EINVAL, vfio::device_get_region_info);
+}
+
+FAKE_CASE("vfio cdev: closing the file unbinds: the id is gone and the device binds again [6.12 device_cdev.c]") {
+    int fd = open("/dev/iommu");
+    int smmu = host().add_iommu(iommu_kind::arm_smmuv3);
+    int n = host().add_device(smmu);
+    std::string path = "/dev/vfio/devices/vfio" + std::to_string(n);
+    int v = open(path.c_str());
+    int dev = bind(v, fd);
+    REQUIRE(dev > 0);
+    uint32_t pt = ioas(fd);
+    REQUIRE(attach(v, &pt) == 0);
+    REQUIRE(via().close(v) == 0);
+    forget(v);
+    abi::iommu_destroy gone{};
+    gone.id = static_cast<uint32_t>(dev);
+    rejected(fd, gone, ENOENT);
+    int again = open(path.c_str());
+    CHECK(bind(again, fd) > 0);
+}
+
+FAKE_CASE("vfio cdev: the iommufd stays alive while a device is bound to it [6.12 main.c]") {
+    int fd = open("/dev/iommu");
+    int v = -1;
+    uint32_t dev = bound_device(fd, host().add_iommu(iommu_kind::arm_smmuv3), &v);
+    uint32_t io = ioas(fd);
+    REQUIRE(via().close(fd) == 0);  // the device's binding holds the context
+    forget(fd);
+    uint32_t pt = io;
+    CHECK(attach(v, &pt) == 0);
+    CHECK(pt > dev);
+}
