@@ -61,16 +61,7 @@ def scan_and_emit(a, work):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--gen", required=True)
-    ap.add_argument("--headers", required=True, help="folder of <arch>/include headers_install trees")
-    ap.add_argument("--include", required=True, help="uapikit's include/ folder")
-    ap.add_argument("--cache", required=True)
-    ap.add_argument("--clang", default="clang++-19")
-    ap.add_argument("--gxx", default="g++")
-    ap.add_argument("-j", "--jobs", type=int, default=2)
-    a = ap.parse_args()
-    for attr in ("gen", "headers", "include", "cache"):
-        setattr(a, attr, os.path.abspath(getattr(a, attr)))
+    a = bc.parse_arguments(ap)
     start = time.time()
     work = os.path.join(a.cache, "all-6.12")
     os.makedirs(work, exist_ok=True)

@@ -189,17 +189,8 @@ def unit(header, ns, binding, abi, with_main, scoped_names=None):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--gen", required=True)
-    ap.add_argument("--headers", required=True, help="folder of <arch>/include headers_install trees")
     ap.add_argument("--fixtures", required=True, help="the project's fixture include folder")
-    ap.add_argument("--include", required=True, help="uapikit's include/ folder")
-    ap.add_argument("--cache", required=True)
-    ap.add_argument("--clang", default="clang++-19")
-    ap.add_argument("--gxx", default="g++")
-    ap.add_argument("-j", "--jobs", type=int, default=2)
-    a = ap.parse_args()
-    for attr in ("gen", "headers", "fixtures", "include", "cache"):
-        setattr(a, attr, os.path.abspath(getattr(a, attr)))
+    a = bc.parse_arguments(ap, folders=("fixtures",))
     start = time.time()
     libc = bc.libc_dirs(a.cache)
     tree = os.path.join(a.headers, "{arch}", "include")

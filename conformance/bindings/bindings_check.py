@@ -46,6 +46,23 @@ CXX_KEYWORDS = {
     "volatile", "wchar_t", "while", "xor", "xor_eq"}
 
 
+def parse_arguments(ap, folders=()):
+    """The options both suites take (the generator, the header trees, uapikit's
+    include/ folder, the cache, the compilers, the jobs), then ap's own; every
+    folder option is made absolute."""
+    ap.add_argument("--gen", required=True)
+    ap.add_argument("--headers", required=True, help="folder of <arch>/include headers_install trees")
+    ap.add_argument("--include", required=True, help="uapikit's include/ folder")
+    ap.add_argument("--cache", required=True)
+    ap.add_argument("--clang", default="clang++-19")
+    ap.add_argument("--gxx", default="g++")
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    a = ap.parse_args()
+    for attr in ("gen", "headers", "include", "cache") + tuple(folders):
+        setattr(a, attr, os.path.abspath(getattr(a, attr)))
+    return a
+
+
 def run(cmd, **kw):
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
