@@ -176,6 +176,16 @@ struct counted {
     ~counted() { --live; }
 };
 
+// Its copy throws: an assignment from one must leave nothing to destroy twice.
+struct throws_on_copy {
+    static inline int live = 0;
+    throws_on_copy() { ++live; }
+    throws_on_copy(const throws_on_copy&) { throw 1; }
+    throws_on_copy(throws_on_copy&&) noexcept { ++live; }
+    throws_on_copy& operator=(const throws_on_copy&) = delete;
+    ~throws_on_copy() { --live; }
+};
+
 }  // namespace
 
 TEST_CASE("results are assignable: a value over an error, an error over a value, a value over a value") {
@@ -204,6 +214,16 @@ TEST_CASE("results are assignable: a value over an error, an error over a value,
         CHECK(b->value == 5);
     }
     CHECK(counted::live == 0);
+
+    {
+        uapikit::result<throws_on_copy> held = throws_on_copy{};
+        const uapikit::result<throws_on_copy> other = throws_on_copy{};
+        CHECK(throws_on_copy::live == 2);
+        CHECK_THROWS(held = other);  // the old value is gone, the copy never made
+        CHECK(throws_on_copy::live == 1);
+        CHECK_FALSE(held);  // left holding an error, not a half-made value
+    }
+    CHECK(throws_on_copy::live == 0);
 
     // A result in a loop variable, reassigned each round, as a VMM's retry loop does.
     uapikit::result<void> last = uapikit::failure{{EAGAIN, "IOMMU_IOAS_MAP"}};

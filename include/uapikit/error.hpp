@@ -89,10 +89,14 @@ public:
     constexpr uapikit::error error() const noexcept { return {code_, operation_}; }
 
 private:
+    // Destroys the value held, if any. The result then holds an error (code
+    // -1, no operation) until the assignment stores what it copies: if T's
+    // constructor throws, nothing is destroyed twice.
     void reset() noexcept {
         if constexpr (!std::is_trivially_destructible_v<T>)
             if (has_value()) value_.~T();
-        code_ = 0;
+        code_ = -1;
+        operation_ = nullptr;
     }
 
     union {

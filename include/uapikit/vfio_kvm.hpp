@@ -6,8 +6,9 @@
 // kvm_set_device_attr. Here: the KVM-VFIO device's two attributes, which
 // take the VFIO file by address.
 //
-//   auto kvm_vfio = uapikit::kvm_create_device(vm, uapikit::kvm_device_type::vfio);
-//   uapikit::kvm_vfio_file_add(kvm_vfio_file, vfio.fd());      // before binding
+//   auto fd = uapikit::kvm_create_device(vm, uapikit::kvm_device_type::vfio);  // the device's fd
+//   auto kvm_vfio = uapikit::file<System>::adopt(system, *fd);
+//   uapikit::kvm_vfio_file_add(kvm_vfio, vfio.fd());                        // before binding
 //   auto dev = uapikit::vfio_device_bind_iommufd(vfio, iommufd.fd());
 #pragma once
 
