@@ -61,6 +61,11 @@ public:
         }
         return static_cast<bool>(r);
     }
+    // A check of the VMM's own that ends the flow.
+    bool refuse(const char* why) {
+        if (!quiet_) std::printf("  %s\n", why);
+        return false;
+    }
 
 private:
     bool quiet_;
@@ -123,10 +128,7 @@ bool map_ram(B& iommufd, uapikit::ioas_id ioas, std::span<const ram_region> ram,
         bool allowed = false;
         for (const auto& r : ranges->allowed_iovas)
             allowed = allowed || (region.guest_address >= r.start && region.guest_address + region.size - 1 <= r.last);
-        if (!allowed || region.guest_address % ranges->iova_alignment) {
-            std::printf("  guest RAM at 0x%llx is outside the IOVA ranges\n", static_cast<unsigned long long>(region.guest_address));
-            return false;
-        }
+        if (!allowed || region.guest_address % ranges->iova_alignment) return step.refuse("guest RAM is outside the IOVA ranges");
         using flags = uapikit::ioas_map_flags;
         auto iova = uapikit::ioas_map(iommufd, flags::fixed_iova | flags::readable | flags::writeable, ioas, region.host_address,
                                       region.size, region.guest_address);
@@ -213,7 +215,7 @@ int qemu_nested_smmuv3(System& sys, const char* cdev_path, std::span<const ram_r
                                          uapikit::hw_info_type::default_);
         if (!step("IOMMU_GET_HW_INFO (must be ARM SMMUv3)", info)) return 1;
         if (info->data_type != uapikit::hw_info_type::arm_smmuv3) {
-            std::printf("  the device's IOMMU is not an ARM SMMUv3\n");
+            step.refuse("the device's IOMMU is not an ARM SMMUv3");
             return 1;
         }
         auto ioas = uapikit::own(iommufd, uapikit::ioas_alloc(iommufd));

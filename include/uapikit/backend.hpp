@@ -1,7 +1,9 @@
 // The seam between the typed layer and whatever answers ioctls: the real
-// kernel (linux_backend.hpp) or the in-process fake. Every typed call ends
-// in submit(), one funnel that fills `size`, issues the request and turns
-// a negative errno into an error named after the command.
+// kernel (linux_backend.hpp, files.hpp) or the in-process fake. The
+// generated calls issue their requests through issue() (call_support.hpp);
+// submit() here serves hand-written calls on a raw struct that has a `size`
+// field and command_traits (the selftest mock): it fills `size`, issues the
+// request and turns a negative errno into an error named after the command.
 #pragma once
 
 #include <uapikit/error.hpp>

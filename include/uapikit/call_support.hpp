@@ -6,7 +6,8 @@
 //
 // It does without <span> and <vector> on purpose: together they cost more to
 // compile than all of iommufd's generated calls and bindings (BENCHMARKS.md,
-// "Compile cost"). Anything with data() and size() converts to the views.
+// "Compile cost of the typed layer"). Anything with data() and size()
+// converts to the views.
 #pragma once
 
 #include <uapikit/backend.hpp>
