@@ -127,7 +127,7 @@ static nesting parent_of(fake_fixture& f) {
 
 static abi::iommu_hwpt_alloc nested_cmd(const nesting& n, const abi::iommu_hwpt_selftest* data, uint32_t len,
                                         uint32_t type = abi::IOMMU_HWPT_DATA_SELFTEST) {
-    auto cmd = hwpt_cmd(n.m.dev, n.parent);
+    auto cmd = fake_fixture::hwpt_cmd(n.m.dev, n.parent);
     cmd.data_type = type;
     cmd.data_len = len;
     cmd.data_uptr = address(data);

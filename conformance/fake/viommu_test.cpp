@@ -418,7 +418,7 @@ smmu_setup smmuv3(fake_fixture& f) {
 constexpr uint64_t ste_s1_translate = 1 | (5u << 1);
 
 abi::iommu_hwpt_alloc ste_cmd(const smmu_setup& s, abi::iommu_hwpt_arm_smmuv3& ste) {
-    auto cmd = hwpt_cmd(s.dev, s.viommu);
+    auto cmd = fake_fixture::hwpt_cmd(s.dev, s.viommu);
     cmd.data_type = abi::IOMMU_HWPT_DATA_ARM_SMMUV3;
     cmd.data_len = sizeof ste;
     cmd.data_uptr = address(&ste);
