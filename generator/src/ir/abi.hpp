@@ -33,6 +33,11 @@ struct Field {
     std::optional<unsigned> bit_width;
     bool flexible = false;       // trailing incomplete array
     bool anonymous = false;      // C11 anonymous struct/union member
+    // Where the member is declared; 0 when the manifest predates field
+    // locations. `file` is set only when it differs from the record's.
+    unsigned line = 0;
+    unsigned column = 0;
+    std::string file{};
 };
 
 // Bytes of a record that no field covers: implicit padding.

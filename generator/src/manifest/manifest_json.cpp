@@ -137,6 +137,11 @@ private:
     void field(const ir::Field& f) {
         json_.start_object();
         put("name", f.name);
+        if (!f.file.empty()) put("file", f.file);
+        if (f.line) {
+            put("line", std::uint64_t{f.line});
+            put("column", std::uint64_t{f.column});
+        }
         put("type", f.type);
         put("canonical_type", f.canonical_type);
         put("offset_bits", f.offset_bits);

@@ -39,6 +39,9 @@ ir::Field field(const json& j) {
     if (j.contains("bit_width")) f.bit_width = j["bit_width"].get<unsigned>();
     f.flexible = j.value("flexible", false);
     f.anonymous = j.value("anonymous", false);
+    f.file = j.value("file", std::string());
+    f.line = j.value("line", 0u);
+    f.column = j.value("column", 0u);
     return f;
 }
 
