@@ -1,6 +1,7 @@
 #include "analysis/layout_rules.hpp"
 
 #include "analysis/name_patterns.hpp"
+#include "analysis/uapi_rules.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -171,10 +172,10 @@ private:
         std::vector<std::string> over;
         for (const Member& m : d_.old_view.members())
             if (!m.unnamed() && !m.reserved && m.begin < a.end && a.begin < m.end) over.push_back(*m.name);
-        cause(make("field-inserted", Severity::Incompatible, display_name(a), std::nullopt, describe_bits(a.begin),
+        cause(make("field-inserted", Severity::Incompatible, display_name(a), std::nullopt, describe_offset(a.begin),
                    "field inserted inside the old layout" + (over.empty() ? std::string() : " over the bytes of " + list(over)),
                    at(d_.new_view, a)));
-        pushes_.push_back({a.begin, display_name(a) + " inserted at " + describe_bits(a.begin)});
+        pushes_.push_back({a.begin, display_name(a) + " inserted at " + describe_offset(a.begin)});
     }
 
     // union-member-added / union-member-grew for a member that sits in a
@@ -189,7 +190,7 @@ private:
             // adds).
             if (!old_group(branch->union_group) && !kept_bits_.covers(a.begin, a.end)) return false;
             if (a.unnamed() || (branch->group && !new_branches_.insert(*branch->group).second)) return true;
-            cause(make("union-member-added", Severity::Compatible, *a.name, std::nullopt, describe_bits(a.begin),
+            cause(make("union-member-added", Severity::Compatible, *a.name, std::nullopt, describe_offset(a.begin),
                        old_group(branch->union_group)
                            ? "new member of a union: the other members keep their places"
                            : "new name for bytes whose members keep their places (a union over them)",
@@ -212,12 +213,12 @@ private:
     void union_member_grew(const Member& m, std::uint64_t grown_bits) {
         std::string grown = bytes(grown_bits / 8);
         if (c_.caller_sized)
-            cause(make("union-member-grew", Severity::Compatible, *m.name, std::nullopt, describe_bits(m.begin),
+            cause(make("union-member-grew", Severity::Compatible, *m.name, std::nullopt, describe_offset(m.begin),
                        "a member of the union grew at its tail by " + grown +
                            ": the kernel takes the length from the caller and zero-extends it",
                        at(d_.new_view, m)));
         else
-            cause(make("union-member-grew", Severity::Warning, *m.name, std::nullopt, describe_bits(m.begin),
+            cause(make("union-member-grew", Severity::Warning, *m.name, std::nullopt, describe_offset(m.begin),
                        "a member of the union grew at its tail by " + grown +
                            " into bytes only other members used: old callers that filled only this member leave "
                            "them as they were",
@@ -225,7 +226,8 @@ private:
     }
 
     void reserved_repurposed(const Member& a, const std::vector<std::string>& reserved) {
-        cause(make("reserved-repurposed", Severity::Warning, *a.name, list(reserved), *a.name + " at " + describe_bits(a.begin),
+        pushes_.push_back({a.begin, *a.name + " took the bytes of " + list(reserved) + " at " + describe_offset(a.begin)});
+        cause(make("reserved-repurposed", Severity::Warning, *a.name, list(reserved), *a.name + " at " + describe_offset(a.begin),
                    "takes the bytes of reserved field " + list(reserved) +
                        ": old callers pass 0 there, so this is compatible only if 0 keeps the old behaviour and the "
                        "kernel used to reject non-zero values",
@@ -234,7 +236,7 @@ private:
 
     void added_in_padding(const Member& a) {
         bool in_bitfield = d_.old_view.spare().overlaps(a.begin, a.end);
-        cause(make("field-added-in-padding", Severity::Warning, *a.name, std::nullopt, describe_bits(a.begin),
+        cause(make("field-added-in-padding", Severity::Warning, *a.name, std::nullopt, describe_offset(a.begin),
                    std::string(in_bitfield ? "field added in bits that no old field used (an unnamed bitfield)"
                                            : "field added in former implicit padding") +
                        ": old callers may leave garbage there, so this is compatible only if every old caller zeroed "
@@ -262,7 +264,7 @@ private:
 
     void judge_removed(const Member& r) {
         if (claimed_.count(&r) || r.unnamed() || r.reserved) return;  // unused bytes: what takes them is judged
-        cause(make("field-removed", Severity::Incompatible, *r.name, member_type(r) + " at " + describe_bits(r.begin),
+        cause(make("field-removed", Severity::Incompatible, *r.name, member_type(r) + " at " + describe_offset(r.begin),
                    std::nullopt, "field removed: old callers still fill those bytes", new_record().origin));
         pushes_.push_back({r.begin, *r.name + " removed"});
     }
@@ -332,8 +334,8 @@ private:
         const Cause* by = nullptr;
         for (const Cause& c : pushes_)
             if (c.new_begin <= n.begin) by = &c;
-        moved_.push_back(make("field-moved", Severity::Incompatible, display_name(n), describe_bits(p.old_member->begin),
-                              describe_bits(n.begin),
+        moved_.push_back(make("field-moved", Severity::Incompatible, display_name(n), describe_offset(p.old_member->begin),
+                              describe_offset(n.begin),
                               "field moved: callers built against the old layout read and write it at the old place" +
                                   (by ? " (pushed: " + by->what + ")" : std::string()),
                               at(d_.new_view, n)));

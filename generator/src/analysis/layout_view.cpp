@@ -18,11 +18,6 @@ std::uint64_t width_bits(const ir::Field& f) { return f.bit_width ? *f.bit_width
 
 bool is_reserved_member(const ir::Field& f) { return !f.name.empty() && matches(reserved_field_patterns(), f.name); }
 
-std::string describe_bits(std::uint64_t begin) {
-    if (begin % 8 == 0) return "offset " + std::to_string(begin / 8);
-    return "bit " + std::to_string(begin);
-}
-
 LayoutView::LayoutView(const ir::Record& record, const RecordLookup& lookup) : record_(&record) {
     groups_.push_back({&record, nullptr, record.kind == ir::RecordKind::Union, 0, 8 * record.size, std::nullopt});
     flatten(record, 0, 0, lookup, 0);

@@ -90,7 +90,4 @@ private:
 // True when the field's name marks bytes kept for later use.
 bool is_reserved_member(const ir::Field& f);
 
-// "offset 8" for whole bytes, "bit 65" otherwise (as describe_offset).
-std::string describe_bits(std::uint64_t begin);
-
 }  // namespace uapikit::analysis

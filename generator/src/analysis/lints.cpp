@@ -1,5 +1,7 @@
 #include "analysis/lints.hpp"
 
+#include "analysis/layout_rules.hpp"
+#include "analysis/layout_view.hpp"
 #include "analysis/uapi_rules.hpp"
 
 #include <map>
@@ -9,25 +11,34 @@ namespace {
 
 ir::Origin at(const ir::Record& r) { return r.origin; }
 
-// The field whose bytes end where a hole begins, to name the hole.
-std::string field_before(const ir::Record& r, std::uint64_t offset) {
-    std::string name;
-    for (const auto& f : r.fields)
-        if (!f.name.empty() && (f.offset_bits + 8 * f.size + 7) / 8 <= offset) name = f.name;
-    return name;
-}
+ir::Origin at(const LayoutView& view, const Member& m) { return origin_of(*view.groups()[m.group].record, *m.field); }
 
-void lint_padding(const ir::Record& r, const std::string& target, FindingCollector& out) {
+// A hole is described by where it sits: between the named members around
+// it (anonymous structs and unions looked through), or after the last one.
+void lint_padding(const ir::Record& r, const RecordLookup& lookup, const std::string& target, FindingCollector& out) {
+    if (r.holes.empty()) return;
+    LayoutView view(r, lookup);
     for (const auto& hole : r.holes) {
         bool tail = hole.offset + hole.size == r.size;
+        const Member *before = nullptr, *after = nullptr;
+        for (const Member& m : view.members()) {
+            if (m.unnamed()) continue;
+            if (m.end <= 8 * hole.offset && (!before || m.end >= before->end)) before = &m;
+            if (m.begin >= 8 * (hole.offset + hole.size) && (!after || m.begin < after->begin)) after = &m;
+        }
+        std::string place = before && after ? ", between " + *before->name + " and " + *after->name
+                            : before       ? ", after " + *before->name
+                            : after        ? ", before " + *after->name
+                                           : std::string();
         Finding f;
         f.kind = "implicit-padding";
         f.record = r.name;
-        f.field = field_before(r, hole.offset);
         f.message = std::to_string(hole.size) + " byte" + (hole.size == 1 ? "" : "s") + " of implicit " +
-                    (tail ? "tail" : "interior") + " padding at offset " + std::to_string(hole.offset) +
+                    (tail ? "tail" : "interior") + " padding at offset " + std::to_string(hole.offset) + place +
                     ": name it (__u32 __reserved) so callers must zero it and it can be used later";
-        f.origin = at(r);
+        // Where a reserved field would be written: before the next member,
+        // or after the last one.
+        f.origin = after && !tail ? at(view, *after) : before ? at(view, *before) : at(r);
         out.add(target, std::move(f));
     }
 }
@@ -43,7 +54,7 @@ void lint_fields(const ir::Record& r, const std::string& target, FindingCollecto
                             ? "64-bit field at " + describe_offset(field.offset_bits) + " is not 8-byte aligned"
                             : "64-bit field in a struct aligned to only " + std::to_string(r.align) +
                                   " bytes: use __aligned_u64 so every target lays it out alike";
-            f.origin = at(r);
+            f.origin = origin_of(r, field);
             out.add(target, std::move(f));
         }
         if (has_abi_dependent_type(field)) {
@@ -52,7 +63,7 @@ void lint_fields(const ir::Record& r, const std::string& target, FindingCollecto
             f.record = r.name;
             f.field = field.name;
             f.message = "type '" + field.type + "' changes size or alignment between ABIs: use a fixed-width __u/__s type";
-            f.origin = at(r);
+            f.origin = origin_of(r, field);
             out.add(target, std::move(f));
         }
     }
@@ -133,9 +144,15 @@ Report check(const ir::Manifest& manifest, const CheckOptions& options) {
     FindingCollector out;
     for (const auto& [triple, abi] : manifest.targets) {
         auto wanted = [&](const ir::Origin& o) { return options.all_files || in_scope(o.file, abi.headers); };
+        std::map<std::string, const ir::Record*> by_name;
+        for (const auto& r : abi.records) by_name.emplace(r.name, &r);
+        RecordLookup lookup = [&](const std::string& name) -> const ir::Record* {
+            auto it = by_name.find(name);
+            return it == by_name.end() ? nullptr : it->second;
+        };
         for (const auto& r : abi.records) {
             if (!wanted(r.origin)) continue;
-            lint_padding(r, triple, out);
+            lint_padding(r, lookup, triple, out);
             lint_fields(r, triple, out);
         }
         for (const auto& e : abi.enums)

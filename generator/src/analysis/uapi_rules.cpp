@@ -28,12 +28,6 @@ std::pair<std::string_view, std::uint64_t> element_type(std::string_view type) {
 
 }  // namespace
 
-bool is_reserved_name(const std::string& name) {
-    std::string_view n = name;
-    while (starts_with(n, "_")) n.remove_prefix(1);
-    return starts_with(n, "reserved") || starts_with(n, "rsvd") || starts_with(n, "pad") || starts_with(n, "resv");
-}
-
 bool is_64bit_integer(const ir::Field& field) {
     if (field.flexible || field.bit_width) return false;
     auto [base, count] = element_type(field.canonical_type);
@@ -67,12 +61,6 @@ bool has_abi_dependent_type(const ir::Field& field) {
         "__kernel_long_t", "__kernel_ulong_t", "__kernel_size_t", "__kernel_ssize_t", "__kernel_ptrdiff_t"};
     return base.find('*') != std::string_view::npos || starts_with(base, "enum ") ||
            std::find(variable.begin(), variable.end(), base) != variable.end();
-}
-
-bool starts_with_size_field(const ir::Record& record) {
-    if (record.fields.empty()) return false;
-    const ir::Field& first = record.fields.front();
-    return first.name == "size" && first.offset_bits == 0 && first.size == 4;
 }
 
 const std::vector<std::pair<std::string, std::string>>& compat_pairs() {

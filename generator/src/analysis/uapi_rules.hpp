@@ -10,10 +10,6 @@
 
 namespace uapikit::analysis {
 
-// Names kernel headers give to bytes kept for later: __reserved, reserved2,
-// __rsvd, pad, __padding...
-bool is_reserved_name(const std::string& name);
-
 // A 64-bit integer field, or an array of them (pointers are not integers).
 bool is_64bit_integer(const ir::Field& field);
 
@@ -26,10 +22,6 @@ bool is_single_bit(std::uint64_t value);
 // Fields declared with a type whose size depends on the ABI (long,
 // pointers, enums, bool, __kernel_long_t...).
 bool has_abi_dependent_type(const ir::Field& field);
-
-// The iommufd convention: the struct starts with `__u32 size`, so the kernel
-// learns how much the caller passed and zero-extends older callers.
-bool starts_with_size_field(const ir::Record& record);
 
 // (32-bit, 64-bit) targets that run on the same kernel: a 32-bit process
 // on a 64-bit kernel passes the 32-bit layout.
