@@ -1,88 +1,315 @@
 #!/usr/bin/env bash
-# ABI regression check for a kernel's uapi headers, for a CI job.
-#
-#   abi-ci.sh --baseline BASE (--kernel-tree DIR | --headers-dir DIR | --new NEW)
-#             [--header linux/iommufd.h]... [--target TRIPLE]... [--junit FILE]
-#             [--work DIR] [--gen PATH]
-#
-# BASE and NEW are uapikit manifests or version names from uapikit's abi/.
-# The new side is either a manifest, a kernel source tree (headers_install
-# runs for every target's ARCH), or a folder of headers_install trees laid
-# out as DIR/<arch>/include. The new side is scanned for BASE's targets and
-# headers unless --target/--header say otherwise, then diffed against BASE.
-# Findings go to stdout (one per line) and, with --junit, to a JUnit file.
-# The exit status is uapikit-gen diff's: 0 no change, 4 compatible changes
-# or warnings, 8 (or 12) incompatible, 2 bad input, 1 tool error.
+# uapikit's ABI regression check for a CI job (installed as uapikit-abi-ci).
 set -euo pipefail
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() {
+  cat <<'EOF'
+Usage:
+  abi-ci.sh --baseline BASE (--kernel-tree DIR | --headers-dir DIR | --new NEW) [options]
+  abi-ci.sh --git-base REF [--git-head REF] [--kernel-tree DIR] [options]
 
-baseline="" new="" kernel_tree="" headers_dir="" junit="" work="" gen=""
+Compares the uapi headers of a kernel (or another ABI version) with a baseline
+and classifies every change, as `uapikit-gen diff` does.
+
+The new side:
+  --kernel-tree DIR   a kernel source tree: `make headers_install` runs for the
+                      ARCH of every target (out of tree, the source is not touched)
+  --headers-dir DIR   headers_install trees laid out as DIR/<arch>/include
+  --new NEW           a uapikit manifest or a version name from uapikit's abi/
+
+The baseline:
+  --baseline BASE     a uapikit manifest or a version name from uapikit's abi/;
+                      it also decides which headers and targets are scanned
+  --git-base REF      git mode, run in (or --kernel-tree at) a kernel git
+                      checkout: REF's headers are the baseline, the working tree
+                      (or --git-head REF) the new side; every uapi header is
+                      scanned for every target unless --header/--target say less
+
+Options:
+  --header H          scan this header, include-style (repeatable)
+  --target TRIPLE     scan and compare this target (repeatable)
+  --junit FILE        also write the findings as JUnit XML (one test case per
+                      finding and target; one error case when a step fails)
+  --junit-suite NAME  the JUnit suite's name (default: "uapikit ABI: BASE -> NEW")
+  --work DIR          keep intermediate files (headers, manifests, logs) in DIR;
+                      by default a temporary folder that is removed at the end
+  -j, --jobs N        parallel headers_install runs and parses (default: CPUs)
+  --gen PATH          the uapikit-gen to use (default: $UAPIKIT_GEN, the one
+                      installed beside this script, the source tree's build,
+                      or the one on PATH)
+  -h, --help          this text
+
+Exit status (uapikit-gen diff's): 0 no ABI change; 4 compatible changes or
+warnings only; 8 or 12 incompatible; 2 bad usage or input (a header that does
+not compile, a failed headers_install); 1 tool error.
+EOF
+}
+
+die_usage() { echo "abi-ci.sh: error: $1 (try --help)" >&2; exit 2; }
+say() { echo "abi-ci.sh: $*" >&2; }
+
+baseline="" new="" kernel_tree="" headers_dir="" junit="" junit_suite="" work="" gen=""
+git_base="" git_head="" jobs=""
 headers=() targets=()
 while (($#)); do
-  case $1 in
-    --baseline) baseline=$2; shift 2 ;;
-    --new) new=$2; shift 2 ;;
-    --kernel-tree) kernel_tree=$2; shift 2 ;;
-    --headers-dir) headers_dir=$2; shift 2 ;;
-    --header) headers+=("$2"); shift 2 ;;
-    --target) targets+=("$2"); shift 2 ;;
-    --junit) junit=$2; shift 2 ;;
-    --work) work=$2; shift 2 ;;
-    --gen) gen=$2; shift 2 ;;
+  opt=$1
+  case $opt in
     -h|--help) usage; exit 0 ;;
-    *) echo "abi-ci.sh: error: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+    --baseline|--new|--kernel-tree|--headers-dir|--header|--target|--junit|--junit-suite|--work|--gen|--git-base|--git-head|-j|--jobs)
+      (($# >= 2)) || die_usage "$opt needs a value"
+      [[ -n $2 ]] || die_usage "$opt needs a non-empty value"
+      val=$2
+      shift 2 ;;
+    *) die_usage "unknown argument '$opt'" ;;
+  esac
+  case $opt in
+    --baseline) baseline=$val ;;
+    --new) new=$val ;;
+    --kernel-tree) kernel_tree=$val ;;
+    --headers-dir) headers_dir=$val ;;
+    --header) headers+=("$val") ;;
+    --target) targets+=("$val") ;;
+    --junit) junit=$val ;;
+    --junit-suite) junit_suite=$val ;;
+    --work) work=$val ;;
+    --gen) gen=$val ;;
+    --git-base) git_base=$val ;;
+    --git-head) git_head=$val ;;
+    -j|--jobs) jobs=$val ;;
   esac
 done
-root=$(cd "$(dirname "$0")/.." && pwd)
-gen=${gen:-$(command -v uapikit-gen || echo "$root/build/gcc/generator/uapikit-gen")}
-[[ -x $gen ]] || { echo "abi-ci.sh: error: uapikit-gen not found (pass --gen)" >&2; exit 2; }
-[[ -n $baseline ]] || { echo "abi-ci.sh: error: --baseline is required" >&2; exit 2; }
-sources=0
-for s in "$new" "$kernel_tree" "$headers_dir"; do [[ -n $s ]] && sources=$((sources + 1)); done
-((sources == 1)) || { echo "abi-ci.sh: error: give exactly one of --new, --kernel-tree, --headers-dir" >&2; exit 2; }
-work=${work:-$(mktemp -d)}
-mkdir -p "$work"
 
-# The baseline decides what to scan unless the command line does; a
-# version name is looked up in uapikit's abi/ folder.
-base_manifest=$baseline
-if [[ ! -f $baseline ]]; then
-  base_manifest=${UAPIKIT_ABI_DIR:-$root/abi}/$baseline/manifest.json
+# ---- check the command line before doing anything -------------------------
+git_mode=0
+if [[ -n $git_base ]]; then
+  git_mode=1
+  [[ -z $baseline ]] || die_usage "--git-base and --baseline exclude each other"
+  [[ -z $new && -z $headers_dir ]] || die_usage "--git-base compares two states of one kernel tree: drop --new/--headers-dir"
+  kernel_tree=${kernel_tree:-.}
+else
+  [[ -z $git_head ]] || die_usage "--git-head needs --git-base"
+  [[ -n $baseline ]] || die_usage "--baseline (or --git-base) is required"
+  sources=0
+  for s in "$new" "$kernel_tree" "$headers_dir"; do [[ -n $s ]] && sources=$((sources + 1)); done
+  ((sources == 1)) || die_usage "give exactly one of --new, --kernel-tree, --headers-dir"
 fi
-read_base() {  # python expression over the baseline manifest `m`
-  python3 -c "import json,sys; m=json.load(open(sys.argv[1])); $1" "$base_manifest"
+if [[ -n $jobs ]]; then
+  [[ $jobs =~ ^[1-9][0-9]*$ ]] || die_usage "--jobs takes a positive number, not '$jobs'"
+else
+  jobs=$(nproc 2>/dev/null || echo 2)
+fi
+
+# Paths are made absolute now: make -C changes directory, and a relative
+# O= or INSTALL_HDR_PATH would land inside the kernel tree under test.
+absolute() { realpath -m -- "$1"; }
+for v in kernel_tree headers_dir junit work gen; do
+  [[ -n ${!v} ]] && printf -v "$v" '%s' "$(absolute "${!v}")"
+done
+[[ -z $kernel_tree || -d $kernel_tree ]] || die_usage "kernel tree '$kernel_tree' does not exist"
+[[ -z $headers_dir || -d $headers_dir ]] || die_usage "headers folder '$headers_dir' does not exist"
+
+script_dir=$(cd "$(dirname "$(realpath "${BASH_SOURCE[0]}")")" && pwd)
+if [[ -z $gen ]]; then
+  for candidate in "${UAPIKIT_GEN:-}" "$script_dir/uapikit-gen" "$script_dir/../build/gcc/generator/uapikit-gen" \
+                   "$(command -v uapikit-gen || true)"; do
+    [[ -n $candidate && -x $candidate ]] && { gen=$candidate; break; }
+  done
+fi
+[[ -n $gen && -x $gen ]] || die_usage "uapikit-gen not found: install uapikit or pass --gen PATH"
+
+# Target triple -> kernel ARCH, as uapikit-gen scan maps them.
+arch_of() {
+  case $1 in
+    x86_64-*|i386-*) echo x86 ;; aarch64-*) echo arm64 ;; arm-*) echo arm ;;
+    riscv64-*) echo riscv ;; powerpc64le-*) echo powerpc ;; s390x-*) echo s390 ;;
+    *) return 1 ;;
+  esac
 }
-if [[ -z $new ]]; then
-  [[ -f $base_manifest ]] || { echo "abi-ci.sh: error: pass the baseline as a manifest file to scan against it" >&2; exit 2; }
+all_targets=(x86_64-linux-gnu i386-linux-gnu aarch64-linux-gnu arm-linux-gnueabihf
+             riscv64-linux-gnu powerpc64le-linux-gnu s390x-linux-gnu)
+for t in "${targets[@]}"; do
+  arch_of "$t" >/dev/null || die_usage "unknown target '$t' (supported: ${all_targets[*]})"
+done
+
+# ---- the work folder: removed at the end unless the caller chose it --------
+if [[ -n $work ]]; then
+  mkdir -p "$work"
+else
+  work=$(mktemp -d "${TMPDIR:-/tmp}/uapikit-abi-ci.XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+fi
+
+# ---- JUnit for a step that failed before any diff ------------------------
+xml_escape() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g'; }
+# fail_step STEP STATUS LOG: says why on stderr, writes one JUnit error case,
+# and exits with STATUS.
+fail_step() {
+  local step=$1 status=$2 log=$3 reason
+  reason=$(tail -n 20 "$log")
+  printf '%s\n' "$reason" >&2
+  say "error: $step failed"
+  if [[ -n $junit ]]; then
+    local tmp=$junit.tmp.$$
+    {
+      echo '<?xml version="1.0" encoding="UTF-8"?>'
+      echo "<testsuites name=\"uapikit\" tests=\"1\" failures=\"0\" errors=\"1\">"
+      printf ' <testsuite name="%s" tests="1" failures="0" errors="1" skipped="0">\n' "$(xml_escape <<<"$suite")"
+      printf '  <testcase classname="abi-ci" name="%s"><error type="step-failed" message="%s">%s</error></testcase>\n' \
+        "$(xml_escape <<<"$step")" "$(xml_escape <<<"$step failed")" "$(xml_escape <<<"$reason")"
+      echo ' </testsuite>'
+      echo '</testsuites>'
+    } >"$tmp" && mv "$tmp" "$junit"
+  fi
+  exit "$status"
+}
+
+# ---- the baseline ----------------------------------------------------------
+label() {  # a short, stable name for one side in the JUnit suite
+  local path=${1%/} base
+  base=${path##*/}
+  # abi/<version>/manifest.json is named after its version's folder.
+  if [[ $base == manifest.json && $path == */* ]]; then
+    path=${path%/*}
+    base=${path##*/}
+  fi
+  echo "${base%.json}"
+}
+base_manifest=""
+if ((git_mode == 0)); then
+  if [[ -f $baseline ]]; then
+    base_manifest=$(absolute "$baseline")
+  else
+    # A version name: uapikit-gen knows the versions and says which exist.
+    base_manifest=$("$gen" abi path "$baseline") || exit 2
+  fi
+  read_base() {  # a python expression over the baseline manifest `m`
+    python3 -c "import json,sys; m=json.load(open(sys.argv[1])); $1" "$base_manifest"
+  }
   ((${#targets[@]})) || mapfile -t targets < <(read_base 'print("\n".join(m["targets"]))')
   ((${#headers[@]})) || mapfile -t headers < <(read_base 'print("\n".join(next(iter(m["targets"].values()))["headers"]))')
+fi
+((${#targets[@]})) || targets=("${all_targets[@]}")
+
+if ((git_mode)); then
+  suite_default="uapikit ABI: $git_base -> ${git_head:-working tree}"
+elif [[ -n $new ]]; then
+  suite_default="uapikit ABI: $(label "$baseline") -> $(label "$new")"
+else
+  suite_default="uapikit ABI: $(label "$baseline") -> ${kernel_tree:+kernel tree}${headers_dir:+headers}"
+fi
+suite=${junit_suite:-$suite_default}
+
+arches=()
+mapfile -t arches < <(for t in "${targets[@]}"; do arch_of "$t"; done | sort -u)
+
+# ---- headers_install, every ARCH in parallel (at most --jobs at once) -----
+# install_headers SRC OUT: OUT/<arch>/include for every ARCH needed.
+install_headers() {
+  local src=$1 out=$2 arch pid failed=() running=0
+  mkdir -p "$out"
+  declare -A job_arch=()
+  for arch in "${arches[@]}"; do
+    while ((running >= jobs)); do
+      wait -n -p pid "${!job_arch[@]}" || failed+=("${job_arch[$pid]}")
+      unset "job_arch[$pid]"; running=$((running - 1))
+    done
+    say "make ARCH=$arch headers_install ($src)"
+    make -s -C "$src" ARCH="$arch" O="$out/build-$arch" headers_install \
+      INSTALL_HDR_PATH="$out/$arch" >"$out/headers_install-$arch.log" 2>&1 &
+    job_arch[$!]=$arch; running=$((running + 1))
+  done
+  while ((running > 0)); do
+    wait -n -p pid "${!job_arch[@]}" || failed+=("${job_arch[$pid]}")
+    unset "job_arch[$pid]"; running=$((running - 1))
+  done
+  for arch in "${failed[@]}"; do
+    fail_step "headers_install for $arch" 2 "$out/headers_install-$arch.log"
+  done
+  for arch in "${arches[@]}"; do rm -rf "$out/build-$arch"; done
+}
+
+# Every uapi header of the installed trees, include-style, once: all of
+# them but asm/ (reached through the headers that include it). A header
+# that one ARCH lacks (linux/kvm.h on arm) is listed under that target's
+# errors by the scan.
+all_headers() {
+  local arch
+  for arch in "${arches[@]}"; do
+    (cd "$1/$arch/include" && find . -name '*.h' ! -path './asm/*')
+  done | sed 's|^\./||' | LC_ALL=C sort -u
+}
+
+# scan NAME HEADERS_ROOT OUT [HEADER...]: writes OUT, or fails the step.
+scan() {
+  local name=$1 root=$2 out=$3 args=()
+  shift 3
+  for t in "${targets[@]}"; do args+=(--target "$t"); done
+  # --keep-going in git mode: a header that needs libc, or that one
+  # architecture does not export, is listed under the target's errors
+  # on both sides instead of stopping the check.
+  ((git_mode)) && args+=(--keep-going)
+  "$gen" scan "$@" -I "$root/{arch}/include" "${args[@]}" -j "$jobs" -o "$out" 2>"$work/scan-$name.log" ||
+    fail_step "scan of the $name headers" 2 "$work/scan-$name.log"
+  local skipped
+  skipped=$(grep -c 'warning:' "$work/scan-$name.log" || true)
+  ((skipped == 0)) || say "$name: $skipped header/target pair(s) do not compile on their own (listed under the manifest's errors)"
+  return 0
+}
+
+if ((git_mode)); then
+  git -C "$kernel_tree" rev-parse --git-dir >/dev/null 2>&1 ||
+    die_usage "'$kernel_tree' is not a git checkout (git mode compares two states of one)"
+  for ref in "$git_base" ${git_head:+"$git_head"}; do
+    git -C "$kernel_tree" rev-parse --verify --quiet "$ref^{commit}" >/dev/null || die_usage "unknown git revision '$ref'"
+  done
+  # A revision's slice of the tree (what headers_install reads), taken with
+  # git archive so the checkout itself is never touched.
+  export_ref() {  # REF DIR
+    mkdir -p "$2"
+    git -C "$kernel_tree" archive --format=tar "$1" -- Makefile scripts include/uapi tools/include \
+      ':(glob)arch/*/Makefile' ':(glob)arch/*/include/uapi/**' ':(glob)arch/*/tools/**' \
+      ':(glob)arch/*/entry/syscalls/**' ':(glob)arch/*/kernel/syscalls/**' ':(glob)arch/*/kernel/Makefile*' |
+      tar -x -C "$2"
+  }
+  say "exporting $git_base"
+  export_ref "$git_base" "$work/base-src"
+  install_headers "$work/base-src" "$work/base-headers"
+  if [[ -n $git_head ]]; then
+    say "exporting $git_head"
+    export_ref "$git_head" "$work/head-src"
+    install_headers "$work/head-src" "$work/head-headers"
+  else
+    install_headers "$kernel_tree" "$work/head-headers"
+  fi
+  if ((${#headers[@]} == 0)); then
+    mapfile -t base_headers < <(all_headers "$work/base-headers")
+    mapfile -t head_headers < <(all_headers "$work/head-headers")
+  else
+    base_headers=("${headers[@]}") head_headers=("${headers[@]}")
+  fi
+  baseline=$work/base.json
+  scan base "$work/base-headers" "$baseline" "${base_headers[@]}"
+  new=$work/head.json
+  scan head "$work/head-headers" "$new" "${head_headers[@]}"
+elif [[ -z $new ]]; then
   if [[ -n $kernel_tree ]]; then
     headers_dir=$work/headers
-    for arch in $(for t in "${targets[@]}"; do
-                    case $t in x86_64*|i386*) echo x86 ;; aarch64*) echo arm64 ;; arm*) echo arm ;;
-                               riscv64*) echo riscv ;; powerpc*) echo powerpc ;; s390x*) echo s390 ;; esac
-                  done | sort -u); do
-      echo "abi-ci.sh: make ARCH=$arch headers_install" >&2
-      make -s -C "$kernel_tree" ARCH="$arch" O="$work/build-$arch" headers_install \
-        INSTALL_HDR_PATH="$headers_dir/$arch" >"$work/headers_install-$arch.log" 2>&1 ||
-        { cat "$work/headers_install-$arch.log" >&2; echo "abi-ci.sh: error: headers_install failed for $arch" >&2; exit 2; }
-    done
+    mkdir -p "$headers_dir"
+    install_headers "$kernel_tree" "$headers_dir"
   fi
   new=$work/new.json
-  args=()
-  for t in "${targets[@]}"; do args+=(--target "$t"); done
-  "$gen" scan "${headers[@]}" -I "$headers_dir/{arch}/include" "${args[@]}" -o "$new"
+  scan new "$headers_dir" "$new" "${headers[@]}"
 fi
 
+# ---- the diff ----------------------------------------------------------------
 diff_args=(diff "$baseline" "$new")
 for t in "${targets[@]}"; do diff_args+=(--target "$t"); done
-[[ -n $junit ]] && diff_args+=(--junit "$junit")
+[[ -n $junit ]] && diff_args+=(--junit "$junit" --junit-suite "$suite")
 status=0
 "$gen" "${diff_args[@]}" || status=$?
 case $status in
-  0) echo "abi-ci.sh: no ABI change" >&2 ;;
-  4) echo "abi-ci.sh: compatible changes or warnings only" >&2 ;;
-  8|12) echo "abi-ci.sh: INCOMPATIBLE ABI change" >&2 ;;
+  0) say "no ABI change" ;;
+  4) say "compatible changes or warnings only" ;;
+  8|12) say "INCOMPATIBLE ABI change" ;;
 esac
 exit "$status"

@@ -7,7 +7,8 @@ set -euo pipefail
 packages=(
   # build
   meson ninja-build pkg-config g++ make
-  clang-19 libclang-19-dev llvm-19-dev
+  git  # the install and abi-ci tests copy and make git trees
+  clang-19 libclang-19-dev llvm-19-dev libclang-rt-19-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libboost1.81-dev doctest-dev
   # real kernel headers for the accuracy tests (make headers_install)
   linux-source-6.12 xz-utils bc rsync python3

@@ -1,69 +1,252 @@
 #!/usr/bin/env python3
-"""scripts/abi-ci.sh on two real header sets: Linux 6.12 from Debian's
-linux-source (headers_install run by the script on the cached source slice)
-against the committed 6.12 manifest, and the project's own versions. Checks
-exit codes, the printed findings and the JUnit XML (parsed, not grepped).
-Usage: abi_ci_test.py SOURCE_ROOT UAPIKIT_GEN KERNEL_SOURCE_SLICE"""
+"""scripts/abi-ci.sh run the way a CI job runs it, on real header sets:
+Linux 6.12 from Debian's linux-source (headers_install run by the script on
+the cached source slice) against the committed 6.12 manifest, the project's
+own versions, a throwaway git repository made from the same slice (git
+mode), and bad command lines. Checks exit codes, printed findings, the
+JUnit XML (parsed, not grepped) and what the script leaves on disk.
+
+Usage: abi_ci_test.py SOURCE_ROOT UAPIKIT_GEN KERNEL_SOURCE_SLICE KERNEL_HEADERS
+"""
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
+import unittest
 import xml.etree.ElementTree as ET
 
-root, gen, kernel_tree = sys.argv[1:4]
-script = os.path.join(root, "scripts", "abi-ci.sh")
-failures = []
+ROOT, GEN, SLICE, HEADERS = (os.path.abspath(p) for p in sys.argv[1:5])
+SCRIPT = os.path.join(ROOT, "scripts", "abi-ci.sh")
+MANIFEST_612 = os.path.join(ROOT, "abi", "linux-6.12", "manifest.json")
 
 
-def check(what, ok):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
-
-
-def run(*args):
-    return subprocess.run(["bash", script, "--gen", gen, *args], capture_output=True, text=True)
+def run(*args, cwd=None, env=None):
+    return subprocess.run(["bash", SCRIPT, "--gen", GEN, *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, **(env or {})})
 
 
 def junit(path):
     suites = ET.parse(path).getroot()
-    cases = suites.findall("./testsuite/testcase")
-    return suites, cases
+    return suites, suites.findall("./testsuite"), suites.findall("./testsuite/testcase")
 
 
-with tempfile.TemporaryDirectory() as tmp:
-    # 1. A kernel tree: headers_install, scan, diff against its own baseline.
-    xml1 = os.path.join(tmp, "kernel.xml")
-    r = run("--baseline", os.path.join(root, "abi", "linux-6.12", "manifest.json"), "--kernel-tree", kernel_tree,
-            "--target", "x86_64-linux-gnu", "--target", "i386-linux-gnu", "--work", os.path.join(tmp, "w1"),
-            "--junit", xml1)
-    check("6.12 tree against the 6.12 baseline exits 0: " + r.stderr.strip().splitlines()[-1], r.returncode == 0)
-    check("no findings printed", r.stdout == "")
-    suites, cases = junit(xml1)
-    check("JUnit for an unchanged ABI has no test failures", suites.get("failures") == "0" and not cases)
+def read_text(path):
+    with open(path) as f:
+        return f.read()
 
-    # 2. The project's versions: the AMD kvmfd patch breaks existing callers.
-    xml2 = os.path.join(tmp, "amd.xml")
-    r = run("--baseline", "amd-viommu-v2", "--new", "amd-viommu-kvmfd-v2", "--junit", xml2)
-    check("amd-viommu-v2 -> amd-viommu-kvmfd-v2 exits 12", r.returncode == 12)
-    check("the moved field is printed", "iommu_viommu_amd.reserved: field moved" in r.stdout)
-    suites, cases = junit(xml2)
-    failed = [c for c in cases if c.find("failure") is not None]
-    skipped = [c for c in cases if c.find("skipped") is not None]
-    check("one JUnit failure, named after the finding",
-          len(failed) == 1 and failed[0].get("name") == "field-moved: iommu_viommu_amd.reserved")
-    check("the warning is a skipped test case", len(skipped) == 1)
 
-    # 3. A compatible extension: exit 4, no failures.
-    xml3 = os.path.join(tmp, "kvm.xml")
-    r = run("--baseline", "linux-7.1", "--new", "kvm-vm-fd-v2", "--junit", xml3)
-    suites, cases = junit(xml3)
-    check("linux-7.1 -> kvm-vm-fd-v2 exits 4 with no JUnit failure",
-          r.returncode == 4 and suites.get("failures") == "0" and len(cases) >= 1)
+def write_text(path, text):
+    with open(path, "w") as f:
+        f.write(text)
 
-    # 4. Bad usage.
-    r = run("--baseline", "linux-7.1")
-    check("no new side: exit 2 and a one-line reason", r.returncode == 2 and r.stderr.count("\n") == 1)
 
-print(f"{len(failures)} failed")
-sys.exit(1 if failures else 0)
+def tree_listing(top):
+    return sorted(os.path.relpath(os.path.join(d, f), top) for d, _, files in os.walk(top) for f in files)
+
+
+class Versions(unittest.TestCase):
+    """The project's own versions: no headers_install, only the diff."""
+
+    def test_incompatible_change_one_junit_case_per_finding_and_target(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            xml = os.path.join(tmp, "amd.xml")
+            r = run("--baseline", "amd-viommu-v2", "--new", "amd-viommu-kvmfd-v2", "--junit", xml)
+            self.assertEqual(r.returncode, 12, r.stderr)
+            self.assertIn("iommu_viommu_amd.reserved: field moved", r.stdout)
+            suites, [suite], cases = junit(xml)
+            # The AMD kvmfd patch moves `reserved` 8 -> 12 on all seven targets.
+            failed = [c for c in cases if c.find("failure") is not None]
+            self.assertEqual(len(failed), 7)
+            self.assertTrue(all(c.get("name").startswith("field-moved: iommu_viommu_amd.reserved [") for c in failed))
+            names = [c.get("name") for c in cases]
+            self.assertEqual(len(names), len(set(names)), "test case names must be unique")
+            self.assertIn("field-moved: iommu_viommu_amd.reserved [i386-linux-gnu]", names)
+            self.assertEqual(suite.get("name"), "uapikit ABI: amd-viommu-v2 -> amd-viommu-kvmfd-v2")
+            self.assertEqual(int(suites.get("failures")), 7)
+
+    def test_compatible_extension_exits_4_without_failures(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            xml = os.path.join(tmp, "kvm.xml")
+            r = run("--baseline", "linux-7.1", "--new", "kvm-vm-fd-v2", "--junit", xml)
+            self.assertEqual(r.returncode, 4, r.stderr)
+            suites, _, cases = junit(xml)
+            self.assertEqual(suites.get("failures"), "0")
+            self.assertGreaterEqual(len(cases), 1)
+
+    def test_junit_suite_name_can_be_set(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            xml = os.path.join(tmp, "n.xml")
+            run("--baseline", "linux-7.1", "--new", "kvm-vm-fd-v2", "--junit", xml, "--junit-suite", "iommufd ABI")
+            _, [suite], _ = junit(xml)
+            self.assertEqual(suite.get("name"), "iommufd ABI")
+
+
+class KernelTree(unittest.TestCase):
+    """headers_install on a real 6.12 tree, as a kernel CI job runs it."""
+
+    def test_unchanged_tree_relative_work_folder_stable_suite(self):
+        before = tree_listing(SLICE)
+        with tempfile.TemporaryDirectory() as tmp:
+            xml = os.path.join(tmp, "kernel.xml")
+            # A relative --work must land in the current folder, not inside
+            # the kernel tree (make -C changes directory).
+            r = run("--baseline", MANIFEST_612, "--kernel-tree", SLICE, "--target", "x86_64-linux-gnu",
+                    "--target", "i386-linux-gnu", "--work", "w", "--junit", xml, cwd=tmp)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout, "")
+            self.assertTrue(os.path.isdir(os.path.join(tmp, "w", "headers", "x86", "include", "linux")))
+            suites, [suite], cases = junit(xml)
+            self.assertEqual(suites.get("failures"), "0")
+            self.assertEqual(cases, [])
+            self.assertEqual(suite.get("name"), "uapikit ABI: linux-6.12 -> kernel tree")
+            self.assertNotIn(tmp, suite.get("name"))
+        self.assertEqual(tree_listing(SLICE), before, "the kernel tree under test was written to")
+
+    def test_default_work_folder_is_removed(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r = run("--baseline", MANIFEST_612, "--kernel-tree", SLICE, "--target", "x86_64-linux-gnu",
+                    env={"TMPDIR": tmp})
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(os.listdir(tmp), [], "the temporary work folder was left behind")
+
+    def test_headers_install_runs_in_parallel(self):
+        # A `make` first on PATH records when each headers_install starts
+        # and ends, then runs the real one.
+        with tempfile.TemporaryDirectory() as tmp:
+            bindir = os.path.join(tmp, "bin")
+            os.mkdir(bindir)
+            log = os.path.join(tmp, "make.log")
+            real_make = shutil.which("make")
+            with open(os.path.join(bindir, "make"), "w") as f:
+                f.write(f"#!/bin/sh\necho start $(date +%s.%N) >>{log}\nsleep 1\n{real_make} \"$@\"; s=$?\n"
+                        f"echo end $(date +%s.%N) >>{log}\nexit $s\n")
+            os.chmod(os.path.join(bindir, "make"), 0o755)
+            r = run("--baseline", MANIFEST_612, "--kernel-tree", SLICE, "--target", "x86_64-linux-gnu",
+                    "--target", "aarch64-linux-gnu", "-j", "2", env={"PATH": bindir + ":" + os.environ["PATH"]})
+            self.assertEqual(r.returncode, 0, r.stderr)
+            events = [line.split() for line in read_text(log).splitlines()]
+            starts = sorted(float(t) for e, t in events if e == "start")
+            ends = sorted(float(t) for e, t in events if e == "end")
+            self.assertEqual(len(starts), 2)
+            self.assertLess(starts[1], ends[0], "the second headers_install started after the first ended")
+
+    def test_scan_failure_still_writes_junit_with_one_error_case(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            tree = os.path.join(tmp, "hd", "x86", "include")
+            shutil.copytree(os.path.join(HEADERS, "x86", "include"), tree)
+            with open(os.path.join(tree, "linux", "iommufd.h"), "a") as f:
+                f.write("\nstruct broken {\n")
+            xml = os.path.join(tmp, "broken.xml")
+            r = run("--baseline", MANIFEST_612, "--headers-dir", os.path.join(tmp, "hd"), "--target",
+                    "x86_64-linux-gnu", "--junit", xml)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("error:", r.stderr)
+            suites, [suite], [case] = junit(xml)
+            self.assertEqual(suite.get("errors"), "1")
+            error = case.find("error")
+            self.assertIsNotNone(error)
+            self.assertIn("iommufd.h", error.text)
+
+
+class GitMode(unittest.TestCase):
+    """--git-base on a throwaway git repository made from the 6.12 slice: one
+    commit only extends a size-field struct, the next breaks a struct."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.repo = os.path.join(cls.tmp.name, "linux")
+        shutil.copytree(SLICE, cls.repo, symlinks=True)
+
+        def git(*args):
+            subprocess.run(["git", "-C", cls.repo, "-c", "user.name=t", "-c", "user.email=t@t", *args], check=True,
+                           capture_output=True)
+
+        def edit(path, old, new):
+            full = os.path.join(cls.repo, path)
+            text = read_text(full)
+            assert old in text, (path, old)
+            write_text(full, text.replace(old, new, 1))
+
+        git("init", "-q")
+        git("add", "-A")
+        git("commit", "-qm", "base")
+        # iommu_vfio_ioas {size, ioas_id, op, __reserved}: 12 bytes; iommufd
+        # takes its length from `size`, so growth at the tail is compatible.
+        edit("include/uapi/linux/iommufd.h", "\t__u16 op;\n\t__u16 __reserved;\n};",
+             "\t__u16 op;\n\t__u16 __reserved;\n\t__u32 extension;\n};")
+        git("commit", "-qam", "extend")
+        # struct vfio_iommu_type1_dma_unmap: widening `flags` moves every
+        # later field: a break for existing callers.
+        edit("include/uapi/linux/vfio.h", "struct vfio_iommu_type1_dma_unmap {\n\t__u32\targsz;\n\t__u32\tflags;",
+             "struct vfio_iommu_type1_dma_unmap {\n\t__u32\targsz;\n\t__u64\tflags;")
+        git("commit", "-qam", "break")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_extension_only_is_compatible(self):
+        xml = os.path.join(self.tmp.name, "extend.xml")
+        r = run("--git-base", "HEAD~2", "--git-head", "HEAD~1", "--kernel-tree", self.repo, "--header",
+                "linux/iommufd.h", "--target", "x86_64-linux-gnu", "--target", "i386-linux-gnu", "--junit", xml)
+        self.assertEqual(r.returncode, 4, r.stdout + r.stderr)
+        self.assertIn("iommu_vfio_ioas", r.stdout)
+        suites, [suite], _ = junit(xml)
+        self.assertEqual(suites.get("failures"), "0")
+        self.assertEqual(suite.get("name"), "uapikit ABI: HEAD~2 -> HEAD~1")
+
+    def test_breaking_commit_is_incompatible_with_every_header_scanned(self):
+        xml = os.path.join(self.tmp.name, "break.xml")
+        r = run("--git-base", "HEAD~1", "--git-head", "HEAD", "--kernel-tree", self.repo, "--target",
+                "x86_64-linux-gnu", "--junit", xml)
+        self.assertIn(r.returncode, (8, 12), r.stdout + r.stderr)
+        self.assertIn("vfio_iommu_type1_dma_unmap", r.stdout)
+        _, _, cases = junit(xml)
+        failed = [c.get("name") for c in cases if c.find("failure") is not None]
+        self.assertTrue(any("vfio_iommu_type1_dma_unmap" in n for n in failed), failed)
+
+    def test_working_tree_is_the_default_head(self):
+        # Uncommitted: undo the break in the working tree only.
+        path = os.path.join(self.repo, "include/uapi/linux/vfio.h")
+        original = read_text(path)
+        try:
+            write_text(path, original.replace("\t__u64\tflags;", "\t__u32\tflags;", 1))
+            r = run("--git-base", "HEAD~1", "--kernel-tree", self.repo, "--header", "linux/vfio.h", "--target",
+                    "x86_64-linux-gnu")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        finally:
+            write_text(path, original)
+
+
+class Usage(unittest.TestCase):
+    def test_missing_option_value_is_a_usage_error(self):
+        r = run("--new", "linux-7.1", "--baseline")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--baseline needs a value", r.stderr)
+        self.assertNotIn("unbound variable", r.stderr)
+
+    def test_help_is_usage_only(self):
+        r = run("--help")
+        self.assertEqual(r.returncode, 0)
+        self.assertTrue(r.stdout.startswith("Usage:"))
+        self.assertNotIn("set -", r.stdout)
+        self.assertIn("--git-base", r.stdout)
+
+    def test_unknown_baseline_version_lists_the_known_ones(self):
+        r = run("--baseline", "linux-6.21", "--new", "linux-7.1")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown ABI version 'linux-6.21'", r.stderr)
+        self.assertIn("linux-6.12", r.stderr)
+
+    def test_no_new_side(self):
+        r = run("--baseline", "linux-7.1")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
+
+
+if __name__ == "__main__":
+    # The report goes to stdout, where scripts/summarize_tests.py counts it.
+    unittest.main(argv=[sys.argv[0]], testRunner=unittest.TextTestRunner(stream=sys.stdout, verbosity=2))

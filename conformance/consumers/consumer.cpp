@@ -2,7 +2,9 @@
 // the fake. Built by the consumer projects to prove the kit is usable after
 // `meson install` (pkg-config) and as a meson subproject, without libclang.
 #include <uapikit/fake/backend.hpp>
+#include <uapikit/fake/libc.hpp>
 #include <uapikit/iommufd.hpp>
+#include <uapikit/linux_backend.hpp>
 
 #include <cstdio>
 

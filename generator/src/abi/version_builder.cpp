@@ -3,7 +3,7 @@
 #include "scan/scan_driver.hpp"
 #include "scan/targets.hpp"
 #include "util/errors.hpp"
-#include "uapikit_paths.hpp"
+#include "util/data_paths.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -67,7 +67,7 @@ std::vector<ir::Command> read_commands(const fs::path& file, const ir::Manifest&
 fs::path kernel_headers_from(const std::string& option) {
     if (!option.empty()) return option;
     if (const char* env = std::getenv("UAPIKIT_KERNEL_HEADERS"); env && *env) return env;
-    return kDefaultKernelHeaders;
+    return default_kernel_headers().value_or(fs::path());
 }
 
 ir::Manifest build_version(const VersionSpec& version, const BuildPaths& paths) {
@@ -84,6 +84,11 @@ ir::Manifest build_version(const VersionSpec& version, const BuildPaths& paths) 
         request.include_dirs.push_back(with_paths(dir, paths));
     }
     std::error_code ec;
+    if (needs_kernel && paths.kernel_headers.empty())
+        throw input_error("version '" + version.name +
+                          "' is scanned against Linux 6.12 headers_install trees (<arch>/include), and an installed "
+                          "uapikit-gen has none: pass --kernel-headers DIR or set UAPIKIT_KERNEL_HEADERS (the source "
+                          "tree's scripts/kernel-headers.sh builds them)");
     if (needs_kernel && !fs::is_directory(paths.kernel_headers, ec))
         throw input_error("kernel headers folder '" + paths.kernel_headers.string() +
                           "' does not exist: run scripts/kernel-headers.sh or pass --kernel-headers");

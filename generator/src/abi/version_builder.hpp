@@ -14,7 +14,8 @@ struct BuildPaths {
 };
 
 // The kernel headers folder: `option`, else $UAPIKIT_KERNEL_HEADERS, else
-// the build's default cache.
+// the build's cache when running from a build folder, else empty (an
+// installed tool has no cache; build_version then says how to give one).
 std::filesystem::path kernel_headers_from(const std::string& option);
 
 ir::Manifest build_version(const VersionSpec& version, const BuildPaths& paths);

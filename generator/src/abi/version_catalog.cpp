@@ -2,7 +2,7 @@
 
 #include "manifest/manifest_reader.hpp"
 #include "util/errors.hpp"
-#include "uapikit_paths.hpp"
+#include "util/data_paths.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -89,19 +89,21 @@ std::string VersionCatalog::names() const {
 fs::path abi_dir_from(const std::string& option) {
     if (!option.empty()) return option;
     if (const char* env = std::getenv("UAPIKIT_ABI_DIR"); env && *env) return env;
-    std::error_code ec;
-    // A build runs from its source tree; an installed copy may not have one.
-    if (fs::is_directory(kDefaultAbiDir, ec)) return kDefaultAbiDir;
-    return kInstalledAbiDir;
+    return default_abi_dir();
 }
 
 LoadedAbi load_version_or_manifest(const std::string& arg, const std::string& abi_dir_option) {
     std::error_code ec;
     if (fs::is_regular_file(arg, ec)) return {arg, manifest::read_manifest_file(arg)};
+    // What looks like a path is a file the user expected to exist.
+    bool path_like = arg.find('/') != std::string::npos || fs::path(arg).extension() == ".json";
+    if (path_like && fs::is_directory(arg, ec)) throw input_error(arg + ": is a folder, not a manifest file");
+    if (path_like && !fs::exists(arg, ec)) throw input_error(arg + ": no such file (a manifest written by 'uapikit-gen scan')");
     VersionCatalog catalog(abi_dir_from(abi_dir_option));
     const VersionSpec* v = catalog.find(arg);
     if (!v)
-        throw input_error("'" + arg + "' is neither a manifest file nor a known ABI version (known: " + catalog.names() + ")");
+        throw input_error("unknown ABI version '" + arg + "', and no file of that name exists (known versions: " +
+                          catalog.names() + ")");
     if (!fs::exists(v->manifest_path()))
         throw input_error("version '" + arg + "' has no manifest yet: run 'uapikit-gen abi update " + arg + "'");
     return {arg, manifest::read_manifest_file(v->manifest_path())};

@@ -46,7 +46,7 @@ private:
 };
 
 // The abi/ folder to use: `option` when given, else $UAPIKIT_ABI_DIR, else
-// the one this build was configured with.
+// the source tree's (from a build folder) or the installed one.
 std::filesystem::path abi_dir_from(const std::string& option);
 
 // A manifest and the name to show for it in reports.

@@ -77,22 +77,36 @@ std::string to_json(const Report& report) {
 }
 
 std::string to_junit(const Report& report, const std::string& suite) {
+    // One case per finding and target: CI systems track a case's history by
+    // its name, and a finding that holds on some targets only is a
+    // different result on each.
+    struct Case {
+        const Finding* finding;
+        std::string name;
+    };
+    std::vector<Case> cases;
+    std::map<std::string, int> seen;
     std::size_t failures = 0, skipped = 0;
-    for (const auto& f : report.findings) {
-        failures += f.severity == Severity::Incompatible;
-        skipped += f.severity == Severity::Warning;
-    }
+    for (const auto& f : report.findings)
+        for (const auto& target : f.targets) {
+            std::string name = f.kind + ": " + f.record + (f.field.empty() ? "" : "." + f.field) + " [" + target + "]";
+            // Two findings of one kind on one member (a field moved on one
+            // target and resized on none, say) still get distinct names.
+            if (int n = ++seen[name]; n > 1) name += " #" + std::to_string(n);
+            cases.push_back({&f, std::move(name)});
+            failures += f.severity == Severity::Incompatible;
+            skipped += f.severity == Severity::Warning;
+        }
     std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-    out += "<testsuites name=\"uapikit\" tests=\"" + std::to_string(report.findings.size()) + "\" failures=\"" +
+    out += "<testsuites name=\"uapikit\" tests=\"" + std::to_string(cases.size()) + "\" failures=\"" +
            std::to_string(failures) + "\" skipped=\"" + std::to_string(skipped) + "\">\n";
-    out += " <testsuite name=\"" + markup_escape(suite) + "\" tests=\"" + std::to_string(report.findings.size()) +
+    out += " <testsuite name=\"" + markup_escape(suite) + "\" tests=\"" + std::to_string(cases.size()) +
            "\" failures=\"" + std::to_string(failures) + "\" errors=\"0\" skipped=\"" + std::to_string(skipped) + "\">\n";
-    for (const auto& f : report.findings) {
-        std::string name = f.kind + ": " + f.record + (f.field.empty() ? "" : "." + f.field);
+    for (const auto& [finding, name] : cases) {
+        const Finding& f = *finding;
         std::string text = f.origin.file + ":" + std::to_string(f.origin.line) + ":" + std::to_string(f.origin.column) + ": " +
                            f.message;
         if (f.old_value || f.new_value) text += " (" + f.old_value.value_or("none") + " -> " + f.new_value.value_or("none") + ")";
-        text += " {" + join(f.targets, ", ") + "}";
         out += "  <testcase classname=\"" + markup_escape(f.origin.file) + "\" name=\"" + markup_escape(name) + "\">";
         if (f.severity == Severity::Incompatible)
             out += "<failure type=\"incompatible\" message=\"" + markup_escape(f.message) + "\">" + markup_escape(text) + "</failure>";

@@ -20,10 +20,11 @@ std::string summary_line(const Report& report);
 // docs/abi-rules.md.
 std::string to_json(const Report& report);
 
-// JUnit XML for CI systems: one test case per finding (named kind, record
-// and field; classname the record's file). Incompatible findings are
-// failures, warnings are skipped test cases with the message, compatible
-// changes pass. `suite` names the comparison.
+// JUnit XML for CI systems: one test case per finding and target, named
+// "kind: record.field [target]" (unique within the suite; classname the
+// record's file). Incompatible findings are failures, warnings are skipped
+// test cases with the message, compatible changes pass. `suite` names the
+// comparison and should not change between runs of one CI job.
 std::string to_junit(const Report& report, const std::string& suite);
 
 }  // namespace uapikit::analysis

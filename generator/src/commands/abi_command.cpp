@@ -21,6 +21,7 @@ struct State {
     CLI::App* list = nullptr;
     CLI::App* update = nullptr;
     CLI::App* verify = nullptr;
+    CLI::App* path = nullptr;
 };
 
 std::vector<const abi::VersionSpec*> selected(const abi::VersionCatalog& catalog, const std::vector<std::string>& names) {
@@ -56,6 +57,21 @@ int list(const abi::VersionCatalog& catalog) {
         if (!v.based_on.empty()) std::cout << " [on " << v.based_on << "]";
         if (!std::filesystem::exists(v.manifest_path())) std::cout << " [no manifest yet]";
         std::cout << "\n";
+    }
+    return 0;
+}
+
+// The manifest of one version, or the folder of versions: for scripts
+// (uapikit-abi-ci) that read a baseline without knowing where the kit lives.
+int path(const State& s, const abi::VersionCatalog& catalog) {
+    if (s.names.empty()) {
+        std::cout << catalog.abi_dir().string() << "\n";
+        return 0;
+    }
+    for (const abi::VersionSpec* v : selected(catalog, s.names)) {
+        if (!std::filesystem::exists(v->manifest_path()))
+            throw input_error("version '" + v->name + "' has no manifest yet: run 'uapikit-gen abi update " + v->name + "'");
+        std::cout << v->manifest_path().string() << "\n";
     }
     return 0;
 }
@@ -99,8 +115,10 @@ std::function<int()> add_abi_command(CLI::App& app) {
     s->list = cmd->add_subcommand("list", "List the versions");
     s->update = cmd->add_subcommand("update", "Rescan versions and rewrite their manifest.json");
     s->verify = cmd->add_subcommand("verify", "Rescan versions and fail (exit 8) when a committed manifest differs");
+    s->path = cmd->add_subcommand("path", "Print the manifest file of each named version (no name: the ABI folder)");
+    s->path->add_option("versions", s->names, "Versions whose manifest to print");
     // --abi-dir may also follow the action: `abi verify --abi-dir DIR`.
-    for (CLI::App* sub : {s->list, s->update, s->verify}) sub->fallthrough();
+    for (CLI::App* sub : {s->list, s->update, s->verify, s->path}) sub->fallthrough();
     for (CLI::App* sub : {s->update, s->verify}) {
         sub->add_option("versions", s->names, "Versions to process (default: all)");
         sub->add_option("--kernel-headers", s->kernel_headers,
@@ -111,6 +129,7 @@ std::function<int()> add_abi_command(CLI::App& app) {
     return [s] {
         abi::VersionCatalog catalog(abi::abi_dir_from(s->abi_dir));
         if (s->list->parsed()) return list(catalog);
+        if (s->path->parsed()) return path(*s, catalog);
         return update_or_verify(*s, catalog, s->verify->parsed());
     };
 }

@@ -16,10 +16,13 @@ void add_findings_options(CLI::App& cmd, FindingsOptions& options) {
         ->check(CLI::IsMember({"text", "json", "junit"}))
         ->capture_default_str();
     cmd.add_option("--junit", options.junit, "Also write the findings as JUnit XML to this file (for CI)");
+    cmd.add_option("--junit-suite", options.junit_suite,
+                   "Name of the JUnit test suite (default: the command line); keep it stable between CI runs");
     cmd.add_option("--abi-dir", options.abi_dir, "Folder of ABI versions (default: $UAPIKIT_ABI_DIR, else the kit's abi/)");
 }
 
-int print_report(const analysis::Report& report, const FindingsOptions& options, const std::string& suite) {
+int print_report(const analysis::Report& report, const FindingsOptions& options, const std::string& default_suite) {
+    const std::string& suite = options.junit_suite.empty() ? default_suite : options.junit_suite;
     if (!options.junit.empty()) {
         AtomicFile file(options.junit);
         file.commit(analysis::to_junit(report, suite));

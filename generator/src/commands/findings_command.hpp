@@ -13,13 +13,15 @@ namespace uapikit::commands {
 struct FindingsOptions {
     std::string format = "text";
     std::string abi_dir;
-    std::string junit;  // also write JUnit XML here
+    std::string junit;        // also write JUnit XML here
+    std::string junit_suite;  // the JUnit suite's name; "" for the command's default
 };
 
 void add_findings_options(CLI::App& cmd, FindingsOptions& options);
 
 // Prints the report on stdout (and writes --junit), and returns the exit
-// status (0, 4, 8 or 12). `suite` names the run in JUnit output.
+// status (0, 4, 8 or 12). `suite` names the run in JUnit output unless
+// --junit-suite does.
 int print_report(const analysis::Report& report, const FindingsOptions& options, const std::string& suite);
 
 // The exit-status paragraph both --help texts end with.

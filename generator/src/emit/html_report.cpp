@@ -1,20 +1,26 @@
 #include "emit/html_report.hpp"
 
 #include "analysis/uapi_rules.hpp"
-#include "scan/targets.hpp"
 #include "util/markup_escape.hpp"
 #include "version.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
 namespace uapikit::emit {
 namespace {
 
+// Bytes per line of a grid: wide structs wrap onto further lines instead
+// of running off the page, and equal offsets line up across targets.
+constexpr std::uint64_t kBytesPerLine = 16;
+
 // Where a field sits, for comparing targets and versions. The spelling of
 // its type is left out: __u64 is `unsigned long` on some targets and
 // `unsigned long long` on others, at the same place and size.
 std::string shape(const ir::Field& f) { return std::to_string(f.offset_bits) + "/" + std::to_string(f.size); }
+
+std::string label_of(const ir::Field& f) { return f.name.empty() ? "(anonymous)" : f.name; }
 
 const ir::Record* find(const ir::TargetAbi& abi, const std::string& name) {
     for (const auto& r : abi.records)
@@ -22,56 +28,99 @@ const ir::Record* find(const ir::TargetAbi& abi, const std::string& name) {
     return nullptr;
 }
 
-const ir::Field* field(const ir::Record* r, const std::string& name) {
-    if (!r) return nullptr;
-    for (const auto& f : r->fields)
-        if (f.name == name) return &f;
-    return nullptr;
+const ir::Record* find(const ir::Manifest* manifest, const std::string& triple, const std::string& name) {
+    if (!manifest) return nullptr;
+    auto t = manifest->targets.find(triple);
+    return t == manifest->targets.end() ? nullptr : find(t->second, name);
+}
+
+// The field that covers each byte of `r` (nullptr for padding); a union or
+// a byte shared by bitfields shows its first member.
+std::vector<const ir::Field*> byte_owners(const ir::Record& r) {
+    std::vector<const ir::Field*> owner(r.size, nullptr);
+    for (const auto& f : r.fields) {
+        std::uint64_t bits = f.bit_width ? *f.bit_width : 8 * f.size;
+        std::uint64_t begin = f.offset_bits / 8, end = (f.offset_bits + bits + 7) / 8;
+        for (std::uint64_t b = begin; b < end && b < r.size; ++b)
+            if (!owner[b]) owner[b] = &f;
+    }
+    return owner;
+}
+
+bool same_owner(const ir::Field* a, const ir::Field* b) {
+    if (!a || !b) return a == b;
+    return a->name == b->name && shape(*a) == shape(*b);
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
 }
 
 constexpr const char* kStyle = R"(
-body { font: 14px system-ui, sans-serif; margin: 2em; color: #222; }
+body { font: 14px system-ui, sans-serif; margin: 2em; color: #222; max-width: 100%; }
 h1 { font-size: 1.4em; } h2 { font-size: 1.1em; margin: 1.6em 0 .3em; font-family: monospace; }
-.legend span, .byte { display: inline-block; width: 1.9em; height: 1.9em; line-height: 1.9em; text-align: center;
-  font: 10px monospace; border: 1px solid #fff; box-sizing: border-box; vertical-align: top; }
-.legend span { width: auto; padding: 0 .5em; }
-.grid { margin: .2em 0 .6em; white-space: nowrap; }
-.grid .target { display: inline-block; width: 17em; font: 12px monospace; vertical-align: top; line-height: 1.9em; }
+.legend span { display: inline-block; padding: 0 .5em; font: 11px monospace; line-height: 1.9em; }
+.target { margin: .2em 0 .8em; }
+.target-name { font: 12px monospace; margin: .2em 0; }
+.target-name .other { color: #7c3aed; } .shape.differs-version { box-shadow: inset 0 -3px 0 #7c3aed; }
+.line { display: flex; flex-wrap: nowrap; margin-bottom: 3px; }
+.gutter { width: 3.5em; flex: none; font: 10px monospace; color: #888; text-align: right; padding-right: .5em;
+  align-self: flex-end; line-height: 2.2em; }
+.seg { display: flex; flex-direction: column; flex: none; min-width: 0; border-left: 2px solid #fff; }
+.seg .label { font: 10px monospace; height: 1.5em; line-height: 1.5em; padding: 0 2px; overflow: hidden;
+  text-overflow: ellipsis; white-space: nowrap; }
+.seg .bytes { display: flex; }
+.byte { display: inline-block; width: 3em; height: 2.2em; line-height: 2.2em; text-align: center; font: 10px monospace;
+  border-right: 1px solid #fff; box-sizing: border-box; }
 .field { background: #cfe3ff; } .field.alt { background: #a9ccff; }
+.seg.field, .seg.padding { background: none; }
 .padding { background: repeating-linear-gradient(45deg, #ffb3b3, #ffb3b3 4px, #ffe0e0 4px, #ffe0e0 8px); }
 .differs-target { outline: 2px solid #d97706; outline-offset: -2px; }
 .differs-version { box-shadow: inset 0 -4px 0 #7c3aed; }
-table.fields { border-collapse: collapse; font: 12px monospace; margin-bottom: .5em; }
-table.fields td, table.fields th { border: 1px solid #ddd; padding: 2px 6px; text-align: left; }
+ul.changes { font: 12px monospace; margin: .2em 0 .5em; padding-left: 1.2em; }
+ul.changes .incompatible { color: #b91c1c; } ul.changes .warning { color: #92400e; }
+#changed-only:checked ~ main section.record:not(.changed) { display: none; }
 )";
 
 class Page {
 public:
-    explicit Page(const ReportInput& in) : in_(in) {}
+    explicit Page(const ReportInput& in) : in_(in) {
+        if (in_.findings)
+            for (const auto& f : in_.findings->findings) findings_[f.record].push_back(&f);
+    }
 
     std::string render() {
         out_ += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>uapikit layout: " +
                 markup_escape(in_.label) + "</title>\n<style>" + kStyle + "</style></head><body>\n";
         out_ += "<h1>Layout of " + markup_escape(in_.label) + "</h1>\n<p>Generated by uapikit-gen " + std::string(kVersion) +
-                ". One row per target, one cell per byte.";
+                ". One grid per target, " + std::to_string(kBytesPerLine) +
+                " bytes to a line, each field's name over its bytes.";
         if (in_.against) out_ += " Compared with <b>" + markup_escape(in_.against_label) + "</b>.";
         out_ += "</p>\n<p class=\"legend\"><span class=\"field\">field</span> <span class=\"padding\">implicit padding</span> "
                 "<span class=\"field differs-target\">differs between targets</span>";
         if (in_.against) out_ += " <span class=\"field differs-version\">differs from " + markup_escape(in_.against_label) + "</span>";
         out_ += "</p>\n";
+        // Without scripts: a checkbox whose state hides unchanged structs.
+        if (in_.against)
+            out_ += "<input type=\"checkbox\" id=\"changed-only\"" + std::string(in_.changed_only ? " checked" : "") +
+                    "> <label for=\"changed-only\">show changed structs only</label>\n";
+        out_ += "<main>\n";
         const ir::TargetAbi& first = in_.manifest->targets.begin()->second;
         for (const auto& r : first.records)
             if ((in_.all_files || analysis::in_scope(r.origin.file, first.headers)) && r.name.find("::") == std::string::npos)
                 record(r.name);
-        out_ += "</body></html>\n";
+        out_ += "</main>\n</body></html>\n";
         return out_;
     }
 
 private:
     const ReportInput& in_;
+    std::map<std::string, std::vector<const analysis::Finding*>> findings_;  // by record
     std::string out_;
 
-    // Field names whose place or type is not the same on every target.
+    // Field names whose place or size is not the same on every target.
     std::set<std::string> differing_between_targets(const std::string& name) const {
         std::map<std::string, std::set<std::string>> shapes;
         std::set<std::string> out;
@@ -85,56 +134,132 @@ private:
         return out;
     }
 
-    bool differs_from_other_version(const std::string& triple, const std::string& record, const ir::Field& f) const {
+    // Per byte of `r` on `triple`: does the other version put something
+    // else there (another field, padding, or nothing at all)?
+    std::vector<bool> differs_from_other_version(const std::string& triple, const ir::Record& r) const {
+        std::vector<bool> out(r.size, false);
+        if (!in_.against) return out;
+        const ir::Record* other = find(in_.against, triple, r.name);
+        std::vector<const ir::Field*> mine = byte_owners(r);
+        std::vector<const ir::Field*> theirs = other ? byte_owners(*other) : std::vector<const ir::Field*>();
+        for (std::uint64_t b = 0; b < r.size; ++b)
+            out[b] = !other || b >= theirs.size() || !same_owner(mine[b], theirs[b]);
+        return out;
+    }
+
+    bool changed(const std::string& name) const {
         if (!in_.against) return false;
-        auto t = in_.against->targets.find(triple);
-        if (t == in_.against->targets.end()) return false;
-        const ir::Field* other = field(find(t->second, record), f.name);
-        return !other || shape(*other) != shape(f);
+        if (findings_.count(name)) return true;
+        for (const auto& [triple, abi] : in_.manifest->targets) {
+            const ir::Record* r = find(abi, name);
+            const ir::Record* other = find(in_.against, triple, name);
+            if (!r) continue;
+            if (!other || other->size != r->size || other->align != r->align) return true;
+            for (bool d : differs_from_other_version(triple, *r))
+                if (d) return true;
+        }
+        return false;
     }
 
     void record(const std::string& name) {
+        bool is_changed = changed(name);
+        if (in_.changed_only && in_.against && !is_changed) return;
         std::set<std::string> differing = differing_between_targets(name);
-        out_ += "<section class=\"record\" id=\"record-" + markup_escape(name) + "\">\n<h2>" + markup_escape(name) + "</h2>\n";
-        for (const auto& [triple, abi] : in_.manifest->targets) {
-            const ir::Record* r = find(abi, name);
-            if (!r) continue;
-            grid(triple, *r, differing);
+        out_ += "<section class=\"record" + std::string(is_changed ? " changed" : "") + "\" id=\"record-" +
+                markup_escape(name) + "\">\n<h2>" + markup_escape(name) + "</h2>\n";
+        if (auto it = findings_.find(name); it != findings_.end()) {
+            out_ += "<ul class=\"changes\">\n";
+            for (const analysis::Finding* f : it->second) {
+                std::string text = std::string(analysis::severity_name(f->severity)) + ": " +
+                                   (f->field.empty() ? "" : f->field + ": ") + f->message;
+                if (f->old_value || f->new_value)
+                    text += " (" + f->old_value.value_or("none") + " -> " + f->new_value.value_or("none") + ")";
+                out_ += " <li class=\"" + std::string(analysis::severity_name(f->severity)) + "\" data-kind=\"" +
+                        markup_escape(f->kind) + "\">" + markup_escape(text) + " {" + markup_escape(join(f->targets)) +
+                        "}</li>\n";
+            }
+            out_ += "</ul>\n";
         }
+        grids(name, differing);
         out_ += "</section>\n";
     }
 
-    void grid(const std::string& triple, const ir::Record& r, const std::set<std::string>& differing) {
-        // Which field covers each byte; unions show their first member.
-        std::vector<const ir::Field*> owner(r.size, nullptr);
-        for (const auto& f : r.fields) {
-            std::uint64_t begin = f.offset_bits / 8, end = (f.offset_bits + (f.bit_width ? *f.bit_width : 8 * f.size) + 7) / 8;
-            for (std::uint64_t b = begin; b < end && b < r.size; ++b)
-                if (!owner[b]) owner[b] = &f;
+    // Targets whose grids come out the same share one drawing.
+    void grids(const std::string& name, const std::set<std::string>& differing) {
+        std::vector<std::pair<std::vector<std::string>, std::string>> drawn;  // targets, body
+        for (const auto& [triple, abi] : in_.manifest->targets) {
+            const ir::Record* r = find(abi, name);
+            if (!r) continue;
+            std::string body = grid(triple, *r, differing);
+            auto same = std::find_if(drawn.begin(), drawn.end(), [&](const auto& d) { return d.second == body; });
+            if (same != drawn.end())
+                same->first.push_back(triple);
+            else
+                drawn.push_back({{triple}, std::move(body)});
         }
-        out_ += "<div class=\"grid\" data-target=\"" + markup_escape(triple) + "\" data-size=\"" + std::to_string(r.size) +
-                "\"><span class=\"target\">" + markup_escape(triple) + " (" + std::to_string(r.size) + ")</span>";
-        int colour = 0;
-        const ir::Field* previous = nullptr;
-        for (std::uint64_t b = 0; b < r.size; ++b) {
-            const ir::Field* f = owner[b];
-            std::string offset = std::to_string(b);
-            if (!f) {
-                out_ += "<span class=\"byte padding\" data-offset=\"" + offset + "\" title=\"padding, byte " + offset + "\">" +
-                        offset + "</span>";
-                previous = nullptr;
-                continue;
+        for (const auto& [targets, body] : drawn) {
+            std::string list;
+            for (const auto& t : targets) list += (list.empty() ? "" : " ") + t;
+            out_ += "<div class=\"target\" data-targets=\"" + markup_escape(list) + "\">\n<div class=\"target-name\">" +
+                    markup_escape(join(targets)) + body;
+        }
+    }
+
+    // The text after the target names: size, alignment, the other version's,
+    // and the lines of bytes.
+    std::string grid(const std::string& triple, const ir::Record& r, const std::set<std::string>& differing) {
+        std::vector<const ir::Field*> owner = byte_owners(r);
+        std::vector<bool> differs = differs_from_other_version(triple, r);
+        const ir::Record* other = find(in_.against, triple, r.name);
+        bool shape_differs = in_.against && (!other || other->size != r.size || other->align != r.align);
+        std::string out = ": <span class=\"shape" + std::string(shape_differs ? " differs-version" : "") +
+                          "\" data-size=\"" + std::to_string(r.size) + "\" data-align=\"" + std::to_string(r.align) +
+                          "\">" + std::to_string(r.size) + " bytes, align " + std::to_string(r.align) + "</span>";
+        if (in_.against)
+            out += " <span class=\"other\">(" + markup_escape(in_.against_label) + ": " +
+                   (other ? std::to_string(other->size) + " bytes, align " + std::to_string(other->align) : "absent") +
+                   ")</span>";
+        out += "</div>\n";
+
+        // Colours alternate per field, so neighbours stay apart.
+        std::map<const ir::Field*, bool> alt;
+        bool colour = false;
+        for (std::uint64_t b = 0; b < r.size; ++b)
+            if (owner[b] && !alt.count(owner[b])) alt[owner[b]] = (colour = !colour);
+
+        for (std::uint64_t start = 0; start < r.size; start += kBytesPerLine) {
+            std::uint64_t end = std::min<std::uint64_t>(r.size, start + kBytesPerLine);
+            out += "<div class=\"line\" data-start=\"" + std::to_string(start) + "\"><span class=\"gutter\">" +
+                   std::to_string(start) + "</span>";
+            // One segment per run of bytes with the same owner on this line.
+            for (std::uint64_t b = start; b < end;) {
+                const ir::Field* f = owner[b];
+                std::uint64_t run_end = b;
+                while (run_end < end && owner[run_end] == f) ++run_end;
+                out += segment(f, b, run_end, alt[f], differing, differs);
+                b = run_end;
             }
-            if (f != previous) colour ^= 1;
-            previous = f;
-            std::string cls = std::string("byte field") + (colour ? "" : " alt");
-            if (differing.count(f->name)) cls += " differs-target";
-            if (differs_from_other_version(triple, r.name, *f)) cls += " differs-version";
-            std::string label = f->name.empty() ? "(anonymous)" : f->name;
-            out_ += "<span class=\"" + cls + "\" data-field=\"" + markup_escape(label) + "\" data-offset=\"" + offset + "\" title=\"" +
-                    markup_escape(label) + ": " + markup_escape(f->type) + ", byte " + offset + "\">" + offset + "</span>";
+            out += "</div>\n";
         }
-        out_ += "</div>\n";
+        return out + "</div>\n";
+    }
+
+    std::string segment(const ir::Field* f, std::uint64_t begin, std::uint64_t end, bool alt,
+                        const std::set<std::string>& differing, const std::vector<bool>& differs) const {
+        std::string name = f ? label_of(*f) : "padding";
+        std::string out = "<span class=\"seg " + std::string(f ? "field" : "padding") + "\" data-field=\"" +
+                          markup_escape(name) + "\"><span class=\"label\" title=\"" + markup_escape(name) + "\">" +
+                          markup_escape(name) + "</span><span class=\"bytes\">";
+        for (std::uint64_t b = begin; b < end; ++b) {
+            std::string offset = std::to_string(b);
+            std::string cls = f ? std::string("byte field") + (alt ? "" : " alt") : "byte padding";
+            if (f && differing.count(f->name)) cls += " differs-target";
+            if (differs[b]) cls += " differs-version";
+            std::string title = f ? label_of(*f) + ": " + f->type + ", byte " + offset : "padding, byte " + offset;
+            out += "<span class=\"" + cls + "\"" + (f ? " data-field=\"" + markup_escape(label_of(*f)) + "\"" : std::string()) +
+                   " data-offset=\"" + offset + "\" title=\"" + markup_escape(title) + "\">" + offset + "</span>";
+        }
+        return out + "</span></span>";
     }
 };
 

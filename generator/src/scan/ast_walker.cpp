@@ -65,7 +65,11 @@ std::string AstWalker::spell(const Type& t) const {
     std::string dims;
     Type base = t;
     while (base.kind() == TypeKind::ConstantArray || base.kind() == TypeKind::IncompleteArray) {
-        dims += base.kind() == TypeKind::IncompleteArray ? "[]" : "[" + std::to_string(base.array_length()) + "]";
+        // Appended piece by piece: g++ 12 at -O3 takes "[" + to_string() for
+        // an overlapping copy (a false -Wrestrict).
+        dims += '[';
+        if (base.kind() == TypeKind::ConstantArray) dims += std::to_string(base.array_length());
+        dims += ']';
         base = base.array_element();
     }
     Cursor decl = base.declaration();

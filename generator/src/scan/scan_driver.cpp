@@ -6,6 +6,7 @@
 #include "scan/macro_rounds.hpp"
 #include "scan/probe_claims.hpp"
 #include "scan/targets.hpp"
+#include "scan/tree_check.hpp"
 #include "util/errors.hpp"
 #include "util/progress.hpp"
 #include "util/task_pool.hpp"
@@ -75,6 +76,7 @@ std::vector<PreparedTarget> prepare(const ScanRequest& request) {
     if (triples.empty()) triples.push_back("x86_64-linux-gnu");
     std::vector<PreparedTarget> out;
     std::set<std::string> seen;
+    clang::Index index;  // for the tree checks
     for (const auto& triple : triples) {
         const Target* target = find_target(triple);
         if (!target) throw input_error("unknown target '" + triple + "' (supported: " + supported_target_list() + ")");
@@ -100,6 +102,7 @@ std::vector<PreparedTarget> prepare(const ScanRequest& request) {
         // The -I folders as the user wrote them: the manifest records
         // exactly what clang was given.
         p.setup.clang_args = clang_arguments(*target, dirs, request.defines);
+        check_tree_architecture(index, *target, p.setup.include_dirs, p.setup.clang_args);
         out.push_back(std::move(p));
     }
     return out;

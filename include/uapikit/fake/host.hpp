@@ -449,7 +449,7 @@ private:
                 break;
             case object_type::viommu:
                 ctx.objects.at(o.hwpt).users--;
-                if (o.has_gid) iommus_.at(o.iommu).gids_in_use.erase(o.gid);
+                if (o.has_gid) iommus_.at(static_cast<std::size_t>(o.iommu)).gids_in_use.erase(o.gid);
                 if (o.vm) release_vm(o.vm);
                 break;
             case object_type::vdevice: {

@@ -1,0 +1,91 @@
+// uapikit-gen's command line as a new user meets it: a misspelled command,
+// a missing argument or file, and the help that says what exit statuses
+// mean. Every usage error exits 2, prints nothing on stdout and names the
+// --help that explains the command it happened in.
+#include "../support/run_command.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+namespace fs = std::filesystem;
+using uapikit::testing::CommandResult;
+using uapikit::testing::required_env;
+using uapikit::testing::run_command;
+
+namespace {
+
+CommandResult gen(std::vector<std::string> args) {
+    args.insert(args.begin(), required_env("UAPIKIT_GEN"));
+    return run_command(args);
+}
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+void usage_error(const CommandResult& r, const std::string& help) {
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(has(r.err, "Run '" + help + " --help' for usage."));
+}
+
+}  // namespace
+
+TEST_CASE("usage: an unknown command is named, with the list of commands") {
+    auto r = gen({"dif", "linux-7.1", "proposed"});
+    usage_error(r, "uapikit-gen");
+    CHECK(has(r.err, "unknown command 'dif'"));
+    CHECK(has(r.err, "scan, check, diff, emit, emit-tests, report, abi"));
+}
+
+TEST_CASE("usage: an unknown subcommand of abi is named with abi's own commands") {
+    auto r = gen({"abi", "verfy"});
+    usage_error(r, "uapikit-gen abi");
+    CHECK(has(r.err, "unknown command 'verfy' for 'uapikit-gen abi'"));
+    CHECK(has(r.err, "list, update, verify, path"));
+}
+
+TEST_CASE("usage: no command at all says so") {
+    auto r = gen({});
+    usage_error(r, "uapikit-gen");
+    CHECK(has(r.err, "no command given"));
+}
+
+TEST_CASE("usage: a missing argument points at that command's --help") {
+    usage_error(gen({"diff", "linux-7.1"}), "uapikit-gen diff");
+    usage_error(gen({"scan", "linux/iommufd.h"}), "uapikit-gen scan");  // no -o
+    usage_error(gen({"report", "linux-7.1", "--bogus"}), "uapikit-gen report");
+}
+
+TEST_CASE("usage: a missing manifest file is called missing, not an unknown version") {
+    fs::path missing = fs::temp_directory_path() / "uapikit-no-such-dir" / "old.json";
+    auto r = gen({"diff", missing.string(), "linux-7.1"});
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(has(r.err, missing.string() + ": no such file"));
+    auto version = gen({"check", "linux-7-1"});
+    CHECK(version.exit_code == 2);
+    CHECK(has(version.err, "unknown ABI version 'linux-7-1'"));
+    CHECK(has(version.err, "linux-7.1"));  // the known ones are listed
+}
+
+TEST_CASE("usage: every command's --help ends with its exit statuses") {
+    for (const char* command : {"scan", "check", "diff", "report", "abi"}) {
+        auto r = gen({command, "--help"});
+        INFO(command);
+        CHECK(r.exit_code == 0);
+        CHECK(has(r.out, "Exit status"));
+    }
+}
+
+TEST_CASE("abi path: a version's manifest, or the folder of versions") {
+    auto r = gen({"abi", "path", "linux-7.1"});
+    CHECK(r.exit_code == 0);
+    fs::path printed = r.out.substr(0, r.out.find('\n'));
+    CHECK(printed.filename() == "manifest.json");
+    CHECK(printed.parent_path().filename() == "linux-7.1");
+    CHECK(fs::exists(printed));
+    auto unknown = gen({"abi", "path", "linux-9"});
+    CHECK(unknown.exit_code == 2);
+    CHECK(has(unknown.err, "unknown ABI version 'linux-9'"));
+}
