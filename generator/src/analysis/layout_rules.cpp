@@ -32,11 +32,10 @@ public:
     Judge(const RecordDelta& d, const RecordContext& c) : d_(d), c_(c) {
         old_unused_ = d_.old_view.padding();
         old_unused_.add(d_.old_view.spare());
-        kept_bits_ = old_unused_;
         for (const auto& p : d_.matched) {
             if (p.new_member->unnamed() || p.new_member->reserved) continue;
-            if (p.same_place()) kept_bits_.add(p.new_member->begin, p.new_member->end);
-            if (flexible_conversion(p)) kept_bits_.add(p.old_member->begin, p.old_member->end);
+            if (p.same_place()) kept_data_.add(p.new_member->begin, p.new_member->end);
+            if (flexible_conversion(p)) kept_data_.add(p.old_member->begin, p.old_member->end);
         }
     }
 
@@ -61,9 +60,18 @@ private:
     const RecordDelta& d_;
     const RecordContext& c_;
     BitRanges old_unused_;  // old padding, reserved and unnamed bits
-    // Bits whose old meaning holds: members that kept their place, the old
-    // bytes of an array turned flexible, and what was unused.
-    BitRanges kept_bits_;
+    // Data whose old meaning holds: members that kept their place, and the
+    // old bytes of an array turned flexible.
+    BitRanges kept_data_;
+
+    // A new name for bytes of data that kept their meaning (the padding
+    // between them aside), as __struct_group's named view is.
+    bool views_kept_data(const Member& a) const {
+        if (!kept_data_.overlaps(a.begin, a.end)) return false;
+        BitRanges allowed = kept_data_;
+        allowed.add(d_.old_view.padding());
+        return allowed.covers(a.begin, a.end);
+    }
     std::vector<Finding> causes_, moved_, record_level_;
     std::vector<MemberPair> moves_;
     std::set<const Member*> claimed_;  // removed members a rule has explained
@@ -146,6 +154,7 @@ private:
     }
 
     void judge_added(const Member& a) {
+        if (a.bits() == 0 && !a.field->flexible) return;  // an empty struct member holds no bytes
         if (a.begin >= old_end() && !a.unnamed()) {
             pushes_.push_back({a.begin, *a.name + " added after the old end"});
             return;  // growth at the tail: judged with the record's size
@@ -188,7 +197,7 @@ private:
             // A new alternative: of an old union, or of a union placed over
             // members that keep their places (the named view __struct_group
             // adds).
-            if (!old_group(branch->union_group) && !kept_bits_.covers(a.begin, a.end)) return false;
+            if (!old_group(branch->union_group) && !views_kept_data(a)) return false;
             if (a.unnamed() || (branch->group && !new_branches_.insert(*branch->group).second)) return true;
             cause(make("union-member-added", Severity::Compatible, *a.name, std::nullopt, describe_offset(a.begin),
                        old_group(branch->union_group)
