@@ -343,3 +343,23 @@ TEST_CASE("an unnamed member type that became a union holding its old member at 
     CHECK(d.severity_of("union-member-added") == "compatible");
     for (const auto& f : d.findings) CHECK(f["severity"] != "incompatible");
 }
+
+TEST_CASE("a request whose argument grew: compatible where the handler ignores the size (DRM), a break elsewhere") {
+    const std::string encoding =
+        "#define _IOC_NRSHIFT 0\n#define _IOC_TYPESHIFT 8\n#define _IOC_SIZESHIFT 16\n#define _IOC_DIRSHIFT 30\n"
+        "#define _IOC_NRMASK 0xff\n#define _IOC_TYPEMASK 0xff\n#define _IOC_SIZEMASK 0x3fff\n#define _IOC_DIRMASK 3\n"
+        "#define _IOC_NONE 0U\n#define _IOC_WRITE 1U\n#define _IOC_READ 2U\n"
+        "#define _IOC(d, t, n, s) (((d) << 30) | ((t) << 8) | (n) | ((s) << 16))\n"
+        "#define _IOWR(t, n, a) _IOC(_IOC_READ | _IOC_WRITE, (t), (n), sizeof(a))\n";
+    auto side = [&](const char* wait) {
+        return header(encoding + wait + "#define DRM_IOCTL_SYNCOBJ_WAIT _IOWR('d', 0xc3, struct wait_args)\n" +
+                      "#define FOO_IOC_WAIT _IOWR('f', 0x01, struct wait_args)\n");
+    };
+    Diff d = diff(side("struct wait_args { __u64 handles; __u32 count; __u32 flags; };\n"),
+                  side("struct wait_args { __u64 handles; __u32 count; __u32 flags; __u64 deadline; };\n"));
+    std::map<std::string, std::string> verdict;
+    for (const auto& f : d.findings) verdict[f["record"].get<std::string>() + " " + f["kind"].get<std::string>()] = f["severity"];
+    CHECK(verdict["DRM_IOCTL_SYNCOBJ_WAIT ioctl-size-grew"] == "compatible");
+    CHECK(verdict["FOO_IOC_WAIT ioctl-number-changed"] == "incompatible");
+    CHECK(d.exit_code == 12);
+}

@@ -3,6 +3,7 @@
 #include "analysis/constant_rules.hpp"
 #include "analysis/layout_rules.hpp"
 #include "analysis/lints.hpp"
+#include "analysis/name_patterns.hpp"
 #include "analysis/uapi_rules.hpp"
 #include "util/errors.hpp"
 
@@ -387,6 +388,30 @@ private:
         return true;
     }
 
+    // ioctl-size-grew, ioctl-number-changed.
+    void request_changed(const ir::Macro& before, const ir::Macro& after) {
+        const std::string& name = after.name;
+        bool only_size_grew = before.ioctl && after.ioctl && before.ioctl->dir == after.ioctl->dir &&
+                              before.ioctl->type == after.ioctl->type && before.ioctl->nr == after.ioctl->nr &&
+                              after.ioctl->size > before.ioctl->size;
+        if (only_size_grew) {
+            std::string sizes = std::to_string(before.ioctl->size) + " -> " + std::to_string(after.ioctl->size) + " bytes";
+            if (const NamePattern* p = match_name(size_tolerant_requests(), name))
+                add("ioctl-size-grew", Severity::Compatible, name, "", number(*before.value), number(*after.value),
+                    "the argument grew (" + sizes + "), which changes the number; " + p->why +
+                        ", so old binaries' number still works",
+                    after.origin);
+            else
+                add("ioctl-number-changed", Severity::Incompatible, name, "", number(*before.value), number(*after.value),
+                    "ioctl request number changed with its argument's size (" + sizes +
+                        "): old binaries send the old number",
+                    after.origin);
+            return;
+        }
+        add("ioctl-number-changed", Severity::Incompatible, name, "", number(*before.value), number(*after.value),
+            "ioctl request number changed: old binaries send the old number", after.origin);
+    }
+
     std::optional<ir::Origin> macro_origin(const Side& s, const std::string& name) const {
         if (auto it = s.macros.find(name); it != s.macros.end() && it->second->value) return it->second->origin;
         return std::nullopt;
@@ -415,8 +440,7 @@ private:
             if (m->value && n.value) {
                 if (m->value->bits == n.value->bits) continue;
                 if (m->ioctl || n.ioctl)
-                    add("ioctl-number-changed", Severity::Incompatible, name, "", number(*m->value), number(*n.value),
-                        "ioctl request number changed: old binaries send the old number", n.origin);
+                    request_changed(*m, n);
                 else
                     constant_changed(name, name, *m->value, *n.value, true, n.origin, "macro-value-changed",
                                      "macro changed value: old binaries use the old value");

@@ -91,9 +91,17 @@ constexpr std::array kCallerSized = {
     NamePattern{"perf_event_attr", "perf_event_open(2) reads the size from its size field at offset 4"},
 };
 
+constexpr std::array kSizeTolerant = {
+    NamePattern{"DRM_IOCTL_*", "drm_ioctl() (drivers/gpu/drm/drm_ioctl.c) looks the command up by number and "
+                               "zero-fills up to the kernel's size"},
+    NamePattern{"AMDKFD_IOC_*", "kfd_ioctl() (drivers/gpu/drm/amd/amdkfd/kfd_chardev.c) looks the command up by "
+                                "number and zero-fills up to the kernel's size"},
+};
+
 }  // namespace
 
 std::span<const NamePattern> reserved_field_patterns() { return kReservedFields; }
+std::span<const NamePattern> size_tolerant_requests() { return kSizeTolerant; }
 std::span<const NamePattern> sentinel_patterns() { return kSentinels; }
 std::span<const NamePattern> valid_mask_patterns() { return kValidMasks; }
 std::span<const NamePattern> reserved_mask_patterns() { return kReservedMasks; }

@@ -46,6 +46,11 @@ std::span<const NamePattern> release_patterns();
 // leading size field: growth at their tail is compatible.
 std::span<const NamePattern> caller_sized_records();
 
+// Request macros whose handler finds the command by its number without the
+// size and copies what the caller passed, zero-extended: their argument may
+// grow at its tail.
+std::span<const NamePattern> size_tolerant_requests();
+
 // The first pattern of `patterns` that `name` matches; nullptr if none.
 const NamePattern* match_name(std::span<const NamePattern> patterns, const std::string& name);
 
