@@ -171,11 +171,12 @@ void lint_ioctl_reuse(const std::vector<ir::Macro>& macros, const std::string& t
 // differs (long, a pointer, a plain __u64 in a struct).
 void lint_compat_ioctls(const ir::TargetAbi& narrow, const ir::TargetAbi& wide, const CheckOptions& options,
                         FindingCollector& out) {
+    HeaderScope scope(narrow.headers);
     std::map<std::string, const ir::Macro*> wide_macros;
     for (const auto& m : wide.macros)
         if (m.ioctl && m.value) wide_macros.emplace(m.name, &m);
     for (const auto& m : narrow.macros) {
-        if (!m.ioctl || !m.value || (!options.all_files && !in_scope(m.origin.file, narrow.headers))) continue;
+        if (!m.ioctl || !m.value || (!options.all_files && !scope.contains(m.origin.file))) continue;
         auto it = wide_macros.find(m.name);
         if (it == wide_macros.end() || it->second->ioctl->size == m.ioctl->size) continue;
         Finding f;
@@ -217,10 +218,11 @@ void lint_compat_pairs(const ir::Manifest& m, const CheckOptions& options, Findi
         lint_compat_ioctls(a->second, b->second, options, out);
         std::map<std::string, const ir::Record*> wide_records;
         for (const auto& r : b->second.records) wide_records[r.name] = &r;
+        HeaderScope scope(a->second.headers);
         for (const auto& r : a->second.records) {
+            if (!options.all_files && !scope.contains(r.origin.file)) continue;
             auto other = wide_records.find(r.name);
             if (other == wide_records.end()) continue;
-            if (!options.all_files && !in_scope(r.origin.file, a->second.headers)) continue;
             std::string diff = layout_difference(r, *other->second);
             if (diff.empty()) continue;
             Finding f;
@@ -252,7 +254,8 @@ Report check(const ir::Manifest& manifest, const CheckOptions& options) {
         return true;
     };
     for (const auto& [triple, abi] : manifest.targets) {
-        auto wanted = [&](const ir::Origin& o) { return options.all_files || in_scope(o.file, abi.headers); };
+        HeaderScope scope(abi.headers);
+        auto wanted = [&](const ir::Origin& o) { return options.all_files || scope.contains(o.file); };
         std::map<std::string, const ir::Record*> by_name;
         for (const auto& r : abi.records) by_name.emplace(r.name, &r);
         RecordLookup lookup = [&](const std::string& name) -> const ir::Record* {

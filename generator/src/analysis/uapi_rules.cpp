@@ -85,6 +85,18 @@ bool in_scope(const std::string& file, const std::vector<std::string>& headers) 
     return false;
 }
 
+HeaderScope::HeaderScope(const std::vector<std::string>& headers) {
+    for (const auto& h : headers) {
+        files_.insert(h);
+        if (h.starts_with("linux/")) files_.insert("asm/" + h.substr(6));
+        if (h.starts_with("/") || h.starts_with(".") || h.find("/linux/") != std::string::npos) paths_.push_back(h);
+    }
+}
+
+bool HeaderScope::contains(const std::string& file) const {
+    return files_.count(file) || (!paths_.empty() && in_scope(file, paths_));
+}
+
 std::string describe_offset(std::uint64_t offset_bits) {
     if (offset_bits % 8 == 0) return "offset " + std::to_string(offset_bits / 8);
     return "bit " + std::to_string(offset_bits);

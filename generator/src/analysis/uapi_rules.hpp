@@ -5,6 +5,7 @@
 #include "ir/abi.hpp"
 
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -30,6 +31,18 @@ const std::vector<std::pair<std::string, std::string>>& compat_pairs();
 // A declaration belongs to what was scanned when its file is one of the
 // manifest's headers, or the asm/ half of one (linux/kvm.h -> asm/kvm.h).
 bool in_scope(const std::string& file, const std::vector<std::string>& headers);
+
+// in_scope for many files against the same headers: the include-relative
+// names are looked up in a set; only headers given as paths need a scan.
+class HeaderScope {
+public:
+    explicit HeaderScope(const std::vector<std::string>& headers);
+    bool contains(const std::string& file) const;
+
+private:
+    std::unordered_set<std::string> files_;
+    std::vector<std::string> paths_;  // headers given as file paths
+};
 
 // "offset 8" for whole bytes, "bit 65" otherwise.
 std::string describe_offset(std::uint64_t offset_bits);
