@@ -223,6 +223,8 @@ private:
             context.wide_target = wide;
         }
         if (o.align != n.align) context.embedded_in = holders_changed_with(n.name);
+        context.old_records = old_.lookup;
+        context.new_records = new_.lookup;
         for (auto& f : judge_record(delta, context)) out_.add(triple_, std::move(f));
     }
 
@@ -473,8 +475,9 @@ private:
 
 // A new or changed struct is reviewed as check would review it, so that a
 // new struct with tail padding or an i386/x86_64 mismatch is not waved
-// through as merely "new".
-void append_lints_of_changed_records(Report& report, const ir::Manifest& new_manifest) {
+// through as merely "new". What the old version already had is left out:
+// the question is what the change brings.
+void append_lints_of_changed_records(Report& report, const ir::Manifest& old_manifest, const ir::Manifest& new_manifest) {
     static const std::set<std::string> record_kinds = {
         "new-struct", "compatible-extension", "struct-grew", "field-added-in-padding", "reserved-repurposed",
         "field-moved", "field-size-changed", "field-type-changed", "field-renamed", "field-removed", "field-inserted",
@@ -484,7 +487,9 @@ void append_lints_of_changed_records(Report& report, const ir::Manifest& new_man
     for (const auto& f : report.findings)
         if (record_kinds.count(f.kind)) touched.insert(f.record);
     if (touched.empty()) return;
-    for (auto& lint : check(new_manifest, {}).findings) {
+    Report lints = check(new_manifest, {});
+    subtract_known(lints, check(old_manifest, {}));
+    for (auto& lint : lints.findings) {
         std::string owner = lint.record.substr(0, lint.record.find("::"));
         if (touched.count(owner)) report.findings.push_back(std::move(lint));
     }
@@ -514,7 +519,7 @@ Report diff(const LabelledManifest& old_side, const LabelledManifest& new_side, 
     FindingCollector out;
     for (const auto& [triple, s] : sides) TargetDiff(sides, triple, options.new_descends_from_old, out).run();
     Report report = out.take();
-    append_lints_of_changed_records(report, *new_side.manifest);
+    append_lints_of_changed_records(report, *old_side.manifest, *new_side.manifest);
     return report;
 }
 

@@ -323,9 +323,32 @@ private:
     }
 
     // field-type-changed / field-type-renamed at an unchanged place.
+    // The record name a member's type may be ("struct foo[2]" -> foo; a
+    // record named by its typedef is spelled with that name alone).
+    static std::string record_type(const std::string& canonical) {
+        std::string t = canonical.substr(0, canonical.find('['));
+        while (!t.empty() && t.back() == ' ') t.pop_back();
+        for (const char* prefix : {"struct ", "union "})
+            if (t.starts_with(prefix)) return t.substr(std::string_view(prefix).size());
+        return t;
+    }
+
+    // The type names another record with the same layout: a rename.
+    bool same_record_renamed(const ir::Field& o, const ir::Field& n) const {
+        if (!c_.old_records || !c_.new_records) return false;
+        std::string a = record_type(o.canonical_type), b = record_type(n.canonical_type);
+        if (a.empty() || b.empty()) return false;
+        const ir::Record *x = c_.old_records(a), *y = c_.new_records(b);
+        return x && y && same_layout(*x, *y);
+    }
+
     void type_changed(const MemberPair& p) {
         const ir::Field &o = *p.old_member->field, &n = *p.new_member->field;
-        if (flexible_conversion(p))
+        if (o.canonical_type != n.canonical_type && same_record_renamed(o, n))
+            cause(make("field-type-renamed", Severity::Compatible, display_name(*p.new_member), o.canonical_type,
+                       n.canonical_type, "the member's struct was renamed with the same layout",
+                       at(d_.new_view, *p.new_member)));
+        else if (flexible_conversion(p))
             cause(make("flexible-array", Severity::Compatible, *p.new_member->name, o.type, n.type,
                        "a zero-element array became a flexible array member at the same place", at(d_.new_view, *p.new_member)));
         else if (o.canonical_type != n.canonical_type && !p.new_member->reserved)

@@ -28,6 +28,10 @@ struct RecordContext {
     // layout changed with it (the holding member moved, or the holder's
     // size or alignment changed).
     std::vector<std::string> embedded_in;
+    // The records of each side, to compare a member's record type by layout
+    // when its name changed (a renamed struct).
+    RecordLookup old_records;
+    RecordLookup new_records;
 };
 
 // Findings in the order to print them: a root cause (the inserted,

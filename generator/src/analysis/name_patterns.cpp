@@ -53,6 +53,7 @@ constexpr std::array kSentinels = {
     NamePattern{"NUM_*", "number of entries (NUM_NL80211_ATTR)"},
     NamePattern{"*_NR", "number of entries (VIRTIO_BALLOON_S_NR)"},
     NamePattern{"NSIG[A-Z]*", "number of si_code values of a signal (NSIGSEGV)"},
+    NamePattern{"AT_VECTOR_SIZE*", "number of auxiliary-vector entries the kernel reserves (asm/auxvec.h)"},
 };
 
 constexpr std::array kValidMasks = {
