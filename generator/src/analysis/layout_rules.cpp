@@ -154,7 +154,14 @@ private:
     }
 
     void judge_added(const Member& a) {
-        if (a.bits() == 0 && !a.field->flexible) return;  // an empty struct member holds no bytes
+        if (a.bits() == 0) {
+            // An empty struct member holds no bytes; a new flexible array
+            // (rseq's end[]) marks where the struct ends and adds none.
+            if (a.field->flexible && !a.unnamed())
+                cause(make("flexible-array", Severity::Compatible, *a.name, std::nullopt, describe_offset(a.begin),
+                           "new flexible array member: it adds no bytes to the struct", at(d_.new_view, a)));
+            return;
+        }
         if (a.begin >= old_end() && !a.unnamed()) {
             pushes_.push_back({a.begin, *a.name + " added after the old end"});
             return;  // growth at the tail: judged with the record's size

@@ -2,6 +2,7 @@
 
 #include "scan/identifier_chars.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <filesystem>
@@ -218,6 +219,14 @@ MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cur
         }
     }
 
+    // "#define OLD NEW" over a request that does not evaluate (a header that
+    // lacks <linux/ioctl.h>): reported with NEW's error once NEW is known.
+    struct Alias {
+        ir::Macro macro;
+        std::string normalised;
+        std::string target;
+    };
+    std::vector<Alias> aliases;
     for (const auto& [name, cursor] : definitions) {
         clang::Place pos = cursor.place();
         const auto& file = origins(pos.file);
@@ -234,8 +243,14 @@ MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cur
         } else if (auto err = probe_errors.find(name); err != probe_errors.end()) {
             // An enumerator that failed still has a value (0): the error
             // decides. A string, float or pointer is not an integer macro.
-            if (is_non_integer_type_error(err->second) || !reads_like_integer(tu.tokens(cursor))) continue;
+            if (is_non_integer_type_error(err->second)) continue;
+            std::vector<Token> tokens = tu.tokens(cursor);
             m.error = err->second;
+            if (!reads_like_integer(tokens)) {
+                if (tokens.size() == 2 && tokens[1].kind == Token::Kind::Identifier)
+                    aliases.push_back({std::move(m), file.normalised, tokens[1].text});
+                continue;
+            }
         } else if (auto v = probes.value.find(name); v != probes.value.end()) {
             m.value = v->second;
             if (ioctl_names.count(name)) {
@@ -258,6 +273,13 @@ MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cur
         }
         out.macros.push_back(std::move(m));
         out.macro_files.push_back(file.normalised);
+    }
+    for (auto& alias : aliases) {
+        bool known = std::any_of(out.macros.begin(), out.macros.end(),
+                                 [&](const ir::Macro& m) { return m.name == alias.target && !m.value; });
+        if (!known) continue;
+        out.macros.push_back(std::move(alias.macro));
+        out.macro_files.push_back(std::move(alias.normalised));
     }
     return out;
 }
