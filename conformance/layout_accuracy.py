@@ -381,8 +381,12 @@ def force_layout_source(header, ast):
     return "\n".join(lines) + "\n"
 
 
-def run_header(clang, clang_args, header, cwd):
-    """Compile one header (both passes); return a small picklable dict."""
+def run_header(clang, clang_args, header, cwd, extra=""):
+    """Compile one header (both passes); return a small picklable dict.
+
+    `extra` is appended to the second pass's source (macro_accuracy's checks
+    ride on that compile); the errors on its lines come back in
+    res["extra_errors"], keyed by line number within `extra` (from 1)."""
     inc = include_dirs(clang_args, cwd)
     res = {"rc": 0, "error": None, "records": [], "problems": [], "local": 0}
     try:
@@ -401,10 +405,23 @@ def run_header(clang, clang_args, header, cwd):
     except DumpParseError as e:
         res["problems"].append(("AST dump parse", str(e)))
         return res
-    p2 = _clang([clang] + clang_args + LAYOUT_FLAGS + ["-"],
-                force_layout_source(header, ast), cwd)
-    if p2.returncode:
-        res["problems"].append(("layout pass", first_error(p2.stderr) or "exit %d" % p2.returncode))
+    layout_source = force_layout_source(header, ast)
+    own_lines = layout_source.count("\n")
+    p2 = _clang([clang] + clang_args + LAYOUT_FLAGS + ["-ferror-limit=0", "-"], layout_source + extra, cwd)
+    res["extra_errors"] = {}
+    own_error = None
+    for ln in p2.stderr.splitlines():
+        m = _ERR.match(ln)
+        if not m or m.group(1) != "<stdin>":
+            own_error = own_error or (ln if m else None)
+            continue
+        line = int(m.group(2))
+        if line > own_lines:
+            res["extra_errors"].setdefault(line - own_lines, m.group(4))
+        else:
+            own_error = own_error or ln
+    if own_error or (p2.returncode and not res["extra_errors"]):
+        res["problems"].append(("layout pass", own_error or first_error(p2.stderr) or "exit %d" % p2.returncode))
         return res
     try:
         lay = parse_layout_dump(p2.stdout)
@@ -717,7 +734,12 @@ def same_path_tail(a, b):
 # Driver
 # --------------------------------------------------------------------------
 
-def check_manifest(manifest, clang, jobs, cwd, out=sys.stdout):
+def check_manifest(manifest, clang, jobs, cwd, out=sys.stdout, extra=None):
+    """`extra` maps (target, header) to text appended to that header's second
+    pass; the errors on it are returned per (target, header) as the fourth
+    value."""
+    extra = extra or {}
+    extra_errors = {}
     if manifest.get("uapikit_manifest") != 1:
         raise SystemExit("layout_accuracy: not a uapikit manifest (version %r)"
                          % manifest.get("uapikit_manifest"))
@@ -732,11 +754,13 @@ def check_manifest(manifest, clang, jobs, cwd, out=sys.stdout):
             tasks.append((t, h))
     fatal = []
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-        futs = {pool.submit(run_header, clang, targets[t]["clang_args"], h, cwd): (t, h)
+        futs = {pool.submit(run_header, clang, targets[t]["clang_args"], h, cwd, extra.get((t, h), "")): (t, h)
                 for t, h in tasks}
         for fut in concurrent.futures.as_completed(futs):
             t, h = futs[fut]
             res = fut.result()
+            if "extra_errors" in res:
+                extra_errors[(t, h)] = res["extra_errors"]
             ck = checkers[t]
             ck.headers += 1
             if res["rc"] == -1:
@@ -777,7 +801,7 @@ def check_manifest(manifest, clang, jobs, cwd, out=sys.stdout):
               % (t, s["headers"], s["records"], s["fields"],
                  s["compile_failures_agreed"], s["compile_failures"], s["mismatches"]),
               file=out)
-    return total, lines, summary
+    return total, lines, summary, extra_errors
 
 
 # --------------------------------------------------------------------------
@@ -957,7 +981,7 @@ def self_test(clang):
 
         # 3. the full comparison: a faithful manifest must pass ...
         sink = open(os.devnull, "w")
-        n, lines, summ = check_manifest(manifest, clang, 2, tmp, out=sink)
+        n, lines, summ, _ = check_manifest(manifest, clang, 2, tmp, out=sink)
         check(n == 0, "faithful manifest reported mismatches: %r" % lines)
         s = summ["x86_64-linux-gnu"]
         check(s["compile_failures_agreed"] == 1 and s["records"] > 10,
@@ -975,7 +999,7 @@ def self_test(clang):
                              "line": 1, "column": 1, "size": 1, "align": 1,
                              "fields": []})
         t["errors"] = []
-        n, lines, _ = check_manifest(bad_m, clang, 2, tmp, out=sink)
+        n, lines, _, _ = check_manifest(bad_m, clang, 2, tmp, out=sink)
         want = ["st_ll field#1 b offset_bits: manifest 32, clang 64",
                 "st_pair size: manifest 12, clang 8",
                 "st_bits field#2 c bit_width: manifest 11, clang 12",
@@ -1016,7 +1040,7 @@ def main(argv=None):
         return 2
     with open(a.manifest) as f:
         manifest = json.load(f)
-    n, lines, summary = check_manifest(manifest, a.clang, max(1, a.jobs),
+    n, lines, summary, _ = check_manifest(manifest, a.clang, max(1, a.jobs),
                                        os.path.abspath(a.cwd))
     if a.report:
         with open(a.report, "w") as f:

@@ -1,50 +1,67 @@
 #!/usr/bin/env bash
-# Build (once) and cache the sanitised Linux 6.12 UAPI headers for every
-# architecture uapikit tests against.
+# Build (once) and cache the sanitised Linux UAPI headers (6.12 by default,
+# or 6.1 for ABI history) for every architecture uapikit tests against.
 #
-# Result layout:
-#   CACHE_DIR/src-6.12/                 minimal slice of the kernel source tree
-#   CACHE_DIR/linux-6.12/<arch>/include output of `make headers_install`
+# Result layout, per kernel version V:
+#   CACHE_DIR/src-V/                 minimal slice of the kernel source tree
+#   CACHE_DIR/linux-V/<arch>/include output of `make headers_install`
 #
 # Each finished directory carries a stamp file.  Work always happens in a
 # temporary sibling directory that is renamed into place only after it is
 # complete, so an interrupted run can never leave a tree that looks done.
 set -euo pipefail
 
-readonly KVER=6.12
+readonly SUPPORTED_VERSIONS=(6.12 6.1)
 readonly ARCHES=(x86 arm64 arm riscv powerpc s390)
 readonly MAX_JOBS=2
 readonly STAMP=.uapikit-stamp
 # Bump whenever the extraction list or build recipe changes; it is part of
 # every stamp, so old caches are rebuilt automatically.
 readonly RECIPE=1
-TARBALL=${UAPIKIT_LINUX_TARBALL:-/usr/src/linux-source-${KVER}.tar.xz}
-readonly TARBALL
-readonly TOPDIR=linux-source-${KVER}
 
 usage() {
     cat <<EOF
-Usage: scripts/kernel-headers.sh [CACHE_DIR]
+Usage: scripts/kernel-headers.sh [--version V] [CACHE_DIR]
 
-Extract the parts of ${TARBALL} that 'make headers_install' needs and
-install the UAPI headers of Linux ${KVER} for: ${ARCHES[*]}.
+Extract the parts of /usr/src/linux-source-V.tar.xz that 'make
+headers_install' needs and install the UAPI headers of Linux V for:
+${ARCHES[*]}.
 
-  CACHE_DIR  cache root (default: <repo>/build/cache)
+  --version V  kernel version: ${SUPPORTED_VERSIONS[*]} (default ${SUPPORTED_VERSIONS[0]});
+               Debian's package linux-source-V provides the tarball
+  CACHE_DIR    cache root (default: <repo>/build/cache)
 
-Outputs CACHE_DIR/linux-${KVER}/<arch>/include; prints CACHE_DIR/linux-${KVER}
-on stdout. Finished pieces are stamped and skipped on later runs.
-Set UAPIKIT_LINUX_TARBALL to use another tarball.
+Outputs CACHE_DIR/linux-V/<arch>/include; prints CACHE_DIR/linux-V on
+stdout. Finished pieces are stamped and skipped on later runs.
+Set UAPIKIT_LINUX_TARBALL to use another tarball (for the chosen version).
 EOF
 }
 
-case "${1:-}" in
-    -h|--help) usage; exit 0 ;;
-    -*) echo "kernel-headers.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+KVER=${SUPPORTED_VERSIONS[0]}
+cache_given=""
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        -h|--help) usage; exit 0 ;;
+        --version)
+            [[ $# -ge 2 ]] || { echo "kernel-headers.sh: --version needs a value (try --help)" >&2; exit 2; }
+            KVER=$2
+            shift 2 ;;
+        --version=*) KVER=${1#--version=}; shift ;;
+        -*) echo "kernel-headers.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+        *)
+            [[ -z $cache_given ]] || { echo "kernel-headers.sh: too many arguments (try --help)" >&2; exit 2; }
+            cache_given=$1
+            shift ;;
+    esac
+done
+case " ${SUPPORTED_VERSIONS[*]} " in
+    *" $KVER "*) ;;
+    *) echo "kernel-headers.sh: unsupported version '$KVER' (supported: ${SUPPORTED_VERSIONS[*]})" >&2; exit 2 ;;
 esac
-if [[ $# -gt 1 ]]; then
-    echo "kernel-headers.sh: too many arguments (try --help)" >&2
-    exit 2
-fi
+readonly KVER
+TARBALL=${UAPIKIT_LINUX_TARBALL:-/usr/src/linux-source-${KVER}.tar.xz}
+readonly TARBALL
+readonly TOPDIR=linux-source-${KVER}
 
 if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] < 501)); then
     echo "kernel-headers.sh: bash >= 5.1 required (wait -n -p)" >&2
@@ -52,7 +69,7 @@ if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] < 501)); then
 fi
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cache_arg=${1:-$repo_root/build/cache}
+cache_arg=${cache_given:-$repo_root/build/cache}
 mkdir -p "$cache_arg"
 CACHE=$(cd "$cache_arg" && pwd)
 SRC=$CACHE/src-$KVER
@@ -136,16 +153,17 @@ trap 'exit 143' TERM
 # the UAPI trees, each arch's Makefile and whatever its archheaders /
 # archscripts targets use (syscall tables and generators; x86 additionally
 # builds arch/x86/tools/relocs, which includes tools/include/tools).
+# tar fails on a pattern that matches nothing, so each version lists only
+# what its tree has: 6.12 keeps generic syscall tables in scripts/ and
+# per-arch Makefile.syscalls; 6.1's top Makefile runs scripts/pahole-flags.sh.
 extract_patterns=(
     Makefile
     scripts/Kbuild.include
     'scripts/Makefile*'
     scripts/subarch.include
     scripts/basic
-    scripts/include
     scripts/headers_install.sh
     scripts/unifdef.c
-    scripts/syscall.tbl
     scripts/syscallhdr.sh
     scripts/syscalltbl.sh
     include/uapi
@@ -155,8 +173,11 @@ extract_patterns=(
     'arch/*/tools'
     'arch/*/entry/syscalls'
     'arch/*/kernel/syscalls'
-    'arch/*/kernel/Makefile.syscalls'
 )
+case $KVER in
+    6.12) extract_patterns+=(scripts/include scripts/syscall.tbl 'arch/*/kernel/Makefile.syscalls') ;;
+    6.1) extract_patterns+=(scripts/pahole-flags.sh) ;;
+esac
 
 if ! stamp_ok "$SRC"; then
     log "extracting source slice from $TARBALL"

@@ -12,6 +12,8 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libboost1.81-dev doctest-dev
   # real kernel headers for the accuracy tests (make headers_install)
   linux-source-6.12 xz-utils bc rsync python3
+  # the Linux 6.1 trees for the ABI-history diff (scripts/kernel-headers.sh --version 6.1)
+  linux-source-6.1
   # benchmark peers
   bindgen hyperfine abigail-tools dwarves chromium valgrind
   # each target's C library headers (/usr/<triple>/include), so that the

@@ -9,6 +9,8 @@ cd "$root"
 
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 bash scripts/kernel-headers.sh build/cache >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+# The Linux 6.1 trees, for the real-history diff suites (history_*).
+bash scripts/kernel-headers.sh --version 6.1 build/cache >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 
 jobs=$(nproc)
 logs=()

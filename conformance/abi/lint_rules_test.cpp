@@ -65,8 +65,9 @@ TEST_CASE("padding, compat layout and 64-bit alignment of a plain __u64 struct")
     auto padding = of_kind(r, "implicit-padding");
     REQUIRE(padding.size() == 1);
     CHECK(padding[0].targets == std::vector<std::string>{"x86_64-linux-gnu"});
-    CHECK(padding[0].field == "id");
-    CHECK(padding[0].message.find("4 bytes of implicit tail padding at offset 28") != std::string::npos);
+    // Padding is described by its place, not named after a field.
+    CHECK(padding[0].field.empty());
+    CHECK(padding[0].message.find("4 bytes of implicit tail padding at offset 28, after id") != std::string::npos);
 
     auto compat = of_kind(r, "compat-layout-differs");
     REQUIRE(compat.size() == 1);
@@ -79,14 +80,19 @@ TEST_CASE("padding, compat layout and 64-bit alignment of a plain __u64 struct")
     CHECK(analysis::exit_status(r) == 4);
 }
 
-TEST_CASE("interior padding is named as interior") {
+TEST_CASE("interior padding is named as interior, by the members around it, and located at the next one") {
     ir::Manifest m;
-    target(m, "x86_64-linux-gnu").records.push_back(record(
-        "demo_gap", "linux/demo.h", 16, 8,
-        {field("id", "__u32", "unsigned int", 0, 4, 4), field("addr", "__u64", "unsigned long long", 8, 8, 8)}, {{4, 4}}));
+    ir::Field id = field("id", "__u32", "unsigned int", 0, 4, 4), addr = field("addr", "__u64", "unsigned long long", 8, 8, 8);
+    addr.line = 14;
+    addr.column = 8;
+    target(m, "x86_64-linux-gnu").records.push_back(record("demo_gap", "linux/demo.h", 16, 8, {id, addr}, {{4, 4}}));
     auto padding = of_kind(analysis::check(m, {}), "implicit-padding");
     REQUIRE(padding.size() == 1);
-    CHECK(padding[0].message.find("interior padding at offset 4") != std::string::npos);
+    CHECK(padding[0].message.find("interior padding at offset 4, between id and addr") != std::string::npos);
+    // Where a reserved field would go: the line of addr, not the struct's.
+    CHECK(padding[0].origin.file == "linux/demo.h");
+    CHECK(padding[0].origin.line == 14);
+    CHECK(padding[0].origin.column == 8);
 }
 
 TEST_CASE("a clean struct gives no findings and exit status 0") {

@@ -180,16 +180,43 @@ TEST_CASE("text output: one compiler-style line per finding, with targets and ve
     CHECK(r.exit_code == 12);
     std::regex line(R"(^[^:]+:\d+:\d+: (compatible|warning|incompatible): [A-Za-z0-9_:@.]+: .* \[[a-z0-9-]+\] \{[a-z0-9_, -]+\}$)");
     std::istringstream in(r.out);
-    std::string text;
+    std::string text, last;
     int lines = 0;
     while (std::getline(in, text)) {
-        if (text.rfind("note:", 0) == 0) continue;
+        last = text;
+        if (text.rfind("note:", 0) == 0 || text.find(" findings: ") != std::string::npos) continue;
         INFO(text);
         CHECK(std::regex_match(text, line));
         ++lines;
     }
     CHECK(lines == 2);
+    // The last line counts the findings per severity.
+    CHECK(last == "2 findings: 1 incompatible, 1 warning, 0 compatible");
     CHECK(r.out.find("iommu_viommu_amd.reserved: field moved") != std::string::npos);
+}
+
+TEST_CASE("a finding about a field is located at the field, and the root cause comes before what it pushed") {
+    // The line of `__u32 reserved;` in the kvmfd variant of the surface
+    // header, found in the header's text rather than taken from scan.
+    std::ifstream header(required_env("UAPIKIT_ABI_DIR") + "/surface/linux/iommufd.h");
+    REQUIRE(header);
+    std::string text;
+    int line_no = 0, variant = 0, kvmfd_line = 0, reserved_line = 0;
+    while (std::getline(header, text)) {
+        ++line_no;
+        if (text.find("UAPIKIT_AMD_VIOMMU == 2") != std::string::npos) variant = line_no;
+        if (variant && !kvmfd_line && text.find("__u32 kvmfd;") != std::string::npos) kvmfd_line = line_no;
+        if (kvmfd_line && !reserved_line && text.find("__u32 reserved;") != std::string::npos) reserved_line = line_no;
+    }
+    REQUIRE(reserved_line > 0);
+    auto r = run_command({gen(), "diff", "amd-viommu-v2", "amd-viommu-kvmfd-v2"});
+    std::string moved = "linux/iommufd.h:" + std::to_string(reserved_line) + ":8: incompatible: iommu_viommu_amd.reserved: field moved";
+    std::string cause = "linux/iommufd.h:" + std::to_string(kvmfd_line) + ":8: warning: iommu_viommu_amd.kvmfd";
+    INFO(r.out);
+    REQUIRE(r.out.find(moved) != std::string::npos);
+    REQUIRE(r.out.find(cause) != std::string::npos);
+    CHECK(r.out.find(cause) < r.out.find(moved));
+    CHECK(r.out.find("(pushed: kvmfd took the bytes of reserved at offset 8)") != std::string::npos);
 }
 
 TEST_CASE("bad input: unknown version, foreign JSON, another schema, different targets give exit 2 and one line") {

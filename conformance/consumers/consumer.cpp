@@ -3,8 +3,12 @@
 // `meson install` (pkg-config) and as a meson subproject, without libclang.
 #include <uapikit/fake/backend.hpp>
 #include <uapikit/fake/libc.hpp>
+#include <uapikit/files.hpp>
+#include <uapikit/generated/mainline_2026_calls.hpp>
+#include <uapikit/handles.hpp>
 #include <uapikit/iommufd.hpp>
 #include <uapikit/linux_backend.hpp>
+#include <uapikit/vfio_kvm.hpp>
 
 #include <cstdio>
 

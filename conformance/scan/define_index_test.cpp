@@ -48,7 +48,17 @@ TEST_CASE("what is worth probing") {
     CHECK_FALSE(worth_probing({"A", "__u64 __attribute__((aligned(8)))"}));
     CHECK_FALSE(worth_probing({"A", "struct foo"}));
     CHECK_FALSE(worth_probing({"A", "do { } while (0)"}));
-    CHECK_FALSE(worth_probing({"A", "A"}));
+    // Self-defined over an enum constant, so userspace can #ifdef it.
+    CHECK(worth_probing({"A", "A"}));
+    // Tags inside integer expressions: offsetof, alignof, a member's address.
+    CHECK(worth_probing({"A", "offsetof(struct foo, name)"}));
+    CHECK(worth_probing({"A", "__builtin_offsetof(struct foo, name)"}));
+    CHECK(worth_probing({"A", "__alignof__(struct foo)"}));
+    CHECK(worth_probing({"A", "_Alignof(union foo)"}));
+    CHECK(worth_probing({"A", "((long)&((struct foo *)0)->bar)"}));
+    CHECK(worth_probing({"A", "WRAP_IOR(0x01, struct foo)"}));
+    CHECK_FALSE(worth_probing({"A", "union foo"}));
+    CHECK_FALSE(worth_probing({"A", "enum foo"}));
 }
 
 TEST_CASE("ioctl builders are recognised by name") {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <iterator>
 #include <set>
 #include <tuple>
@@ -228,4 +229,42 @@ TEST_CASE("scanning headers together reports what scanning each alone reports") 
     CHECK(has("NR_OPEN", "linux/limits.h"));
     CHECK(has("PT_GNU_STACK", "linux/elf.h"));
     CHECK(has("PT_GNU_STACK", "linux/elf-fdpic.h"));
+}
+
+TEST_CASE("powerpc: an 8192-byte argument overflows the 13-bit size field, decoded as the target's macros decode it") {
+    fs::path dir = fs::temp_directory_path() / ("uapikit-ppc-overflow-" + std::to_string(getpid()));
+    fs::create_directories(dir / "linux");
+    {
+        std::ofstream h(dir / "linux" / "uapikit_big.h");
+        h << "#include <linux/ioctl.h>\nstruct uapikit_big { char b[8192]; };\n"
+             "#define UAPIKIT_BIG_W _IOW('x', 1, struct uapikit_big)\n";
+    }
+    fs::path out = dir / "m.json";
+    auto r = run_command({required_env("UAPIKIT_GEN"), "scan", "linux/uapikit_big.h", "-I", dir.string(), "-I",
+                          required_env("UAPIKIT_KERNEL_HEADERS") + "/{arch}/include", "--target", "powerpc64le-linux-gnu",
+                          "--target", "x86_64-linux-gnu", "-o", out.string()});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    json m = json::parse(read_file(out.string()));
+    const json* ppc = named(m["targets"]["powerpc64le-linux-gnu"]["macros"], "UAPIKIT_BIG_W");
+    const json* x86 = named(m["targets"]["x86_64-linux-gnu"]["macros"], "UAPIKIT_BIG_W");
+    REQUIRE(ppc);
+    REQUIRE(x86);
+    // powerpc: write is 4 << 29; 8192 << 16 is 1 << 29, which adds powerpc's
+    // _IOC_NONE bit: direction 5, no value of the target's, and size 0.
+    CHECK((*ppc)["value"] == ((5ull << 29) | ('x' << 8) | 1));
+    CHECK((*ppc)["ioctl"]["dir"] == "invalid");
+    CHECK((*ppc)["ioctl"]["size"] == 0);
+    CHECK((*ppc)["ioctl"]["argument_size"] == 8192);
+    // The generic 14-bit field holds it: write is 1 << 30.
+    CHECK((*x86)["value"] == ((1ull << 30) | (8192ull << 16) | ('x' << 8) | 1));
+    CHECK((*x86)["ioctl"]["size"] == 8192);
+    CHECK_FALSE((*x86)["ioctl"].contains("argument_size"));
+    auto lint = run_command({required_env("UAPIKIT_GEN"), "check", out.string(), "--format", "json"});
+    json findings = json::parse(lint.out)["findings"];
+    std::vector<json> overflow;
+    for (const auto& f : findings)
+        if (f["kind"] == "ioctl-size-overflow") overflow.push_back(f["targets"]);
+    CHECK(overflow == std::vector<json>{json::array({"powerpc64le-linux-gnu"})});
+    fs::remove_all(dir);
 }

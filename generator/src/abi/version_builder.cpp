@@ -99,9 +99,18 @@ ir::Manifest build_version(const VersionSpec& version, const BuildPaths& paths) 
     if (!version.commands.empty()) manifest.commands = read_commands(paths.abi_dir / version.commands, manifest);
     // Record the folders symbolically: {abi} and {kernel} are machine paths.
     for (auto& [triple, abi] : manifest.targets) {
+        const scan::Target& target = *scan::find_target(triple);
         std::vector<std::string> dirs;
-        for (const auto& dir : version.include) dirs.push_back(scan::expand_include_dir(dir, *scan::find_target(triple)));
-        abi.clang_args = scan::clang_arguments(*scan::find_target(triple), dirs, version.defines);
+        for (const auto& dir : version.include) dirs.push_back(scan::expand_include_dir(dir, target));
+        abi.clang_args = scan::clang_arguments(target, dirs, version.defines);
+        for (auto& file : abi.header_files)
+            for (std::size_t i = 0; i < dirs.size(); ++i) {
+                std::string real = scan::expand_include_dir(with_paths(version.include[i], paths), target) + "/";
+                if (file.starts_with(real)) {
+                    file = dirs[i] + "/" + file.substr(real.size());
+                    break;
+                }
+            }
     }
     return manifest;
 }

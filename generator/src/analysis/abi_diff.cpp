@@ -1,18 +1,26 @@
 #include "analysis/abi_diff.hpp"
 
+#include "analysis/constant_rules.hpp"
+#include "analysis/layout_rules.hpp"
 #include "analysis/lints.hpp"
+#include "analysis/name_patterns.hpp"
 #include "analysis/uapi_rules.hpp"
 #include "util/errors.hpp"
 
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <set>
 
 namespace uapikit::analysis {
 namespace {
 
 std::string bytes(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); }
+
+// The last word of a constant's name: a rename keeps it
+// (CXL_MEM_COMMAND_ID_GET_POISON -> CXL_MEM_DEPRECATED_ID_GET_POISON).
+std::string last_word(const std::string& name) { return name.substr(name.rfind('_') + 1); }
 
 std::string number(const ir::Integer& v) {
     if (!v.is_unsigned && static_cast<std::int64_t>(v.bits) < 0) return std::to_string(static_cast<std::int64_t>(v.bits));
@@ -22,21 +30,23 @@ std::string number(const ir::Integer& v) {
     return buf;
 }
 
-std::string field_type(const ir::Field& f) {
-    std::string t = bytes(f.size) + " (" + f.type + ")";
-    if (f.bit_width) t = std::to_string(*f.bit_width) + "-bit bitfield (" + f.type + ")";
-    return t;
+// The type of an anonymous struct or union member: its members are the
+// parent's (C11), so it is compared as part of the parent, never alone.
+bool is_anonymous_member_type(const std::string& name) { return name.find("::@") != std::string::npos; }
+
+// "struct foo[4]" -> "foo"; "" unless the type is a struct or union.
+std::string held_record(const std::string& canonical_type) {
+    std::string t = canonical_type.substr(0, canonical_type.find('['));
+    while (!t.empty() && t.back() == ' ') t.pop_back();
+    for (const char* prefix : {"struct ", "union "})
+        if (t.starts_with(prefix)) return t.substr(std::string_view(prefix).size());
+    return {};
 }
-
-// Unnamed members are matched by their type, named ones by name.
-std::string field_key(const ir::Field& f) { return f.name.empty() ? "@" + f.type : f.name; }
-
-std::uint64_t begin_byte(const ir::Field& f) { return f.offset_bits / 8; }
-std::uint64_t end_byte(const ir::Field& f) { return (f.offset_bits + (f.bit_width ? *f.bit_width : 8 * f.size) + 7) / 8; }
 
 // Everything one side of one target says, indexed for lookup.
 struct Side {
     std::string label;
+    std::string triple;
     bool partial = false;
     std::set<std::string> scanned;  // headers given to scan
     const ir::TargetAbi* abi = nullptr;
@@ -44,8 +54,10 @@ struct Side {
     std::map<std::string, const ir::Enum*> enums;
     std::map<std::string, std::pair<const ir::Enum*, const ir::EnumConstant*>> constants;
     std::map<std::string, const ir::Macro*> macros;
+    RecordLookup lookup;
 
-    Side(const std::string& l, const ir::Manifest& m, const ir::TargetAbi& t) : label(l), partial(m.partial), abi(&t) {
+    Side(const std::string& l, const ir::Manifest& m, const ir::TargetAbi& t)
+        : label(l), triple(t.triple), partial(m.partial), abi(&t) {
         scanned.insert(t.headers.begin(), t.headers.end());
         for (const auto& r : t.records) records[r.name] = &r;
         for (const auto& e : t.enums) {
@@ -53,13 +65,43 @@ struct Side {
             for (const auto& c : e.constants) constants[c.name] = {&e, &c};
         }
         for (const auto& mac : t.macros) macros[mac.name] = &mac;
+        lookup = [this](const std::string& name) -> const ir::Record* {
+            auto it = records.find(name);
+            return it == records.end() ? nullptr : it->second;
+        };
     }
+
+    const ir::Record* record(const std::string& name) const { return lookup(name); }
+
+    // Records that hold `name` by value or as array elements.
+    std::vector<std::string> holders_of(const std::string& name) const {
+        if (!holders) {
+            holders = std::make_unique<std::map<std::string, std::vector<std::string>>>();
+            for (const auto& r : abi->records)
+                for (const auto& f : r.fields)
+                    if (std::string held = held_record(f.canonical_type); !held.empty() && !f.anonymous) {
+                        auto& list = (*holders)[held];
+                        if (std::find(list.begin(), list.end(), r.name) == list.end()) list.push_back(r.name);
+                    }
+        }
+        auto it = holders->find(name);
+        return it == holders->end() ? std::vector<std::string>{} : it->second;
+    }
+
+private:
+    mutable std::unique_ptr<std::map<std::string, std::vector<std::string>>> holders;
+};
+
+struct TargetSides {
+    std::unique_ptr<Side> old_side, new_side;
 };
 
 class TargetDiff {
 public:
-    TargetDiff(const Side& o, const Side& n, std::string triple, bool lineage, FindingCollector& out)
-        : old_(o), new_(n), triple_(std::move(triple)), lineage_(lineage), out_(out) {}
+    TargetDiff(const std::map<std::string, TargetSides>& all, const std::string& triple, bool lineage,
+               FindingCollector& out)
+        : all_(all), old_(*all.at(triple).old_side), new_(*all.at(triple).new_side), triple_(triple),
+          lineage_(lineage), out_(out) {}
 
     void run() {
         records();
@@ -68,6 +110,7 @@ public:
     }
 
 private:
+    const std::map<std::string, TargetSides>& all_;
     const Side& old_;
     const Side& new_;
     std::string triple_;
@@ -96,167 +139,156 @@ private:
         return true;
     }
 
+    // ---- moved declarations ---------------------------------------------
+
+    // moved-to-arch-header: a declaration of a linux/ header that this
+    // target no longer has, because it now lives in another architecture's
+    // asm/ header (linux/kvm.h -> asm/kvm.h). Returns that target and file.
+    std::optional<std::pair<std::string, std::string>> moved_to_arch(const std::string& old_file,
+                                                                      const auto& find_origin) const {
+        if (!old_file.starts_with("linux/")) return std::nullopt;
+        for (const auto& [triple, sides] : all_) {
+            if (triple == triple_) continue;
+            if (auto o = find_origin(*sides.new_side); o && o->file.starts_with("asm/"))
+                return std::pair{triple, o->file};
+        }
+        return std::nullopt;
+    }
+
+    bool report_moved_to_arch(const std::string& record, const std::string& field, const ir::Origin& old_origin,
+                              const auto& find_origin) {
+        auto moved = moved_to_arch(old_origin.file, find_origin);
+        if (!moved) return false;
+        add("moved-to-arch-header", Severity::Warning, record, field, old_origin.file, moved->second + " of " + moved->first,
+            "moved from " + old_origin.file + " to the asm/ header of the architectures that use it; programs for " +
+                triple_ + " that named it no longer build",
+            old_origin);
+        return true;
+    }
+
     // ---- records ----------------------------------------------------------
 
     void records() {
         for (const auto& [name, r] : old_.records) {
-            auto it = new_.records.find(name);
-            if (it != new_.records.end()) {
-                compare_record(*r, *it->second);
+            if (is_anonymous_member_type(name)) continue;
+            if (const ir::Record* n = new_.record(name)) {
+                compare_record(*r, *n);
             } else if (!only_on_one_side(old_, new_, "record", name, r->origin) && name.find("::") == std::string::npos) {
-                add("struct-removed", Severity::Incompatible, name, "", std::nullopt, std::nullopt,
-                    "removed: programs that use it no longer build, and the kernel no longer accepts it", r->origin);
+                record_removed(*r);
             }
         }
         for (const auto& [name, r] : new_.records)
-            if (!old_.records.count(name) && !only_on_one_side(new_, old_, "record", name, r->origin) &&
-                name.find("::") == std::string::npos)
+            if (!old_.records.count(name) && !is_anonymous_member_type(name) &&
+                !only_on_one_side(new_, old_, "record", name, r->origin) && name.find("::") == std::string::npos &&
+                !renamed_records_.count(name))
                 add("new-struct", Severity::Compatible, name, "", std::nullopt, bytes(r->size), "new struct", r->origin);
     }
 
-    void compare_record(const ir::Record& o, const ir::Record& n) {
-        const std::string& name = n.name;
-        bool broken = false;
-        auto breaks = [&](std::string kind, std::string field, std::optional<std::string> ov, std::optional<std::string> nv,
-                          std::string message) {
-            broken = true;
-            add(std::move(kind), Severity::Incompatible, name, std::move(field), std::move(ov), std::move(nv),
-                std::move(message), n.origin);
+    std::set<std::string> renamed_records_;  // new names that a rename explained
+
+    void record_removed(const ir::Record& r) {
+        auto origin_on = [&](const Side& s) -> std::optional<ir::Origin> {
+            if (const ir::Record* x = s.record(r.name)) return x->origin;
+            return std::nullopt;
         };
-        if (o.kind != n.kind)
-            breaks("record-kind-changed", "", o.kind == ir::RecordKind::Union ? "union" : "struct",
-                   n.kind == ir::RecordKind::Union ? "union" : "struct", "changed between struct and union");
-        if (o.align != n.align)
-            breaks("alignment-changed", "", "align " + std::to_string(o.align), "align " + std::to_string(n.align),
-                   "alignment changed: structs and arrays that embed it change layout");
-
-        std::map<std::string, const ir::Field*> new_fields;
-        for (const auto& f : n.fields) new_fields[field_key(f)] = &f;
-        std::set<std::string> old_keys;
-        for (const auto& f : o.fields) old_keys.insert(field_key(f));
-        std::set<const ir::Field*> matched;
-        for (const auto& fo : o.fields) {
-            auto it = new_fields.find(field_key(fo));
-            if (it != new_fields.end()) {
-                matched.insert(it->second);
-                const ir::Field& fn = *it->second;
-                if (fo.offset_bits != fn.offset_bits)
-                    breaks("field-moved", fo.name, describe_offset(fo.offset_bits), describe_offset(fn.offset_bits),
-                           "field moved: callers built against the old layout read and write it at the old place");
-                if (fo.size != fn.size || fo.bit_width != fn.bit_width)
-                    breaks("field-size-changed", fo.name, field_type(fo), field_type(fn),
-                           "field changed size: old callers pass the old width");
-                else if (fo.canonical_type != fn.canonical_type)
-                    add("field-type-changed", Severity::Warning, name, fo.name, fo.canonical_type, fn.canonical_type,
-                        "field type changed at the same size: the bytes are read with a new meaning (e.g. signedness)",
-                        n.origin);
-                else if (fo.type != fn.type)
-                    add("field-type-renamed", Severity::Compatible, name, fo.name, fo.type, fn.type,
-                        "field type spelled differently, same underlying type and layout", n.origin);
-                continue;
-            }
-            // Same bytes under another name: a rename, or a reserved field put to use.
-            const ir::Field* same_place = nullptr;
-            for (const auto& fn : n.fields)
-                if (!old_keys.count(field_key(fn)) && !matched.count(&fn) && fn.offset_bits == fo.offset_bits &&
-                    fn.size == fo.size)
-                    same_place = &fn;
-            if (same_place) {
-                matched.insert(same_place);
-                if (is_reserved_name(fo.name))
-                    add("reserved-repurposed", Severity::Warning, name, same_place->name, fo.name, same_place->name,
-                        "reserved field put to use: old callers pass 0 here, so this is compatible only if 0 keeps the "
-                        "old behaviour and the kernel used to reject non-zero values",
-                        n.origin);
-                else
-                    add("field-renamed", Severity::Warning, name, fo.name, fo.name, same_place->name,
-                        "field renamed at the same place: the binary layout holds, but programs using the old name no "
-                        "longer build",
-                        n.origin);
-                continue;
-            }
-            breaks("field-removed", fo.name, field_type(fo) + " at " + describe_offset(fo.offset_bits), std::nullopt,
-                   "field removed: old callers still fill those bytes");
+        if (report_moved_to_arch(r.name, "", r.origin, origin_on)) return;
+        // struct-renamed: a new name for the same layout.
+        for (const auto& [name, n] : new_.records) {
+            if (old_.records.count(name) || is_anonymous_member_type(name) || name.find("::") != std::string::npos) continue;
+            if (!same_layout(r, *n) || renamed_records_.count(name)) continue;
+            renamed_records_.insert(name);
+            add("struct-renamed", Severity::Warning, r.name, "", r.name, name,
+                "renamed with the same layout: binaries keep working, programs using the old name no longer build",
+                n->origin);
+            return;
         }
+        add("struct-removed", Severity::Incompatible, r.name, "", std::nullopt, std::nullopt,
+            "removed: programs that use it no longer build, and the kernel no longer accepts it", r.origin);
+    }
 
-        std::vector<const ir::Field*> tail;
-        for (const auto& fn : n.fields) {
-            if (matched.count(&fn)) continue;
-            if (begin_byte(fn) >= o.size) {
-                tail.push_back(&fn);
-                continue;
-            }
-            auto in_hole = std::any_of(o.holes.begin(), o.holes.end(), [&](const ir::Hole& h) {
-                return h.offset <= begin_byte(fn) && end_byte(fn) <= h.offset + h.size;
-            });
-            if (in_hole) {
-                add("field-added-in-padding", Severity::Warning, name, fn.name, std::nullopt, describe_offset(fn.offset_bits),
-                    "field added in former implicit padding: old callers may leave garbage there, so this is "
-                    "compatible only if every old caller zeroed the whole struct",
-                    n.origin);
-                continue;
-            }
-            const ir::Field* overlapped = nullptr;
-            for (const auto& fo : o.fields)
-                if (begin_byte(fo) < end_byte(fn) && begin_byte(fn) < end_byte(fo)) overlapped = &fo;
-            if (overlapped && is_reserved_name(overlapped->name)) {
-                add("reserved-repurposed", Severity::Warning, name, fn.name, overlapped->name + " at " + describe_offset(overlapped->offset_bits),
-                    fn.name + " at " + describe_offset(fn.offset_bits),
-                    "takes the bytes of reserved field " + overlapped->name +
-                        ": old callers pass 0 here, so this is compatible only if 0 keeps the old behaviour",
-                    n.origin);
-                continue;
-            }
-            breaks("field-inserted", fn.name, std::nullopt, describe_offset(fn.offset_bits),
-                   "field inserted inside the old layout" + (overlapped ? " over the bytes of " + overlapped->name : std::string()));
+    void compare_record(const ir::Record& o, const ir::Record& n) {
+        RecordDelta delta(o, n, old_.lookup, new_.lookup);
+        if (delta.layout_unchanged()) return;
+        RecordContext context;
+        context.caller_sized = takes_length_from_caller(o) && takes_length_from_caller(n);
+        context.unnamed = n.name.find("::") != std::string::npos || n.name.starts_with("@");
+        std::optional<LayoutView> wide_old, wide_new;
+        for (const auto& [narrow, wide] : compat_pairs()) {
+            if (narrow != triple_ || !all_.count(wide)) continue;
+            const Side &wo = *all_.at(wide).old_side, &wn = *all_.at(wide).new_side;
+            const ir::Record *a = wo.record(o.name), *b = wn.record(n.name);
+            if (!a || !b) continue;
+            context.wide_old = &wide_old.emplace(*a, wo.lookup);
+            context.wide_new = &wide_new.emplace(*b, wn.lookup);
+            context.wide_target = wide;
         }
+        if (o.align != n.align) context.embedded_in = holders_changed_with(n.name);
+        context.old_records = old_.lookup;
+        context.new_records = new_.lookup;
+        for (auto& f : judge_record(delta, context)) out_.add(triple_, std::move(f));
+    }
 
-        if (n.size < o.size) {
-            breaks("struct-shrunk", "", bytes(o.size), bytes(n.size), "struct shrunk: old callers pass more than the kernel knows");
-        } else if (n.size > o.size) {
-            std::string first = tail.empty() ? "" : tail.front()->name;
-            if (!broken && starts_with_size_field(o))
-                add("compatible-extension", Severity::Compatible, name, first, bytes(o.size), bytes(n.size),
-                    "grew after its last field: old callers pass the old size and the kernel zero-extends them "
-                    "(size-field convention)",
-                    n.origin);
-            else
-                add("struct-grew", Severity::Warning, name, first, bytes(o.size), bytes(n.size),
-                    "grew: compatible only where the kernel takes the length from the caller and zero-extends; "
-                    "arrays of it and structs embedding it change layout",
-                    n.origin);
+    // The records holding `name` by value whose own layout changed with it:
+    // the holding member moved, or the holder's size or alignment changed.
+    std::vector<std::string> holders_changed_with(const std::string& name) const {
+        std::vector<std::string> out;
+        for (const std::string& holder : new_.holders_of(name)) {
+            const ir::Record* before = old_.record(holder);
+            const ir::Record* after = new_.record(holder);
+            if (!before || !after) continue;
+            bool changed = before->align != after->align;
+            for (const auto& f : after->fields) {
+                if (held_record(f.canonical_type) != name) continue;
+                auto same = std::find_if(before->fields.begin(), before->fields.end(),
+                                         [&](const ir::Field& x) { return x.name == f.name; });
+                if (same == before->fields.end() || same->offset_bits != f.offset_bits) changed = true;
+            }
+            if (changed) out.push_back(holder);
         }
+        return out;
     }
 
     // ---- enums ------------------------------------------------------------
 
+    void constant_changed(const std::string& record, const std::string& name, const ir::Integer& before,
+                          const ir::Integer& after, bool macro, const ir::Origin& origin, const char* kind,
+                          const std::string& message) {
+        if (auto verdict = expected_change(name, before, after, macro))
+            add(verdict->kind, Severity::Compatible, record, macro ? "" : name, number(before), number(after),
+                verdict->message, origin);
+        else
+            add(kind, Severity::Incompatible, record, macro ? "" : name, number(before), number(after), message, origin);
+    }
+
     void enums() {
+        std::set<std::string> renamed_to;
         for (const auto& [name, where] : old_.constants) {
             auto [e, c] = where;
             auto it = new_.constants.find(name);
             if (it == new_.constants.end() && new_.macros.count(name)) {
                 const ir::Macro& m = *new_.macros.at(name);
-                if (!m.value || m.value->bits != c->value.bits)
-                    add("enum-constant-changed", Severity::Incompatible, e->name, name, number(c->value),
-                        m.value ? std::optional(number(*m.value)) : std::nullopt,
-                        "enum constant became a macro with another value", m.origin);
+                if (!m.value)
+                    add("enum-constant-changed", Severity::Incompatible, e->name, name, number(c->value), std::nullopt,
+                        "enum constant became a macro that does not evaluate", m.origin);
+                else if (m.value->bits != c->value.bits)
+                    constant_changed(e->name, name, c->value, *m.value, false, m.origin, "enum-constant-changed",
+                                     "enum constant became a macro with another value");
                 continue;
             }
             if (it == new_.constants.end()) {
-                if (!only_on_one_side(old_, new_, "enum constant", name, e->origin))
-                    add("enum-constant-removed", Severity::Incompatible, e->name, name, number(c->value), std::nullopt,
-                        "enum constant removed: programs using it no longer build", e->origin);
+                if (only_on_one_side(old_, new_, "enum constant", name, e->origin)) continue;
+                constant_removed(*e, *c, renamed_to);
                 continue;
             }
             const auto& [ne, nc] = it->second;
             if (nc->value.bits != c->value.bits)
-                add("enum-constant-changed", Severity::Incompatible, ne->name, name, number(c->value), number(nc->value),
-                    "enum constant changed value: old binaries send the old value", ne->origin);
+                constant_changed(ne->name, name, c->value, nc->value, false, ne->origin, "enum-constant-changed",
+                                 "enum constant changed value: old binaries send the old value");
         }
         std::set<std::string> reported_enums;
         for (const auto& [name, where] : new_.constants) {
             auto [e, c] = where;
-            if (old_.constants.count(name) || old_.macros.count(name) ||
+            if (old_.constants.count(name) || old_.macros.count(name) || renamed_to.count(name) ||
                 only_on_one_side(new_, old_, "enum constant", name, e->origin))
                 continue;
             auto old_enum = old_.enums.find(e->name);
@@ -266,13 +298,17 @@ private:
             if (enum_is_new) {
                 if (reported_enums.insert(e->name).second)
                     add("new-enum", Severity::Compatible, e->name, "", std::nullopt,
-                        std::to_string(e->constants.size()) + (e->constants.size() == 1 ? " constant" : " constants"), "new enum", e->origin);
+                        std::to_string(e->constants.size()) + (e->constants.size() == 1 ? " constant" : " constants"),
+                        "new enum", e->origin);
                 continue;
             }
+            // flag-bit-reused: a new flag on a bit an old flag meant. The
+            // value of a counting sentinel (PERF_SAMPLE_BRANCH_MAX) is no
+            // flag's bit.
             const ir::EnumConstant* reused = nullptr;
             if (old_enum != old_.enums.end() && is_flag_enum(*old_enum->second) && is_single_bit(c->value.bits))
                 for (const auto& oc : old_enum->second->constants)
-                    if (oc.value.bits == c->value.bits) reused = &oc;
+                    if (oc.value.bits == c->value.bits && !is_sentinel_name(oc.name, false)) reused = &oc;
             if (reused)
                 add("flag-bit-reused", Severity::Incompatible, e->name, name, reused->name, name,
                     "new flag uses bit " + number(c->value) + ", which meant " + reused->name + " before", e->origin);
@@ -288,6 +324,37 @@ private:
         }
     }
 
+    void constant_removed(const ir::Enum& e, const ir::EnumConstant& c, std::set<std::string>& renamed_to) {
+        auto origin_on = [&](const Side& s) -> std::optional<ir::Origin> {
+            if (auto it = s.constants.find(c.name); it != s.constants.end()) return it->second.first->origin;
+            return std::nullopt;
+        };
+        if (report_moved_to_arch(e.name, c.name, e.origin, origin_on)) return;
+        // enum-constant-renamed: the same enum has a new constant with this
+        // value and the same last word. A new constant with this value and
+        // an unrelated name took the value over: old binaries now mean it.
+        const ir::EnumConstant* taken_by = nullptr;
+        if (auto ne = new_.enums.find(e.name); ne != new_.enums.end()) {
+            for (const auto& nc : ne->second->constants) {
+                if (nc.value.bits != c.value.bits || old_.constants.count(nc.name) || renamed_to.count(nc.name)) continue;
+                if (last_word(nc.name) != last_word(c.name)) {
+                    taken_by = &nc;
+                    continue;
+                }
+                renamed_to.insert(nc.name);
+                add("enum-constant-renamed", Severity::Warning, e.name, c.name, c.name, nc.name,
+                    "renamed with the same value: binaries keep working, programs using the old name no longer build",
+                    ne->second->origin);
+                return;
+            }
+        }
+        add("enum-constant-removed", Severity::Incompatible, e.name, c.name, number(c.value), std::nullopt,
+            taken_by ? "enum constant removed, and its value now means " + taken_by->name +
+                           ": programs using it no longer build, and old binaries that send it mean something else"
+                     : std::string("enum constant removed: programs using it no longer build"),
+            e.origin);
+    }
+
     // ---- macros -----------------------------------------------------------
 
     // A #define turned into an enum constant of the same name (the usual
@@ -297,8 +364,59 @@ private:
             add("macro-now-evaluates", Severity::Compatible, e.name, c.name, std::nullopt, number(c.value),
                 "the macro that did not evaluate is now an enum constant that does", e.origin);
         else if (m.value->bits != c.value.bits)
-            add("macro-value-changed", Severity::Incompatible, e.name, c.name, number(*m.value), number(c.value),
-                "macro became an enum constant with another value: old binaries use the old value", e.origin);
+            constant_changed(e.name, c.name, *m.value, c.value, false, e.origin, "macro-value-changed",
+                             "macro became an enum constant with another value: old binaries use the old value");
+    }
+
+    // A request macro whose argument struct moved to another
+    // architecture's asm/ header: sizeof() has nothing to measure here.
+    bool argument_moved_to_arch(const std::string& name, const ir::Macro& now, const ir::Macro& before) {
+        const std::string marker = "incomplete type 'struct ";
+        auto at = now.error.find(marker);
+        if (at == std::string::npos) return false;
+        std::string record = now.error.substr(at + marker.size());
+        record = record.substr(0, record.find('\''));
+        const ir::Record* old_record = old_.record(record);
+        if (!old_record || new_.record(record)) return false;
+        auto moved = moved_to_arch(old_record->origin.file, [&](const Side& s) -> std::optional<ir::Origin> {
+            if (const ir::Record* r = s.record(record)) return r->origin;
+            return std::nullopt;
+        });
+        if (!moved) return false;
+        add("moved-to-arch-header", Severity::Warning, name, "", old_record->origin.file, moved->second + " of " + moved->first,
+            "its argument struct " + record + " moved from " + old_record->origin.file +
+                " to the asm/ header of the architectures that use it, so it no longer evaluates for " + triple_,
+            before.origin);
+        return true;
+    }
+
+    // ioctl-size-grew, ioctl-number-changed.
+    void request_changed(const ir::Macro& before, const ir::Macro& after) {
+        const std::string& name = after.name;
+        bool only_size_grew = before.ioctl && after.ioctl && before.ioctl->dir == after.ioctl->dir &&
+                              before.ioctl->type == after.ioctl->type && before.ioctl->nr == after.ioctl->nr &&
+                              after.ioctl->size > before.ioctl->size;
+        if (only_size_grew) {
+            std::string sizes = std::to_string(before.ioctl->size) + " -> " + std::to_string(after.ioctl->size) + " bytes";
+            if (const NamePattern* p = match_name(size_tolerant_requests(), name))
+                add("ioctl-size-grew", Severity::Compatible, name, "", number(*before.value), number(*after.value),
+                    "the argument grew (" + sizes + "), which changes the number; " + p->why +
+                        ", so old binaries' number still works",
+                    after.origin);
+            else
+                add("ioctl-number-changed", Severity::Incompatible, name, "", number(*before.value), number(*after.value),
+                    "ioctl request number changed with its argument's size (" + sizes +
+                        "): old binaries send the old number",
+                    after.origin);
+            return;
+        }
+        add("ioctl-number-changed", Severity::Incompatible, name, "", number(*before.value), number(*after.value),
+            "ioctl request number changed: old binaries send the old number", after.origin);
+    }
+
+    std::optional<ir::Origin> macro_origin(const Side& s, const std::string& name) const {
+        if (auto it = s.macros.find(name); it != s.macros.end() && it->second->value) return it->second->origin;
+        return std::nullopt;
     }
 
     void macros() {
@@ -308,8 +426,10 @@ private:
                 macro_became_constant(*m, *new_.constants.at(name).first, *new_.constants.at(name).second);
                 continue;
             }
+            auto elsewhere = [&](const Side& s) { return macro_origin(s, name); };
             if (it == new_.macros.end()) {
                 if (only_on_one_side(old_, new_, "macro", name, m->origin)) continue;
+                if (report_moved_to_arch(name, "", m->origin, elsewhere)) continue;
                 if (m->ioctl)
                     add("command-removed", Severity::Incompatible, name, "", number(*m->value), std::nullopt,
                         "ioctl command removed: old binaries still send it", m->origin);
@@ -322,12 +442,14 @@ private:
             if (m->value && n.value) {
                 if (m->value->bits == n.value->bits) continue;
                 if (m->ioctl || n.ioctl)
-                    add("ioctl-number-changed", Severity::Incompatible, name, "", number(*m->value), number(*n.value),
-                        "ioctl request number changed: old binaries send the old number", n.origin);
+                    request_changed(*m, n);
                 else
-                    add("macro-value-changed", Severity::Incompatible, name, "", number(*m->value), number(*n.value),
-                        "macro changed value: old binaries use the old value", n.origin);
+                    constant_changed(name, name, *m->value, *n.value, true, n.origin, "macro-value-changed",
+                                     "macro changed value: old binaries use the old value");
             } else if (m->value && !n.value) {
+                // Its argument struct moved to another architecture's
+                // asm/ header, so sizeof() has nothing to measure here.
+                if (argument_moved_to_arch(name, n, *m)) continue;
                 add("macro-no-longer-evaluates", Severity::Incompatible, name, "", number(*m->value), std::nullopt,
                     "no longer evaluates in userspace: " + n.error, n.origin);
             } else if (!m->value && n.value) {
@@ -353,17 +475,21 @@ private:
 
 // A new or changed struct is reviewed as check would review it, so that a
 // new struct with tail padding or an i386/x86_64 mismatch is not waved
-// through as merely "new".
-void append_lints_of_changed_records(Report& report, const ir::Manifest& new_manifest) {
+// through as merely "new". What the old version already had is left out:
+// the question is what the change brings.
+void append_lints_of_changed_records(Report& report, const ir::Manifest& old_manifest, const ir::Manifest& new_manifest) {
     static const std::set<std::string> record_kinds = {
         "new-struct", "compatible-extension", "struct-grew", "field-added-in-padding", "reserved-repurposed",
         "field-moved", "field-size-changed", "field-type-changed", "field-renamed", "field-removed", "field-inserted",
-        "struct-shrunk", "alignment-changed", "record-kind-changed"};
+        "struct-shrunk", "alignment-changed", "record-kind-changed", "union-member-added", "union-member-grew",
+        "struct-renamed", "compat-layout-fixed"};
     std::set<std::string> touched;
     for (const auto& f : report.findings)
         if (record_kinds.count(f.kind)) touched.insert(f.record);
     if (touched.empty()) return;
-    for (auto& lint : check(new_manifest, {}).findings) {
+    Report lints = check(new_manifest, {});
+    subtract_known(lints, check(old_manifest, {}));
+    for (auto& lint : lints.findings) {
         std::string owner = lint.record.substr(0, lint.record.find("::"));
         if (touched.count(owner)) report.findings.push_back(std::move(lint));
     }
@@ -384,14 +510,16 @@ Report diff(const LabelledManifest& old_side, const LabelledManifest& new_side, 
         throw input_error("the two sides cover different targets: " + old_side.label + " has " + list(old_targets) + "; " +
                           new_side.label + " has " + list(new_targets) + " (scan both with the same --target list)");
     }
-    FindingCollector out;
+    std::map<std::string, TargetSides> sides;
     for (const auto& [triple, old_abi] : old_side.manifest->targets) {
-        Side o(old_side.label, *old_side.manifest, old_abi);
-        Side n(new_side.label, *new_side.manifest, new_side.manifest->targets.at(triple));
-        TargetDiff(o, n, triple, options.new_descends_from_old, out).run();
+        sides[triple].old_side = std::make_unique<Side>(old_side.label, *old_side.manifest, old_abi);
+        sides[triple].new_side =
+            std::make_unique<Side>(new_side.label, *new_side.manifest, new_side.manifest->targets.at(triple));
     }
+    FindingCollector out;
+    for (const auto& [triple, s] : sides) TargetDiff(sides, triple, options.new_descends_from_old, out).run();
     Report report = out.take();
-    append_lints_of_changed_records(report, *new_side.manifest);
+    append_lints_of_changed_records(report, *old_side.manifest, *new_side.manifest);
     return report;
 }
 

@@ -8,9 +8,23 @@
 namespace uapikit::analysis {
 namespace {
 
-auto identity(const Finding& f) {
-    return std::tie(f.kind, f.severity, f.record, f.field, f.old_value, f.new_value, f.message, f.origin.file,
-                    f.origin.line, f.origin.column);
+// Everything but the targets, as one string: two findings with the same
+// identity on two targets are one finding listing both.
+std::string identity(const Finding& f) {
+    std::string key;
+    key.reserve(f.kind.size() + f.record.size() + f.field.size() + f.message.size() + f.origin.file.size() + 64);
+    auto part = [&](const std::string& s) { key.append(s).push_back('\0'); };
+    part(f.kind);
+    key.push_back(static_cast<char>('0' + static_cast<int>(f.severity)));
+    part(f.record);
+    part(f.field);
+    part(f.old_value ? "=" + *f.old_value : std::string());
+    part(f.new_value ? "=" + *f.new_value : std::string());
+    part(f.message);
+    part(f.origin.file);
+    key.append(std::to_string(f.origin.line)).push_back(':');
+    key.append(std::to_string(f.origin.column));
+    return key;
 }
 
 std::size_t target_rank(const std::string& triple) {
@@ -32,10 +46,10 @@ const char* severity_name(Severity s) {
 }
 
 void FindingCollector::add(const std::string& target, Finding finding) {
-    for (auto& existing : report_.findings) {
-        if (identity(existing) != identity(finding)) continue;
-        if (std::find(existing.targets.begin(), existing.targets.end(), target) == existing.targets.end())
-            existing.targets.push_back(target);
+    auto [it, added] = index_.try_emplace(identity(finding), report_.findings.size());
+    if (!added) {
+        auto& targets = report_.findings[it->second].targets;
+        if (std::find(targets.begin(), targets.end(), target) == targets.end()) targets.push_back(target);
         return;
     }
     finding.targets = {target};
@@ -49,6 +63,7 @@ void FindingCollector::not_covered(NotCovered item) {
 }
 
 Report FindingCollector::take() {
+    index_.clear();
     for (auto& f : report_.findings)
         std::sort(f.targets.begin(), f.targets.end(),  // names are unique: order is total
                          [](const auto& a, const auto& b) { return target_rank(a) < target_rank(b); });

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace uapikit::analysis {
@@ -50,6 +51,7 @@ public:
 
 private:
     Report report_;
+    std::unordered_map<std::string, std::size_t> index_;  // identity -> place in report_.findings
 };
 
 // Drops from `report` what `known` already has (same kind, record, field,

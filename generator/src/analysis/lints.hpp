@@ -11,7 +11,8 @@ struct CheckOptions {
 };
 
 // Kinds: implicit-padding, compat-layout-differs, unaligned-64bit-field,
-// macro-not-evaluable, flag-bits-overlap, abi-dependent-type.
+// macro-not-evaluable, flag-bits-overlap, abi-dependent-type,
+// ioctl-size-overflow, ioctl-number-reused, ioctl-compat-number-differs.
 Report check(const ir::Manifest& manifest, const CheckOptions& options);
 
 }  // namespace uapikit::analysis

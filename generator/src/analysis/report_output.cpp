@@ -17,6 +17,14 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
 
 }  // namespace
 
+std::string summary_line(const Report& report) {
+    std::size_t counts[3] = {0, 0, 0};
+    for (const auto& f : report.findings) ++counts[static_cast<int>(f.severity)];
+    auto part = [](std::size_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); };
+    return part(report.findings.size(), "finding", "findings") + ": " + part(counts[2], "incompatible", "incompatible") +
+           ", " + part(counts[1], "warning", "warnings") + ", " + part(counts[0], "compatible", "compatible") + "\n";
+}
+
 std::string to_text(const Report& report) {
     std::string out;
     for (const auto& f : report.findings) {
@@ -39,6 +47,7 @@ std::string to_text(const Report& report) {
                    "--format json lists them\n";
         }
     }
+    if (!report.findings.empty()) out += summary_line(report);
     return out;
 }
 

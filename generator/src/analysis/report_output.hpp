@@ -9,8 +9,12 @@
 namespace uapikit::analysis {
 
 // file:line:col: severity: record[.field]: message (old -> new) [kind] {targets}
-// then one "note:" line summarising what was not compared.
+// then one "note:" line summarising what was not compared, and, when there
+// are findings, a last line counting them per severity.
 std::string to_text(const Report& report);
+
+// "12 findings: 1 incompatible, 3 warnings, 8 compatible"
+std::string summary_line(const Report& report);
 
 // {"findings": [...], "not_covered": [...]} with the keys documented in
 // docs/abi-rules.md.

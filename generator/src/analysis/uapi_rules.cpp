@@ -28,12 +28,6 @@ std::pair<std::string_view, std::uint64_t> element_type(std::string_view type) {
 
 }  // namespace
 
-bool is_reserved_name(const std::string& name) {
-    std::string_view n = name;
-    while (starts_with(n, "_")) n.remove_prefix(1);
-    return starts_with(n, "reserved") || starts_with(n, "rsvd") || starts_with(n, "pad") || starts_with(n, "resv");
-}
-
 bool is_64bit_integer(const ir::Field& field) {
     if (field.flexible || field.bit_width) return false;
     auto [base, count] = element_type(field.canonical_type);
@@ -69,12 +63,6 @@ bool has_abi_dependent_type(const ir::Field& field) {
            std::find(variable.begin(), variable.end(), base) != variable.end();
 }
 
-bool starts_with_size_field(const ir::Record& record) {
-    if (record.fields.empty()) return false;
-    const ir::Field& first = record.fields.front();
-    return first.name == "size" && first.offset_bits == 0 && first.size == 4;
-}
-
 const std::vector<std::pair<std::string, std::string>>& compat_pairs() {
     static const std::vector<std::pair<std::string, std::string>> pairs = {
         {"i386-linux-gnu", "x86_64-linux-gnu"},
@@ -95,6 +83,18 @@ bool in_scope(const std::string& file, const std::vector<std::string>& headers) 
         if (slash != std::string_view::npos && file == "asm/" + std::string(header.substr(slash + 6))) return true;
     }
     return false;
+}
+
+HeaderScope::HeaderScope(const std::vector<std::string>& headers) {
+    for (const auto& h : headers) {
+        files_.insert(h);
+        if (h.starts_with("linux/")) files_.insert("asm/" + h.substr(6));
+        if (h.starts_with("/") || h.starts_with(".") || h.find("/linux/") != std::string::npos) paths_.push_back(h);
+    }
+}
+
+bool HeaderScope::contains(const std::string& file) const {
+    return files_.count(file) || (!paths_.empty() && in_scope(file, paths_));
 }
 
 std::string describe_offset(std::uint64_t offset_bits) {

@@ -5,14 +5,11 @@
 #include "ir/abi.hpp"
 
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 namespace uapikit::analysis {
-
-// Names kernel headers give to bytes kept for later: __reserved, reserved2,
-// __rsvd, pad, __padding...
-bool is_reserved_name(const std::string& name);
 
 // A 64-bit integer field, or an array of them (pointers are not integers).
 bool is_64bit_integer(const ir::Field& field);
@@ -27,10 +24,6 @@ bool is_single_bit(std::uint64_t value);
 // pointers, enums, bool, __kernel_long_t...).
 bool has_abi_dependent_type(const ir::Field& field);
 
-// The iommufd convention: the struct starts with `__u32 size`, so the kernel
-// learns how much the caller passed and zero-extends older callers.
-bool starts_with_size_field(const ir::Record& record);
-
 // (32-bit, 64-bit) targets that run on the same kernel: a 32-bit process
 // on a 64-bit kernel passes the 32-bit layout.
 const std::vector<std::pair<std::string, std::string>>& compat_pairs();
@@ -38,6 +31,18 @@ const std::vector<std::pair<std::string, std::string>>& compat_pairs();
 // A declaration belongs to what was scanned when its file is one of the
 // manifest's headers, or the asm/ half of one (linux/kvm.h -> asm/kvm.h).
 bool in_scope(const std::string& file, const std::vector<std::string>& headers);
+
+// in_scope for many files against the same headers: the include-relative
+// names are looked up in a set; only headers given as paths need a scan.
+class HeaderScope {
+public:
+    explicit HeaderScope(const std::vector<std::string>& headers);
+    bool contains(const std::string& file) const;
+
+private:
+    std::unordered_set<std::string> files_;
+    std::vector<std::string> paths_;  // headers given as file paths
+};
 
 // "offset 8" for whole bytes, "bit 65" otherwise.
 std::string describe_offset(std::uint64_t offset_bits);

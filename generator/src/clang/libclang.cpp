@@ -116,6 +116,12 @@ bool Cursor::is_unnamed_record() const {
     return clang_Cursor_isAnonymous(c_) != 0;
 }
 
+bool Cursor::is_tagless_record() const {
+    // A tag's cursor sits on its name; a tagless one on its struct/union
+    // keyword, where its extent starts.
+    return clang_equalLocations(clang_getCursorLocation(c_), clang_getRangeStart(clang_getCursorExtent(c_))) != 0;
+}
+
 bool Cursor::is_bitfield() const { return clang_Cursor_isBitField(c_); }
 int Cursor::bit_width() const { return clang_getFieldDeclBitWidth(c_); }
 

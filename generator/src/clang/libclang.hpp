@@ -116,6 +116,9 @@ public:
     Place place() const;                  // location() by file handle
     bool is_definition() const;
     bool is_unnamed_record() const;       // a struct/union with no tag name
+    // A struct/union written without a tag ("typedef struct { ... } t;"),
+    // even when clang spells it with its typedef's name.
+    bool is_tagless_record() const;
     bool is_bitfield() const;
     int bit_width() const;                // -1 unless a bitfield
     std::optional<std::int64_t> field_offset_bits() const;

@@ -5,6 +5,7 @@
 #include "commands/findings_command.hpp"
 #include "util/errors.hpp"
 
+#include <future>
 #include <map>
 
 #include <memory>
@@ -46,8 +47,12 @@ std::function<int()> add_diff_command(CLI::App& app) {
                     "Example:\n  uapikit-gen diff linux-7.1 kvm-vm-fd-v2\n\n") +
                 kFindingsExitStatus);
     return [state] {
+        // The two sides are read at once: a full kernel's manifest is tens
+        // of megabytes of JSON. The old side's error, if any, is reported first.
+        auto newer = std::async(std::launch::async,
+                                [&] { return abi::load_version_or_manifest(state->new_side, state->findings.abi_dir); });
         abi::LoadedAbi o = abi::load_version_or_manifest(state->old_side, state->findings.abi_dir);
-        abi::LoadedAbi n = abi::load_version_or_manifest(state->new_side, state->findings.abi_dir);
+        abi::LoadedAbi n = newer.get();
         if (!state->targets.empty()) {
             keep_targets(o, state->targets);
             keep_targets(n, state->targets);

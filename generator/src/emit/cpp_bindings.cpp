@@ -131,6 +131,12 @@ std::string cpp_bindings(const ir::Manifest& manifest, const std::string& ns, co
     out += "// are set aside while it is read (push_macro) and restored at its end.\n";
     out += "#pragma once\n\n#include <uapikit/raw_support.hpp>\n\n";
     for (const auto& name : guarded) out += "#pragma push_macro(\"" + name + "\")\n#undef " + name + "\n";
+    // C's anonymous structs, unnamed struct types inside an anonymous union,
+    // flexible and zero-length arrays have no ISO C++ spelling; g++ and
+    // clang++ (which reads GCC's pragmas too) accept them as extensions and
+    // lay them out as C does. A consumer building with -Wpedantic would
+    // otherwise see warnings it cannot fix.
+    out += "\n#pragma GCC diagnostic push\n#pragma GCC diagnostic ignored \"-Wpedantic\"\n";
     out += "\nnamespace uapikit::raw::" + ns + " {\n\n";
     out += enums;
     out += records;
@@ -140,6 +146,7 @@ std::string cpp_bindings(const ir::Manifest& manifest, const std::string& ns, co
     AssertStyle style{true, &skipped};
     append_target_chain(out, manifest, [&](std::string& o, const ir::TargetAbi& abi) { append_layout_asserts(o, abi, in_scope, style); });
     out += "\n}  // namespace uapikit::raw::" + ns + "\n\n";
+    out += "#pragma GCC diagnostic pop\n\n";
     for (const auto& name : guarded) out += "#pragma pop_macro(\"" + name + "\")\n";
     return out;
 }

@@ -366,8 +366,14 @@ private:
         return out;
     }
 
-    static std::string param_name(const std::string& field) {
+    // A parameter keeps its field's name unless that would hide a name the
+    // call uses: the locals, or an id type (a parameter 'ioas_id' of type
+    // 'ioas_id' is legal but trips g++'s -Wshadow in a consumer's build, so
+    // it becomes 'ioas').
+    std::string param_name(const std::string& field) const {
         if (field == "b" || field == "cmd" || field == "r" || field == "command") return field + "_";
+        for (const auto& [kind, type] : d_.ids)
+            if (field == type && field.size() > 3 && field.ends_with("_id")) return member_name(field.substr(0, field.size() - 3), "");
         return member_name(field, "");
     }
 

@@ -33,6 +33,11 @@ struct Field {
     std::optional<unsigned> bit_width;
     bool flexible = false;       // trailing incomplete array
     bool anonymous = false;      // C11 anonymous struct/union member
+    // Where the member is declared; 0 when the manifest predates field
+    // locations. `file` is set only when it differs from the record's.
+    unsigned line = 0;
+    unsigned column = 0;
+    std::string file{};
 };
 
 // Bytes of a record that no field covers: implicit padding.
@@ -72,13 +77,18 @@ struct Enum {
     std::vector<EnumConstant> constants;
 };
 
-enum class IoctlDir { None, Write, Read, ReadWrite };
+// Invalid: the direction bits match none of the target's four values, as
+// when an oversized argument spills into them.
+enum class IoctlDir { None, Write, Read, ReadWrite, Invalid };
 
 struct Ioctl {
     IoctlDir dir = IoctlDir::None;
     std::uint64_t type = 0;
     std::uint64_t nr = 0;
     std::uint64_t size = 0;
+    // Set only when the argument is larger than the target's size field
+    // holds: its real size (the request itself carries only the low bits).
+    std::optional<std::uint64_t> argument_size{};
 };
 
 struct Macro {
@@ -87,6 +97,9 @@ struct Macro {
     std::optional<Integer> value;   // set when it evaluates
     std::string error;              // why it does not evaluate (value unset)
     std::optional<Ioctl> ioctl;     // request macros built with _IO/_IOR/_IOW/_IOWR/_IOC
+    // For a request macro defined as another macro's name ("#define A B"):
+    // that name. Two names of one request are then one command, not a reuse.
+    std::string alias_of{};
 };
 
 // A header that does not compile on its own, with the compiler's first error.
@@ -99,6 +112,9 @@ struct TargetAbi {
     std::string triple;
     std::vector<std::string> clang_args;  // exactly what the parser was given
     std::vector<std::string> headers;
+    // By header: the file that was read, as an -I folder (as given to scan)
+    // joined with the name, or the path given; "" when it was not found.
+    std::vector<std::string> header_files;
     std::vector<HeaderError> errors;
     std::vector<Record> records;
     std::vector<Enum> enums;

@@ -14,6 +14,7 @@ const char* dir_name(ir::IoctlDir d) {
         case ir::IoctlDir::Write: return "write";
         case ir::IoctlDir::Read: return "read";
         case ir::IoctlDir::ReadWrite: return "read_write";
+        case ir::IoctlDir::Invalid: return "invalid";
     }
     return "none";
 }
@@ -82,8 +83,10 @@ public:
             put("type", m.ioctl->type);
             put("nr", m.ioctl->nr);
             put("size", m.ioctl->size);
+            if (m.ioctl->argument_size) put("argument_size", *m.ioctl->argument_size);
             json_.end_object();
         }
+        if (!m.alias_of.empty()) put("alias_of", m.alias_of);
         json_.end_object();
     }
 
@@ -137,6 +140,11 @@ private:
     void field(const ir::Field& f) {
         json_.start_object();
         put("name", f.name);
+        if (!f.file.empty()) put("file", f.file);
+        if (f.line) {
+            put("line", std::uint64_t{f.line});
+            put("column", std::uint64_t{f.column});
+        }
         put("type", f.type);
         put("canonical_type", f.canonical_type);
         put("offset_bits", f.offset_bits);
@@ -176,6 +184,10 @@ std::string target_json_text(const ir::TargetAbi& abi) {
     out.strings(abi.clang_args);
     out.text(",\n   \"headers\": ");
     out.strings(abi.headers);
+    if (!abi.header_files.empty()) {
+        out.text(",\n   \"header_files\": ");
+        out.strings(abi.header_files);
+    }
     out.text(",\n");
     put_list(out, "errors", abi.errors, &ManifestWriter::error, false);
     put_list(out, "records", abi.records, &ManifestWriter::record, false);

@@ -23,6 +23,7 @@ ir::IoctlDir dir_from(const std::string& name) {
     if (name == "write") return ir::IoctlDir::Write;
     if (name == "read") return ir::IoctlDir::Read;
     if (name == "read_write") return ir::IoctlDir::ReadWrite;
+    if (name == "invalid") return ir::IoctlDir::Invalid;
     throw std::invalid_argument("unknown ioctl direction '" + name + "'");
 }
 
@@ -39,6 +40,9 @@ ir::Field field(const json& j) {
     if (j.contains("bit_width")) f.bit_width = j["bit_width"].get<unsigned>();
     f.flexible = j.value("flexible", false);
     f.anonymous = j.value("anonymous", false);
+    f.file = j.value("file", std::string());
+    f.line = j.value("line", 0u);
+    f.column = j.value("column", 0u);
     return f;
 }
 
@@ -76,8 +80,10 @@ ir::Macro macro(const json& j) {
     if (j.contains("ioctl")) {
         const json& i = j["ioctl"];
         m.ioctl = ir::Ioctl{dir_from(i.at("dir").get<std::string>()), i.at("type").get<std::uint64_t>(),
-                            i.at("nr").get<std::uint64_t>(), i.at("size").get<std::uint64_t>()};
+                            i.at("nr").get<std::uint64_t>(), i.at("size").get<std::uint64_t>(), std::nullopt};
+        if (i.contains("argument_size")) m.ioctl->argument_size = i["argument_size"].get<std::uint64_t>();
     }
+    m.alias_of = j.value("alias_of", std::string());
     return m;
 }
 
@@ -86,6 +92,7 @@ ir::TargetAbi target(const std::string& triple, const json& j) {
     t.triple = triple;
     t.clang_args = j.at("clang_args").get<std::vector<std::string>>();
     t.headers = j.at("headers").get<std::vector<std::string>>();
+    if (j.contains("header_files")) t.header_files = j["header_files"].get<std::vector<std::string>>();
     for (const auto& e : j.at("errors")) t.errors.push_back({e.at("header").get<std::string>(), e.at("message").get<std::string>()});
     for (const auto& r : j.at("records")) t.records.push_back(record(r));
     for (const auto& e : j.at("enums")) t.enums.push_back(enumeration(e));

@@ -24,6 +24,32 @@ Type strip_arrays(Type t) {
 
 ir::Integer to_ir(clang::IntegerValue v) { return {v.is_unsigned, v.bits}; }
 
+// The first member name an anonymous struct or union brings into its
+// parent's scope, looking through anonymous members inside it; "" when it
+// has none (only unnamed bitfields). C makes these names unique within the
+// outermost named record, so they name the member wherever it moves.
+std::string first_member_name(const Cursor& record) {
+    for (const Cursor& field : record.type().fields()) {
+        std::string name = field.spelling();
+        if (is_identifier(name)) return name;
+        if (field.is_bitfield()) continue;
+        Cursor decl = strip_arrays(field.type()).declaration();
+        if (is_record(decl) && is_unnamed(decl))
+            if (std::string inner = first_member_name(decl); !inner.empty()) return inner;
+    }
+    return {};
+}
+
+std::string first_constant_name(const Cursor& e) {
+    for (const Cursor& kid : e.children())
+        if (kid.kind() == CursorKind::EnumConstant) return kid.spelling();
+    return {};
+}
+
+const char* kind_word(const Cursor& c) {
+    return c.kind() == CursorKind::Union ? "union" : c.kind() == CursorKind::Enum ? "enum" : "struct";
+}
+
 }  // namespace
 
 std::optional<ir::Origin> AstWalker::origin_of(const Cursor& c) const {
@@ -76,31 +102,49 @@ std::string AstWalker::stable_spelling(const std::string& spelling) const {
     return out;
 }
 
+// An unnamed type that no typedef, variable or member names is known by
+// what it holds: "@enum:FIRST_CONSTANT", "@struct(first_member)". Names
+// made from line numbers would change whenever the header gains a line.
 std::string AstWalker::name_for_unnamed(const Cursor& c) const {
     auto it = synthetic_names_.find(c);
     if (it != synthetic_names_.end()) return it->second;
-    std::string kind = c.kind() == CursorKind::Union ? "union" : c.kind() == CursorKind::Enum ? "enum" : "struct";
+    if (c.kind() == CursorKind::Enum) return "@enum:" + first_constant_name(c);
+    std::string member = first_member_name(c);
+    if (!member.empty()) return std::string("@") + kind_word(c) + "(" + member + ")";
+    // Nothing named inside: only the place is left to tell it apart.
     auto origin = origin_of(c);
     clang::SourcePos pos = origin ? clang::SourcePos{origin->file, origin->line, origin->column} : c.location();
-    return "@" + kind + "@" + pos.file + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column);
+    return std::string("@") + kind_word(c) + "@" + pos.file + ":" + std::to_string(pos.line) + ":" +
+           std::to_string(pos.column);
 }
 
 void AstWalker::walk(const std::vector<Cursor>& top, const std::function<bool(const Key&)>& skip) {
     // One look at each top-level cursor's kind: most are macros,
     // inclusions and functions, and the kind is far cheaper than a location.
-    std::vector<Cursor> typedefs, definitions;
+    std::vector<Cursor> typedefs, variables, definitions;
     for (const Cursor& c : top) {
         CursorKind kind = c.kind();
         if (kind == CursorKind::Typedef)
             typedefs.push_back(c);
+        else if (kind == CursorKind::Var)
+            variables.push_back(c);
         else if (kind == CursorKind::Struct || kind == CursorKind::Union || kind == CursorKind::Enum)
             definitions.push_back(c);
     }
-    // typedef struct { ... } name_t;  gives the unnamed record its name.
+    // typedef struct { ... } name_t;  gives the unnamed record its name, and
+    // its layout: an attribute on the typedef (aligned(16)) is part of what
+    // users of name_t get.
     for (const Cursor& c : typedefs) {
         Cursor decl = c.typedef_underlying().declaration();
         if ((is_record(decl) || decl.kind() == CursorKind::Enum) && is_unnamed(decl))
             synthetic_names_.emplace(decl, c.spelling());
+        if (is_record(decl) && decl.is_tagless_record()) naming_typedefs_.emplace(decl, c);
+    }
+    // static const struct { ... } table[];  names it after the variable.
+    for (const Cursor& c : variables) {
+        Cursor decl = strip_arrays(c.type()).declaration();
+        if (is_record(decl) && is_unnamed(decl))
+            synthetic_names_.emplace(decl, std::string("@") + kind_word(decl) + ":" + c.spelling());
     }
     for (const Cursor& c : definitions) {
         if (!c.is_definition()) continue;
@@ -124,19 +168,26 @@ void AstWalker::visit_record(const Cursor& c, const std::string& name, const ir:
     auto kids = c.children();
     auto fields = c.type().fields();
 
-    // Name unnamed nested records after the member that holds them:
-    // "parent::member" for a named member, "parent::@unionN" for an
-    // anonymous one (N counts anonymous members of that kind from 1).
-    unsigned anonymous_structs = 0, anonymous_unions = 0;
+    // Name unnamed nested types after the member that holds them:
+    // "parent::member" for a named member; for an anonymous one, the first
+    // member name it brings in, "parent::@union(first)" (or, with no name
+    // inside, its bit offset). Neither changes when another anonymous member
+    // is added before it. An unnamed enum member is "@enum:FIRST_CONSTANT",
+    // as at file scope.
     for (const Cursor& kid : fields) {
         Cursor decl = strip_arrays(kid.type()).declaration();
-        if (!is_record(decl) || !is_unnamed(decl)) continue;
-        if (synthetic_names_.count(decl)) continue;
+        if (synthetic_names_.count(decl) || !is_unnamed(decl)) continue;
+        if (decl.kind() == CursorKind::Enum) {
+            synthetic_names_.emplace(decl, "@enum:" + first_constant_name(decl));
+            continue;
+        }
+        if (!is_record(decl)) continue;
         std::string member = kid.spelling();
         if (member.empty() || !is_identifier(member)) {
-            bool is_union = decl.kind() == CursorKind::Union;
-            member = is_union ? "@union" + std::to_string(++anonymous_unions)
-                              : "@struct" + std::to_string(++anonymous_structs);
+            std::string inner = first_member_name(decl);
+            member = std::string("@") + kind_word(decl) +
+                     (inner.empty() ? "(bit " + std::to_string(kid.field_offset_bits().value_or(0)) + ")"
+                                    : "(" + inner + ")");
         }
         synthetic_names_.emplace(decl, name + "::" + member);
     }
@@ -156,18 +207,24 @@ void AstWalker::visit_record(const Cursor& c, const std::string& name, const ir:
     r.name = name;
     r.kind = c.kind() == CursorKind::Union ? ir::RecordKind::Union : ir::RecordKind::Struct;
     r.origin = origin;
-    Type t = c.type();
+    // A record known by its typedef has the typedef's layout.
+    auto named_by = naming_typedefs_.find(c);
+    Type t = named_by != naming_typedefs_.end() ? named_by->second.type() : c.type();
     r.size = static_cast<std::uint64_t>(t.size().value_or(0));
     r.align = static_cast<std::uint64_t>(t.align().value_or(0));
-    for (const Cursor& field : fields) r.fields.push_back(make_field(field));
+    for (const Cursor& field : fields) r.fields.push_back(make_field(field, origin));
     r.holes = ir::find_holes(r.fields, r.size);
     records_.push_back(std::move(r));
 }
 
-ir::Field AstWalker::make_field(const Cursor& field) {
+ir::Field AstWalker::make_field(const Cursor& field, const ir::Origin& record) {
     ir::Field f;
     f.name = field.spelling();
     if (!is_identifier(f.name)) f.name.clear();
+    clang::Place place = field.place();
+    f.line = place.line;
+    f.column = place.column;
+    if (const auto& file = origins_(place.file); file.relative && *file.relative != record.file) f.file = *file.relative;
     Type t = field.type();
     f.type = spell(t);
     f.canonical_type = spell(t.canonical());
@@ -192,8 +249,7 @@ void AstWalker::visit_enum(const Cursor& c, const std::string& name, const ir::O
     e.underlying = c.enum_integer_type().spelling();
     for (const Cursor& kid : c.children())
         if (kid.kind() == CursorKind::EnumConstant) e.constants.push_back({kid.spelling(), to_ir(kid.enum_value())});
-    // An unnamed enum is known by its first constant: stable and searchable.
-    e.name = name.starts_with("@enum@") && !e.constants.empty() ? "@enum:" + e.constants.front().name : name;
+    e.name = name;
     enums_.push_back(std::move(e));
 }
 

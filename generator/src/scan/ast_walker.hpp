@@ -43,13 +43,14 @@ private:
     std::optional<ir::Origin> origin_of(const clang::Cursor& c) const;
     void visit_record(const clang::Cursor& c, const std::string& name, const ir::Origin& origin);
     void visit_enum(const clang::Cursor& c, const std::string& name, const ir::Origin& origin);
-    ir::Field make_field(const clang::Cursor& field);
+    ir::Field make_field(const clang::Cursor& field, const ir::Origin& record);
     std::string spell(const clang::Type& t) const;
     std::string stable_spelling(const std::string& clang_spelling) const;
     std::string name_for_unnamed(const clang::Cursor& c) const;
 
     FileOrigins& origins_;
     ByDecl<std::string> synthetic_names_;
+    ByDecl<clang::Cursor> naming_typedefs_;  // unnamed record -> the typedef that names it
     std::unordered_set<clang::Cursor, CursorHash> visited_;
     std::vector<ir::Record> records_;
     std::vector<ir::Enum> enums_;

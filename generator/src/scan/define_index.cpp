@@ -74,17 +74,34 @@ bool is_one_of(std::string_view word, const std::array<std::string_view, N>& wor
 constexpr std::array<std::string_view, 8> kIoctlBuilders = {"_IO",  "_IOR",     "_IOW",     "_IOWR",
                                                             "_IOC", "_IOR_BAD", "_IOW_BAD", "_IOWR_BAD"};
 
-// sizeof(struct x) and _IOW(t, n, struct x) are integers; other uses of
-// tags and attributes are types or declarations.
-constexpr std::array<std::string_view, 8> kDeclarationWords = {"__attribute__", "__attribute", "asm",   "__asm__",
-                                                               "typedef",       "struct",      "union", "enum"};
+// Attributes, asm and typedefs make a declaration wherever they stand.
+constexpr std::array<std::string_view, 5> kDeclarationWords = {"__attribute__", "__attribute", "asm", "__asm__", "typedef"};
+
+// A body that starts with a tag keyword names a type ("#define foo_t
+// struct foo"); after an operator such as sizeof, offsetof or a cast the
+// tag is part of an integer expression.
+constexpr std::array<std::string_view, 3> kTagWords = {"struct", "union", "enum"};
+
+// Operators whose operand is a type and whose result is an integer.
+constexpr std::array<std::string_view, 7> kTypeOperators = {"sizeof",   "offsetof", "__builtin_offsetof", "_Alignof",
+                                                            "__alignof__", "__alignof", "alignof"};
 
 bool calls_ioctl_builder(const Identifiers& ids) {
     return std::any_of(ids.begin(), ids.end(), [](const auto& id) { return id.second && is_one_of(id.first, kIoctlBuilders); });
 }
 
-bool worth_probing(std::string_view name, std::string_view body, const Identifiers& ids) {
-    if (body.empty() || body == name) return false;
+// The names a body calls, other than sizeof and the like.
+std::vector<std::string> called_names(const Identifiers& ids) {
+    std::vector<std::string> out;
+    for (const auto& [word, call] : ids)
+        if (call && word != "sizeof" && word != "__attribute__") out.emplace_back(word);
+    return out;
+}
+
+bool worth_probing(std::string_view body, const Identifiers& ids) {
+    // "#define X X" is kept: over an enum constant X it lets userspace
+    // #ifdef the constant, and its value is the constant's.
+    if (body.empty()) return false;
     // Character literals are integers (the iommufd type is ';'), so only
     // punctuation outside them counts.
     bool in_char = false;
@@ -99,9 +116,9 @@ bool worth_probing(std::string_view name, std::string_view body, const Identifie
         else if (c == '"' || c == '{' || c == '}' || c == ';' || c == '#') return false;
     }
     bool integer_use_of_tags = calls_ioctl_builder(ids);
-    bool declares = false;
+    bool declares = !ids.empty() && is_one_of(ids.front().first, kTagWords) && body.starts_with(ids.front().first);
     for (const auto& [word, call] : ids) {
-        if (word == "sizeof") integer_use_of_tags = true;
+        if (is_one_of(word, kTypeOperators)) integer_use_of_tags = true;
         if (is_one_of(word, kDeclarationWords)) declares = true;
     }
     return integer_use_of_tags || !declares;
@@ -138,7 +155,18 @@ HeaderText parse_header_text(std::string_view contents) {
                 out.includes.push_back({std::string(line.substr(i + 1, end - i - 1)), close == '>'});
         } else if (directive == "define") {
             std::string_view name = word_at(line, i);
-            if (name.empty() || (i < line.size() && line[i] == '(')) continue;  // function-like
+            if (name.empty()) continue;
+            if (i < line.size() && line[i] == '(') {  // function-like: only wrappers of builders matter
+                std::size_t close = line.find(')', i);
+                if (close == std::string_view::npos) continue;
+                std::string body = fold_whitespace(line.substr(close + 1));
+                Identifiers ids = identifiers(body);
+                if (calls_ioctl_builder(ids))
+                    out.ioctl_wrappers.emplace_back(name);
+                else if (auto called = called_names(ids); !called.empty())
+                    out.calls.emplace_back(std::string(name), std::move(called));
+                continue;
+            }
             out.object_like_defines.push_back({std::string(name), fold_whitespace(line.substr(i))});
         }
     }
@@ -146,9 +174,12 @@ HeaderText parse_header_text(std::string_view contents) {
         Identifiers ids = identifiers(d.body);
         if (is_plain_integer_literal(d.body)) {
             out.literal_names.push_back(d.name);
-        } else if (worth_probing(d.name, d.body, ids)) {
+        } else if (worth_probing(d.body, ids)) {
             out.probe_names.push_back(d.name);
-            if (calls_ioctl_builder(ids)) out.ioctl_names.push_back(d.name);
+            if (calls_ioctl_builder(ids))
+                out.ioctl_names.push_back(d.name);
+            else if (auto called = called_names(ids); !called.empty())
+                out.calls.emplace_back(d.name, std::move(called));
         }
         if (ids.size() == 1 && ids[0].first == d.body) out.aliases.emplace_back(d.name, d.body);
     }
@@ -216,9 +247,7 @@ std::vector<fs::path> DefineIndex::closure(const fs::path& entry, const std::vec
     return order;
 }
 
-bool worth_probing(const DefineLine& define) {
-    return worth_probing(define.name, define.body, identifiers(define.body));
-}
+bool worth_probing(const DefineLine& define) { return worth_probing(define.body, identifiers(define.body)); }
 
 bool is_plain_integer_literal(const std::string& body) {
     std::string_view b = body;

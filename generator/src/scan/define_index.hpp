@@ -35,6 +35,12 @@ struct HeaderText {
     std::vector<std::string> literal_names; // defines whose body is one integer literal, maybe in parentheses
     std::vector<std::string> ioctl_names;   // ... that also build_ioctl_number()
     std::vector<std::pair<std::string, std::string>> aliases;  // NAME -> OTHER for "#define NAME OTHER"
+    // Macros that call function-like macros other than the ioctl builders,
+    // with the names they call: "#define CMD WRAP_IOR(1, struct x)", and
+    // function-like ones such as "#define WRAP_IOR(nr, t) _IOR('K', nr, t)".
+    // A request built through a wrapper is found by following these.
+    std::vector<std::pair<std::string, std::vector<std::string>>> calls;
+    std::vector<std::string> ioctl_wrappers;  // function-like macros that call an ioctl builder
 };
 
 // Reads the preprocessor lines of one file, or of a file's contents.

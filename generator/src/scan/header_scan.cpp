@@ -6,6 +6,8 @@
 #include "scan/probes.hpp"
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <functional>
 #include <memory>
 #include <set>
@@ -23,6 +25,7 @@ const char* const kMainFile = "<uapikit-scan>.c";
 struct Candidates {
     ProbeSet probes;
     std::set<std::string> ioctl_macros;
+    Redefinitions redefinitions;
 };
 
 // Probes the macros of `probe_files`; whether one is an ioctl number may
@@ -39,7 +42,7 @@ Candidates candidates_for(DefineIndex& defines, const ProbeScope& scope) {
     // A name defined as a literal in one file and otherwise in another is
     // evaluated by clang.
     for (const auto& name : out.probes.values) out.probes.literals.erase(name);
-    if (out.probes.values.empty()) return out;
+    if (out.probes.values.empty() && out.probes.literals.empty()) return out;
 
     std::vector<std::shared_ptr<const HeaderText>> texts;  // keep the views below valid
     std::unordered_set<std::string_view> ioctl_names;
@@ -47,8 +50,22 @@ Candidates candidates_for(DefineIndex& defines, const ProbeScope& scope) {
     for (const auto& file : scope.closure) {
         texts.push_back(defines.get(file));
         ioctl_names.insert(texts.back()->ioctl_names.begin(), texts.back()->ioctl_names.end());
+        ioctl_names.insert(texts.back()->ioctl_wrappers.begin(), texts.back()->ioctl_wrappers.end());
         for (const auto& [name, target] : texts.back()->aliases) aliases.emplace(name, target);
+        // A call of a wrapper (or of a wrapper of a wrapper) builds a
+        // request too: treated like an alias of what it calls.
+        for (const auto& [name, called] : texts.back()->calls)
+            for (const auto& callee : called) aliases.emplace(name, callee);
+        // A probed name that a file not probed here defines as well: that
+        // definition may be the one in force at the end.
+        if (scope.probe_files.count(file.native())) continue;
+        for (const auto& d : texts.back()->object_like_defines)
+            if (out.probes.values.count(d.name) || out.probes.literals.count(d.name)) {
+                out.redefinitions.names.insert(d.name);
+                out.redefinitions.files.insert(file.native());
+            }
     }
+    if (out.probes.values.empty()) return out;
     // A macro that names an ioctl macro is an ioctl too, through any
     // number of such steps; `seen` stops a cycle.
     std::unordered_set<std::string_view> seen;
@@ -63,6 +80,7 @@ Candidates candidates_for(DefineIndex& defines, const ProbeScope& scope) {
         if (is_ioctl(name)) out.ioctl_macros.insert(name);
     }
     out.probes.ioctl_encoding = !out.ioctl_macros.empty();
+    out.probes.argument_sizes = out.ioctl_macros;
     return out;
 }
 
@@ -72,6 +90,18 @@ std::string format_error(const clang::Diagnostic& d, const std::string& header) 
     std::string where = d.where.file == kMainFile ? header : d.where.file.empty() ? "<command line>" : d.where.file;
     return where + ":" + std::to_string(d.where.line) + ":" + std::to_string(d.where.column) +
            ": error: " + d.message;
+}
+
+// An error the header leaves open (a struct without its closing brace)
+// surfaces after the #include, among the probes. Parsed as the main file,
+// the header gets clang's own location for it.
+std::string error_in_header_alone(clang::Index& index, const HeaderInput& header, const std::vector<std::string>& args) {
+    std::ifstream in(header.file, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    clang::TranslationUnit alone(index, {header.file.native(), text}, args, {});
+    auto errors = alone.errors();
+    if (errors.empty()) return header.name + ":1:1: error: the header does not compile when included";
+    return format_error(errors.front(), header.name);
 }
 
 }  // namespace
@@ -93,20 +123,24 @@ HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const Tar
             if (const auto& m = origins(c.included_file()); m.relative) out.included.insert(m.normalised);
 
     std::map<std::string, std::string> probe_errors;
+    bool error_after_header = false;  // the first error lies in the main file, past the #include
     for (const auto& d : tu.errors()) {
         if (d.where.file == kMainFile) {
             if (auto it = plan.macro_at_line.find(d.where.line); it != plan.macro_at_line.end()) {
                 probe_errors.emplace(it->second, d.message);
                 continue;
             }
+            if (plan.quiet_lines.count(d.where.line)) continue;
         }
         if (out.error) continue;
         out.error = ir::HeaderError{header.name, format_error(d, header.name)};
+        error_after_header = d.where.file == kMainFile;
         // Where it failed, so that headers including the same file can be
         // expected to fail too (see ProbeClaims).
         const auto& at = target.origins.map(d.where.file == kMainFile ? header.file.native() : d.where.file);
         if (at.relative) out.failed_in = at.normalised;
     }
+    if (error_after_header) out.error->message = error_in_header_alone(index, header, target.setup.clang_args);
     if (out.error) return out;
 
     if (declarations.wanted) {
@@ -117,7 +151,7 @@ HeaderScan scan_header(clang::Index& index, const HeaderInput& header, const Tar
         target.reports.add(walker.take_walked(), declarations.header);
     }
     MacroReading macros = read_macros(tu, top, origins, probe_errors, scope.probe_files, candidates.probes,
-                                      candidates.ioctl_macros);
+                                      candidates.ioctl_macros, candidates.redefinitions);
     out.macros = std::move(macros.macros);
     out.macro_files = std::move(macros.macro_files);
     out.unresolved = std::move(macros.unresolved_files);

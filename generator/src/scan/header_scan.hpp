@@ -20,6 +20,7 @@ struct HeaderInput {
     std::string name;              // as the manifest lists it ("linux/kvm.h")
     std::string include_operand;   // "<linux/kvm.h>" or "\"/abs/path.h\""
     std::filesystem::path file;    // resolved on disk
+    std::string read_as;           // the file as the manifest names it: an -I folder as given, joined with the name
     std::string not_found;         // set instead of `file` when it does not exist for this target
 };
 

@@ -2,6 +2,7 @@
 
 #include "scan/identifier_chars.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <filesystem>
@@ -20,6 +21,7 @@ using clang::Token;
 struct ProbeResults {
     std::map<std::string, ir::Integer> value;
     std::map<std::string, std::uint64_t> encoding;  // _IOC_* name -> value
+    std::map<std::string, std::uint64_t> argument_size;  // request macro -> its _IOC size operand
     std::set<std::string> undefined;                // literal macros #undef'd by the end
 };
 
@@ -38,12 +40,12 @@ ProbeResults evaluate_probes(const std::vector<Cursor>& top) {
         ProbeVariable probe;
         if (c.kind() != CursorKind::EnumConstant || !parse_probe_variable(c.spelling(), probe)) continue;
         clang::IntegerValue v = c.enum_value();
-        if (probe.quantity == ProbeVariable::Quantity::Undefined)
-            out.undefined.insert(probe.macro);
-        else if (probe.quantity == ProbeVariable::Quantity::Value)
-            out.value[probe.macro] = {v.is_unsigned, v.bits};
-        else
-            out.encoding[probe.macro] = v.bits;
+        switch (probe.quantity) {
+            case ProbeVariable::Quantity::Undefined: out.undefined.insert(probe.macro); break;
+            case ProbeVariable::Quantity::Value: out.value[probe.macro] = {v.is_unsigned, v.bits}; break;
+            case ProbeVariable::Quantity::Encoding: out.encoding[probe.macro] = v.bits; break;
+            case ProbeVariable::Quantity::ArgumentSize: out.argument_size[probe.macro] = v.bits; break;
+        }
     }
     return out;
 }
@@ -52,12 +54,19 @@ ProbeResults evaluate_probes(const std::vector<Cursor>& top) {
 // nullopt when the translation unit does not define all of them.
 std::optional<ir::Ioctl> decode_ioctl(std::uint64_t request, const std::map<std::string, std::uint64_t>& enc) {
     for (const char* name : kIoctlEncodingMacros)
-        if (!enc.count(name)) return std::nullopt;
+        if (!enc.count(name) && std::string_view(name) != "_IOC_NONE") return std::nullopt;
     auto field = [&](const char* shift, const char* mask) { return (request >> enc.at(shift)) & enc.at(mask); };
+    // The direction is one of the target's own values, compared whole as
+    // its _IOC_DIR() would give it (powerpc: none 1, read 2, write 4).
     std::uint64_t dir = field("_IOC_DIRSHIFT", "_IOC_DIRMASK");
+    std::uint64_t read = enc.at("_IOC_READ"), write = enc.at("_IOC_WRITE");
+    std::uint64_t none = enc.count("_IOC_NONE") ? enc.at("_IOC_NONE") : 0;
     ir::Ioctl ioc;
-    bool reads = dir & enc.at("_IOC_READ"), writes = dir & enc.at("_IOC_WRITE");
-    ioc.dir = reads && writes ? ir::IoctlDir::ReadWrite : reads ? ir::IoctlDir::Read : writes ? ir::IoctlDir::Write : ir::IoctlDir::None;
+    ioc.dir = dir == none                 ? ir::IoctlDir::None
+              : dir == read               ? ir::IoctlDir::Read
+              : dir == write              ? ir::IoctlDir::Write
+              : dir == (read | write)     ? ir::IoctlDir::ReadWrite
+                                          : ir::IoctlDir::Invalid;
     ioc.type = field("_IOC_TYPESHIFT", "_IOC_TYPEMASK");
     ioc.nr = field("_IOC_NRSHIFT", "_IOC_NRMASK");
     ioc.size = field("_IOC_SIZESHIFT", "_IOC_SIZEMASK");
@@ -155,18 +164,22 @@ bool reads_like_integer(const std::vector<Token>& tokens) {
 
 MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cursor>& top,
                          FileOrigins& origins, const std::map<std::string, std::string>& probe_errors,
-                         const FileSet& probe_files,
-                         const ProbeSet& probed, const std::set<std::string>& ioctl_names) {
+                         const FileSet& probe_files, const ProbeSet& probed, const std::set<std::string>& ioctl_names,
+                         const Redefinitions& redefinitions) {
     ProbeResults probes = evaluate_probes(top);
 
     // Asked for every macro of the translation unit, builtins included:
     // answered once per file handle, without copying the file's name.
-    std::unordered_map<clang::File, bool, clang::File::Hash> in_probe_files;
-    auto is_probed = [&](clang::File file) {
-        auto [it, added] = in_probe_files.try_emplace(file, false);
+    enum class Role { Other, Probed, Redefines };
+    std::unordered_map<clang::File, Role, clang::File::Hash> roles;
+    auto role_of = [&](clang::File file) {
+        auto [it, added] = roles.try_emplace(file, Role::Other);
         if (added) {
             const auto& m = origins(file);
-            it->second = m.relative && probe_files.count(m.normalised);
+            if (m.relative && probe_files.count(m.normalised))
+                it->second = Role::Probed;
+            else if (redefinitions.files.count(m.normalised))
+                it->second = Role::Redefines;
         }
         return it->second;
     };
@@ -185,15 +198,35 @@ MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cur
         if (kind == CursorKind::InclusionDirective) in_headers = true;
         // The file next: most definitions are in files other parses
         // probe, and asking about the file is the cheaper question.
-        if (kind != CursorKind::MacroDefinition || !in_headers || !is_probed(c.file()) || c.is_function_like_macro())
+        if (kind != CursorKind::MacroDefinition || !in_headers) continue;
+        Role role = role_of(c.file());
+        if (role == Role::Other || c.is_function_like_macro()) continue;
+        std::string name = c.spelling();
+        if (role == Role::Redefines) {
+            if (!redefinitions.names.count(name)) continue;
+            // A later definition in a file this parse does not report:
+            // the probed one is not in force here.
+            if (auto it = definitions.find(name); it != definitions.end()) {
+                out.unresolved_files.insert(origins(it->second.file()).normalised);
+                definitions.erase(it);
+            }
             continue;
-        auto [it, added] = definitions.try_emplace(c.spelling(), c);
+        }
+        auto [it, added] = definitions.try_emplace(std::move(name), c);
         if (!added) {
             out.unresolved_files.insert(origins(it->second.file()).normalised);
             it->second = c;
         }
     }
 
+    // "#define OLD NEW" over a request that does not evaluate (a header that
+    // lacks <linux/ioctl.h>): reported with NEW's error once NEW is known.
+    struct Alias {
+        ir::Macro macro;
+        std::string normalised;
+        std::string target;
+    };
+    std::vector<Alias> aliases;
     for (const auto& [name, cursor] : definitions) {
         clang::Place pos = cursor.place();
         const auto& file = origins(pos.file);
@@ -210,11 +243,27 @@ MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cur
         } else if (auto err = probe_errors.find(name); err != probe_errors.end()) {
             // An enumerator that failed still has a value (0): the error
             // decides. A string, float or pointer is not an integer macro.
-            if (is_non_integer_type_error(err->second) || !reads_like_integer(tu.tokens(cursor))) continue;
+            if (is_non_integer_type_error(err->second)) continue;
+            std::vector<Token> tokens = tu.tokens(cursor);
             m.error = err->second;
+            if (!reads_like_integer(tokens)) {
+                if (tokens.size() == 2 && tokens[1].kind == Token::Kind::Identifier)
+                    aliases.push_back({std::move(m), file.normalised, tokens[1].text});
+                continue;
+            }
         } else if (auto v = probes.value.find(name); v != probes.value.end()) {
             m.value = v->second;
-            if (ioctl_names.count(name)) m.ioctl = decode_ioctl(v->second.bits, probes.encoding);
+            if (ioctl_names.count(name)) {
+                m.ioctl = decode_ioctl(v->second.bits, probes.encoding);
+                // An argument larger than the size field holds: its size
+                // spilled into the bits above (powerpc's field is 13 bits).
+                auto size = probes.argument_size.find(name);
+                if (m.ioctl && size != probes.argument_size.end() && size->second > probes.encoding.at("_IOC_SIZEMASK"))
+                    m.ioctl->argument_size = size->second;
+                if (auto pieces = simple_pieces(tu.source_text(cursor));
+                    pieces && pieces->size() == 2 && !(*pieces)[1].literal && (*pieces)[1].text != "(")
+                    m.alias_of = std::string((*pieces)[1].text);
+            }
         } else {
             // Never probed because it cannot be an integer, or #undef'd
             // before the end: that leaves the definition to another
@@ -224,6 +273,13 @@ MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<Cur
         }
         out.macros.push_back(std::move(m));
         out.macro_files.push_back(file.normalised);
+    }
+    for (auto& alias : aliases) {
+        bool known = std::any_of(out.macros.begin(), out.macros.end(),
+                                 [&](const ir::Macro& m) { return m.name == alias.target && !m.value; });
+        if (!known) continue;
+        out.macros.push_back(std::move(alias.macro));
+        out.macro_files.push_back(std::move(alias.normalised));
     }
     return out;
 }

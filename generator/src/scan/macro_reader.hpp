@@ -24,11 +24,19 @@ struct MacroReading {
     FileSet unresolved_files;
 };
 
+// Probed names that files outside the probed ones define too, and those
+// files: only their definitions need a look to know which one is in force.
+struct Redefinitions {
+    std::set<std::string> names;
+    FileSet files;
+};
+
 // Only macros defined in `probe_files` are read: the others were not probed
-// in this translation unit.
+// in this translation unit. A probed definition that a later one in another
+// file replaces is left to a translation unit where it is the last.
 MacroReading read_macros(const clang::TranslationUnit& tu, const std::vector<clang::Cursor>& top_level,
                          FileOrigins& origins, const std::map<std::string, std::string>& probe_errors,
-                         const FileSet& probe_files,
-                         const ProbeSet& probed, const std::set<std::string>& ioctl_names);
+                         const FileSet& probe_files, const ProbeSet& probed, const std::set<std::string>& ioctl_names,
+                         const Redefinitions& redefinitions);
 
 }  // namespace uapikit::scan

@@ -11,10 +11,11 @@ struct QuantityName {
     std::string_view prefix;
 };
 
-constexpr std::array<QuantityName, 3> kQuantities = {{
+constexpr std::array<QuantityName, 4> kQuantities = {{
     {ProbeVariable::Quantity::Value, "__uapikit_value_"},
     {ProbeVariable::Quantity::Encoding, "__uapikit_encoding_"},
     {ProbeVariable::Quantity::Undefined, "__uapikit_undefined_"},
+    {ProbeVariable::Quantity::ArgumentSize, "__uapikit_argsize_"},
 }};
 
 std::string_view prefix_of(ProbeVariable::Quantity q) {
@@ -37,6 +38,7 @@ ProbePlan plan_probes(const std::vector<std::string>& includes, const ProbeSet& 
         src.append("#ifdef ").append(name).append("\nenum { ").append(prefix_of(quantity)).append(name);
         src.append(" = (").append(name).append(") };\n#endif\n");
         if (quantity == Q::Value) plan.macro_at_line.emplace(line + 1, name);
+        if (quantity == Q::ArgumentSize) plan.quiet_lines.insert(line + 1);
         line += 3;
     };
     for (const auto& inc : includes) {
@@ -46,6 +48,15 @@ ProbePlan plan_probes(const std::vector<std::string>& includes, const ProbeSet& 
     for (const auto& name : probes.values) add(name, Q::Value);
     if (probes.ioctl_encoding)
         for (const char* name : kIoctlEncodingMacros) add(name, Q::Encoding);
+    if (!probes.argument_sizes.empty()) {
+        // Every architecture builds _IO/_IOR/_IOW/_IOWR on _IOC(dir, type,
+        // nr, size); for these lines it yields its size operand alone.
+        src.append("#pragma push_macro(\"_IOC\")\n#undef _IOC\n#define _IOC(dir, type, nr, size) (size)\n");
+        line += 3;
+        for (const auto& name : probes.argument_sizes) add(name, Q::ArgumentSize);
+        src.append("#pragma pop_macro(\"_IOC\")\n");
+        ++line;
+    }
     for (const auto& name : probes.literals) {
         src.append("#ifndef ").append(name).append("\nenum { ").append(prefix_of(Q::Undefined)).append(name);
         src.append(" };\n#endif\n");

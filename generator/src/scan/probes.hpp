@@ -18,6 +18,9 @@ namespace uapikit::scan {
 struct ProbePlan {
     std::string source;
     std::map<unsigned, std::string> macro_at_line;  // main-file line -> macro name
+    // Lines whose errors say nothing about the header: the argument-size
+    // probes, which fail for requests whose argument cannot be measured.
+    std::set<unsigned> quiet_lines;
 };
 
 // Macros to probe. `values` are evaluated by clang. `literals` have a single
@@ -28,6 +31,10 @@ struct ProbeSet {
     std::set<std::string> values;
     std::set<std::string> literals;
     bool ioctl_encoding = false;  // also probe kIoctlEncodingMacros
+    // Request macros whose argument size is probed as well: with _IOC
+    // redefined to give its size operand, so a size too large for the
+    // target's size field is seen before it overflows into other bits.
+    std::set<std::string> argument_sizes;
 };
 
 // `includes` are the #include operands as written ("<linux/kvm.h>").
@@ -38,7 +45,7 @@ ProbePlan plan_probes(const std::vector<std::string>& includes, const ProbeSet& 
 // (powerpc: 13-bit size, 3-bit direction) as seen by that very parse.
 inline constexpr const char* kIoctlEncodingMacros[] = {
     "_IOC_NRSHIFT", "_IOC_TYPESHIFT", "_IOC_SIZESHIFT", "_IOC_DIRSHIFT", "_IOC_NRMASK",
-    "_IOC_TYPEMASK", "_IOC_SIZEMASK", "_IOC_DIRMASK", "_IOC_READ", "_IOC_WRITE",
+    "_IOC_TYPEMASK", "_IOC_SIZEMASK", "_IOC_DIRMASK", "_IOC_READ", "_IOC_WRITE", "_IOC_NONE",
 };
 
 // True for the error clang gives when a probed macro's value has a type
@@ -49,7 +56,7 @@ bool is_non_integer_type_error(const std::string& message);
 // What a probe variable's name says: which macro, and whether it is a
 // value to report or an ioctl encoding constant.
 struct ProbeVariable {
-    enum class Quantity { Value, Encoding, Undefined } quantity;
+    enum class Quantity { Value, Encoding, Undefined, ArgumentSize } quantity;
     std::string macro;
 };
 

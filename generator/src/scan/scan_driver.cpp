@@ -33,24 +33,38 @@ struct PreparedTarget {
     std::vector<HeaderInput> headers;
 };
 
-// A path that exists is taken as a path; anything else is looked up the way
-// #include <...> would. When nothing is found, `not_found` says why.
+// A file path is written as one: absolute, or starting with ./ or ../.
+bool is_written_as_path(const std::string& spec) {
+    return spec.starts_with("/") || spec.starts_with("./") || spec.starts_with("../");
+}
+
+// An include-style name ("linux/kvm.h") is looked up only as #include <...>
+// would, in the -I folders, even when a file of that name sits in the
+// current folder; a path is taken as it is. When nothing is found,
+// `not_found` says why. `dir_texts` are the -I folders as given.
 HeaderInput resolve_header(const std::string& spec, const std::vector<fs::path>& include_dirs,
-                           std::vector<fs::path>& roots) {
+                           const std::vector<std::string>& dir_texts, std::vector<fs::path>& roots) {
     std::error_code ec;
-    if (fs::is_regular_file(spec, ec)) {
+    if (is_written_as_path(spec)) {
+        if (!fs::is_regular_file(spec, ec)) return {spec, {}, {}, {}, "header file '" + spec + "' not found"};
         fs::path absolute = fs::absolute(spec).lexically_normal();
         roots.push_back(absolute.parent_path());
-        return {fs::path(spec).lexically_normal().generic_string(), "\"" + absolute.string() + "\"", absolute, {}};
+        std::string name = fs::path(spec).lexically_normal().generic_string();
+        return {name, "\"" + absolute.string() + "\"", absolute, name, {}};
     }
-    for (const auto& dir : include_dirs) {
-        fs::path candidate = dir / spec;
-        if (fs::is_regular_file(candidate, ec)) return {spec, "<" + spec + ">", candidate.lexically_normal(), {}};
+    for (std::size_t i = 0; i < include_dirs.size(); ++i) {
+        fs::path candidate = include_dirs[i] / spec;
+        if (fs::is_regular_file(candidate, ec))
+            return {spec, "<" + spec + ">", candidate.lexically_normal(), (fs::path(dir_texts[i]) / spec).generic_string(), {}};
     }
     std::string searched;
     for (const auto& dir : include_dirs) searched += (searched.empty() ? "" : ", ") + dir.string();
-    return {spec, {}, {}, "header '" + spec + "' not found" +
-                              (searched.empty() ? std::string(" (no -I folders given)") : " in " + searched)};
+    std::string hint = fs::is_regular_file(spec, ec)
+                           ? "; an include-style name is looked up only in the -I folders: to scan the file '" + spec +
+                                 "' of the current folder, give its path as ./" + spec
+                           : "";
+    return {spec, {}, {}, {}, "header '" + spec + "' not found" +
+                                  (searched.empty() ? std::string(" (no -I folders given)") : " in " + searched) + hint};
 }
 
 std::vector<PreparedTarget> prepare(const ScanRequest& request) {
@@ -79,7 +93,7 @@ std::vector<PreparedTarget> prepare(const ScanRequest& request) {
         }
         p.setup.roots = p.setup.include_dirs;
         for (const auto& spec : request.headers) {
-            p.headers.push_back(resolve_header(spec, p.setup.include_dirs, p.setup.roots));
+            p.headers.push_back(resolve_header(spec, p.setup.include_dirs, dirs, p.setup.roots));
             // With --keep-going, a header one architecture does not export
             // (linux/kvm.h on arm) is that target's failure, not the run's.
             if (!p.headers.back().not_found.empty() && !request.keep_going)
@@ -147,6 +161,7 @@ ir::TargetAbi merge_target(const PreparedTarget& target, std::vector<HeaderScan>
     for (std::size_t h = 0; h < target.headers.size(); ++h) {
         HeaderScan& r = results[h];
         abi.headers.push_back(target.headers[h].name);
+        abi.header_files.push_back(target.headers[h].read_as);
         if (!failures[h].empty()) throw InputError(failures[h]);
         if (r.error) {
             if (!keep_going) throw InputError(r.error->message);

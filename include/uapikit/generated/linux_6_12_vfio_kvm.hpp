@@ -3338,6 +3338,9 @@
 #pragma push_macro("kvm_ioeventfd_flag_nr_virtio_ccw_notify")
 #undef kvm_ioeventfd_flag_nr_virtio_ccw_notify
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+
 namespace uapikit::raw::linux_6_12_vfio_kvm {
 
 #if (defined(__aarch64__) && !defined(__ILP32__))  // aarch64-linux-gnu
@@ -22087,6 +22090,8 @@ static_assert(static_cast<unsigned long long>(XM_VECTOR) == 0x13ULL, "XM_VECTOR:
 #endif
 
 }  // namespace uapikit::raw::linux_6_12_vfio_kvm
+
+#pragma GCC diagnostic pop
 
 #pragma pop_macro("AC_VECTOR")
 #pragma pop_macro("BP_VECTOR")

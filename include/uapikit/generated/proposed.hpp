@@ -318,6 +318,9 @@
 #pragma push_macro("MOCK_PASID_WIDTH")
 #undef MOCK_PASID_WIDTH
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+
 namespace uapikit::raw::proposed {
 
 enum : uint32_t {
@@ -5777,6 +5780,8 @@ static_assert(static_cast<unsigned long long>(MOCK_PASID_WIDTH) == 0x14ULL, "MOC
 #endif
 
 }  // namespace uapikit::raw::proposed
+
+#pragma GCC diagnostic pop
 
 #pragma pop_macro("IOMMUFD_CMD_BASE")
 #pragma pop_macro("IOMMUFD_CMD_DESTROY")

@@ -285,11 +285,11 @@ inline ::uapikit::result<::uapikit::ioas_id> ioas_alloc(B& b) noexcept {
 
 // IOMMU_IOAS_ALLOW_IOVAS (struct iommu_ioas_allow_iovas): Replaces the IOVA ranges of `ioas_id` that must stay usable; attaching a device that would narrow them then fails.
 template <::uapikit::backend B>
-inline ::uapikit::result<void> ioas_allow_iovas(B& b, ::uapikit::ioas_id ioas_id, ::uapikit::array_view<const ::uapikit::raw::proposed::iommu_iova_range> allowed_iovas) noexcept {
+inline ::uapikit::result<void> ioas_allow_iovas(B& b, ::uapikit::ioas_id ioas, ::uapikit::array_view<const ::uapikit::raw::proposed::iommu_iova_range> allowed_iovas) noexcept {
     using command = ::uapikit::raw::proposed::iommu_ioas_allow_iovas;
     command cmd{
         .size = sizeof(command),
-        .ioas_id = ioas_id.value(),
+        .ioas_id = ioas.value(),
         .num_iovas = static_cast<decltype(command::num_iovas)>(allowed_iovas.size()),
         .allowed_iovas = reinterpret_cast<std::uintptr_t>(allowed_iovas.data()),
     };
@@ -321,11 +321,11 @@ struct ioas_iova_ranges_result {
 };
 
 template <::uapikit::backend B>
-inline ::uapikit::result<ioas_iova_ranges_result> ioas_iova_ranges(B& b, ::uapikit::ioas_id ioas_id) noexcept {
+inline ::uapikit::result<ioas_iova_ranges_result> ioas_iova_ranges(B& b, ::uapikit::ioas_id ioas) noexcept {
     using command = ::uapikit::raw::proposed::iommu_ioas_iova_ranges;
     command cmd{
         .size = sizeof(command),
-        .ioas_id = ioas_id.value(),
+        .ioas_id = ioas.value(),
     };
     ::uapikit::owned_array<::uapikit::raw::proposed::iommu_iova_range> allowed_iovas;
     // Ask with the room there is; on EMSGSIZE the kernel has said how much is needed.
@@ -343,12 +343,12 @@ inline ::uapikit::result<ioas_iova_ranges_result> ioas_iova_ranges(B& b, ::uapik
 
 // IOMMU_IOAS_MAP (struct iommu_ioas_map): Maps `length` bytes of this process's memory at `user_va` into `ioas_id`; returns the IOVA (an input with FIXED_IOVA).
 template <::uapikit::backend B>
-inline ::uapikit::result<uint64_t> ioas_map(B& b, ioas_map_flags flags, ::uapikit::ioas_id ioas_id, const void* user_va, uint64_t length, uint64_t iova) noexcept {
+inline ::uapikit::result<uint64_t> ioas_map(B& b, ioas_map_flags flags, ::uapikit::ioas_id ioas, const void* user_va, uint64_t length, uint64_t iova) noexcept {
     using command = ::uapikit::raw::proposed::iommu_ioas_map;
     command cmd{
         .size = sizeof(command),
         .flags = static_cast<decltype(command::flags)>(flags),
-        .ioas_id = ioas_id.value(),
+        .ioas_id = ioas.value(),
         .user_va = reinterpret_cast<std::uintptr_t>(user_va),
         .length = length,
         .iova = iova,
@@ -359,11 +359,11 @@ inline ::uapikit::result<uint64_t> ioas_map(B& b, ioas_map_flags flags, ::uapiki
 
 // IOMMU_IOAS_UNMAP (struct iommu_ioas_unmap): Unmaps the whole mappings inside [iova, iova + length) of `ioas_id`; returns the bytes unmapped. ENOENT: nothing mapped there.
 template <::uapikit::backend B>
-inline ::uapikit::result<uint64_t> ioas_unmap(B& b, ::uapikit::ioas_id ioas_id, uint64_t iova, uint64_t length) noexcept {
+inline ::uapikit::result<uint64_t> ioas_unmap(B& b, ::uapikit::ioas_id ioas, uint64_t iova, uint64_t length) noexcept {
     using command = ::uapikit::raw::proposed::iommu_ioas_unmap;
     command cmd{
         .size = sizeof(command),
-        .ioas_id = ioas_id.value(),
+        .ioas_id = ioas.value(),
         .iova = iova,
         .length = length,
     };
@@ -388,11 +388,11 @@ inline ::uapikit::result<uint64_t> option(B& b, option_id option_id, option_op o
 
 // IOMMU_VFIO_IOAS (struct iommu_vfio_ioas): Gets, sets or clears the IOAS the VFIO container interface of this iommufd uses; returns it (GET).
 template <::uapikit::backend B>
-inline ::uapikit::result<::uapikit::ioas_id> vfio_ioas(B& b, ::uapikit::ioas_id ioas_id, vfio_ioas_op op) noexcept {
+inline ::uapikit::result<::uapikit::ioas_id> vfio_ioas(B& b, ::uapikit::ioas_id ioas, vfio_ioas_op op) noexcept {
     using command = ::uapikit::raw::proposed::iommu_vfio_ioas;
     command cmd{
         .size = sizeof(command),
-        .ioas_id = ioas_id.value(),
+        .ioas_id = ioas.value(),
         .op = static_cast<decltype(command::op)>(op),
     };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_VFIO_IOAS, "IOMMU_VFIO_IOAS", &cmd); !r) return ::uapikit::failure{r.error()};
@@ -401,7 +401,7 @@ inline ::uapikit::result<::uapikit::ioas_id> vfio_ioas(B& b, ::uapikit::ioas_id 
 
 // IOMMU_HWPT_ALLOC (struct iommu_hwpt_alloc): A hardware page table for the IOMMU behind `dev_id`: a paging one over an IOAS (data type NONE), or a nested one over a nesting parent or a vIOMMU with driver data. EOPNOTSUPP: unknown flags or __reserved != 0.
 template <::uapikit::backend B>
-inline ::uapikit::result<::uapikit::hwpt_id> hwpt_alloc(B& b, hwpt_alloc_flags flags, ::uapikit::device_id dev_id, ::uapikit::any_id<::uapikit::ioas_id, ::uapikit::hwpt_id, ::uapikit::viommu_id> pt_id, hwpt_data_type data_type, ::uapikit::const_bytes data_uptr, ::uapikit::fault_id fault_id) noexcept {
+inline ::uapikit::result<::uapikit::hwpt_id> hwpt_alloc(B& b, hwpt_alloc_flags flags, ::uapikit::device_id dev_id, ::uapikit::any_id<::uapikit::ioas_id, ::uapikit::hwpt_id, ::uapikit::viommu_id> pt_id, hwpt_data_type data_type, ::uapikit::const_bytes data_uptr, ::uapikit::fault_id fault) noexcept {
     using command = ::uapikit::raw::proposed::iommu_hwpt_alloc;
     command cmd{
         .size = sizeof(command),
@@ -411,7 +411,7 @@ inline ::uapikit::result<::uapikit::hwpt_id> hwpt_alloc(B& b, hwpt_alloc_flags f
         .data_type = static_cast<decltype(command::data_type)>(data_type),
         .data_len = static_cast<decltype(command::data_len)>(data_uptr.size()),
         .data_uptr = data_uptr.address(),
-        .fault_id = fault_id.value(),
+        .fault_id = fault.value(),
     };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_HWPT_ALLOC, "IOMMU_HWPT_ALLOC", &cmd); !r) return ::uapikit::failure{r.error()};
     return ::uapikit::hwpt_id{cmd.out_hwpt_id};
@@ -441,12 +441,12 @@ inline ::uapikit::result<get_hw_info_result> get_hw_info(B& b, hw_info_flags fla
 
 // IOMMU_HWPT_SET_DIRTY_TRACKING (struct iommu_hwpt_set_dirty_tracking): Turns dirty tracking of `hwpt_id` on (ENABLE) or off.
 template <::uapikit::backend B>
-inline ::uapikit::result<void> hwpt_set_dirty_tracking(B& b, dirty_tracking_flags flags, ::uapikit::hwpt_id hwpt_id) noexcept {
+inline ::uapikit::result<void> hwpt_set_dirty_tracking(B& b, dirty_tracking_flags flags, ::uapikit::hwpt_id hwpt) noexcept {
     using command = ::uapikit::raw::proposed::iommu_hwpt_set_dirty_tracking;
     command cmd{
         .size = sizeof(command),
         .flags = static_cast<decltype(command::flags)>(flags),
-        .hwpt_id = hwpt_id.value(),
+        .hwpt_id = hwpt.value(),
     };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_HWPT_SET_DIRTY_TRACKING, "IOMMU_HWPT_SET_DIRTY_TRACKING", &cmd); !r) return ::uapikit::failure{r.error()};
     return {};
@@ -454,11 +454,11 @@ inline ::uapikit::result<void> hwpt_set_dirty_tracking(B& b, dirty_tracking_flag
 
 // IOMMU_HWPT_GET_DIRTY_BITMAP (struct iommu_hwpt_get_dirty_bitmap): One bit per page_size bytes of [iova, iova + length) of `hwpt_id` into the 64-bit words of `data`, set where the device wrote; cleared unless NO_CLEAR.
 template <::uapikit::backend B>
-inline ::uapikit::result<void> hwpt_get_dirty_bitmap(B& b, ::uapikit::hwpt_id hwpt_id, dirty_bitmap_flags flags, uint64_t iova, uint64_t length, uint64_t page_size, ::uapikit::array_view<uint64_t> data) noexcept {
+inline ::uapikit::result<void> hwpt_get_dirty_bitmap(B& b, ::uapikit::hwpt_id hwpt, dirty_bitmap_flags flags, uint64_t iova, uint64_t length, uint64_t page_size, ::uapikit::array_view<uint64_t> data) noexcept {
     using command = ::uapikit::raw::proposed::iommu_hwpt_get_dirty_bitmap;
     command cmd{
         .size = sizeof(command),
-        .hwpt_id = hwpt_id.value(),
+        .hwpt_id = hwpt.value(),
         .flags = static_cast<decltype(command::flags)>(flags),
         .iova = iova,
         .length = length,
@@ -471,11 +471,11 @@ inline ::uapikit::result<void> hwpt_get_dirty_bitmap(B& b, ::uapikit::hwpt_id hw
 
 // IOMMU_HWPT_INVALIDATE (struct iommu_hwpt_invalidate): Runs the driver's cache invalidation entries against a nested HWPT or a vIOMMU; returns how many were handled.
 template <::uapikit::backend B>
-inline ::uapikit::result<uint32_t> hwpt_invalidate(B& b, ::uapikit::any_id<::uapikit::hwpt_id, ::uapikit::viommu_id> hwpt_id, ::uapikit::entries data_uptr, invalidate_data_type data_type) noexcept {
+inline ::uapikit::result<uint32_t> hwpt_invalidate(B& b, ::uapikit::any_id<::uapikit::hwpt_id, ::uapikit::viommu_id> hwpt, ::uapikit::entries data_uptr, invalidate_data_type data_type) noexcept {
     using command = ::uapikit::raw::proposed::iommu_hwpt_invalidate;
     command cmd{
         .size = sizeof(command),
-        .hwpt_id = hwpt_id.value(),
+        .hwpt_id = hwpt.value(),
         .data_uptr = data_uptr.address(),
         .data_type = static_cast<decltype(command::data_type)>(data_type),
         .entry_len = static_cast<decltype(command::entry_len)>(data_uptr.entry_size()),
@@ -503,12 +503,12 @@ inline ::uapikit::result<fault_queue_alloc_result> fault_queue_alloc(B& b) noexc
 
 // IOMMU_IOAS_MAP_FILE (struct iommu_ioas_map_file): As IOMMU_IOAS_MAP, from `length` bytes of the memfd `fd` at offset `start`.
 template <::uapikit::backend B>
-inline ::uapikit::result<uint64_t> ioas_map_file(B& b, ioas_map_flags flags, ::uapikit::ioas_id ioas_id, int fd, uint64_t start, uint64_t length, uint64_t iova) noexcept {
+inline ::uapikit::result<uint64_t> ioas_map_file(B& b, ioas_map_flags flags, ::uapikit::ioas_id ioas, int fd, uint64_t start, uint64_t length, uint64_t iova) noexcept {
     using command = ::uapikit::raw::proposed::iommu_ioas_map_file;
     command cmd{
         .size = sizeof(command),
         .flags = static_cast<decltype(command::flags)>(flags),
-        .ioas_id = ioas_id.value(),
+        .ioas_id = ioas.value(),
         .fd = static_cast<decltype(command::fd)>(fd),
         .start = start,
         .length = length,
@@ -520,14 +520,14 @@ inline ::uapikit::result<uint64_t> ioas_map_file(B& b, ioas_map_flags flags, ::u
 
 // IOMMU_VIOMMU_ALLOC (struct iommu_viommu_alloc): A virtual IOMMU of `type` on the nesting-parent `hwpt_id`, backed by the IOMMU of `dev_id`, with driver data the driver may write back. alloc_viommu() in iommufd.hpp derives type and data from typed driver data.
 template <::uapikit::backend B>
-inline ::uapikit::result<::uapikit::viommu_id> viommu_alloc(B& b, viommu_flags flags, ::uapikit::viommu_type type, ::uapikit::device_id dev_id, ::uapikit::hwpt_id hwpt_id, ::uapikit::mutable_bytes data_uptr, int kvm_vm_fd) noexcept {
+inline ::uapikit::result<::uapikit::viommu_id> viommu_alloc(B& b, viommu_flags flags, ::uapikit::viommu_type type, ::uapikit::device_id dev_id, ::uapikit::hwpt_id hwpt, ::uapikit::mutable_bytes data_uptr, int kvm_vm_fd) noexcept {
     using command = ::uapikit::raw::proposed::iommu_viommu_alloc;
     command cmd{
         .size = sizeof(command),
         .flags = static_cast<decltype(command::flags)>(flags),
         .type = static_cast<decltype(command::type)>(type),
         .dev_id = dev_id.value(),
-        .hwpt_id = hwpt_id.value(),
+        .hwpt_id = hwpt.value(),
         .data_len = static_cast<decltype(command::data_len)>(data_uptr.size()),
         .data_uptr = data_uptr.address(),
         .kvm_vm_fd = static_cast<decltype(command::kvm_vm_fd)>(kvm_vm_fd),
@@ -538,11 +538,11 @@ inline ::uapikit::result<::uapikit::viommu_id> viommu_alloc(B& b, viommu_flags f
 
 // IOMMU_VDEVICE_ALLOC (struct iommu_vdevice_alloc): `dev_id` as `viommu_id` presents it to the guest, under the guest's id `virt_id` (a vSID, vDeviceID or vRID). EEXIST: the device or the virt_id already has one.
 template <::uapikit::backend B>
-inline ::uapikit::result<::uapikit::vdevice_id> vdevice_alloc(B& b, ::uapikit::viommu_id viommu_id, ::uapikit::device_id dev_id, uint64_t virt_id) noexcept {
+inline ::uapikit::result<::uapikit::vdevice_id> vdevice_alloc(B& b, ::uapikit::viommu_id viommu, ::uapikit::device_id dev_id, uint64_t virt_id) noexcept {
     using command = ::uapikit::raw::proposed::iommu_vdevice_alloc;
     command cmd{
         .size = sizeof(command),
-        .viommu_id = viommu_id.value(),
+        .viommu_id = viommu.value(),
         .dev_id = dev_id.value(),
         .virt_id = virt_id,
     };
@@ -568,11 +568,11 @@ struct veventq_alloc_result {
 };
 
 template <::uapikit::backend B>
-inline ::uapikit::result<veventq_alloc_result> veventq_alloc(B& b, ::uapikit::viommu_id viommu_id, veventq_type type, uint32_t veventq_depth) noexcept {
+inline ::uapikit::result<veventq_alloc_result> veventq_alloc(B& b, ::uapikit::viommu_id viommu, veventq_type type, uint32_t veventq_depth) noexcept {
     using command = ::uapikit::raw::proposed::iommu_veventq_alloc;
     command cmd{
         .size = sizeof(command),
-        .viommu_id = viommu_id.value(),
+        .viommu_id = viommu.value(),
         .type = static_cast<decltype(command::type)>(type),
         .veventq_depth = veventq_depth,
     };
@@ -582,11 +582,11 @@ inline ::uapikit::result<veventq_alloc_result> veventq_alloc(B& b, ::uapikit::vi
 
 // IOMMU_HW_QUEUE_ALLOC (struct iommu_hw_queue_alloc): Lets the hardware of `viommu_id` run the guest queue of `length` bytes at guest-physical `nesting_parent_iova` as queue `index` of its `type`.
 template <::uapikit::backend B>
-inline ::uapikit::result<::uapikit::hw_queue_id> hw_queue_alloc(B& b, ::uapikit::viommu_id viommu_id, hw_queue_type type, uint32_t index, uint64_t nesting_parent_iova, uint64_t length) noexcept {
+inline ::uapikit::result<::uapikit::hw_queue_id> hw_queue_alloc(B& b, ::uapikit::viommu_id viommu, hw_queue_type type, uint32_t index, uint64_t nesting_parent_iova, uint64_t length) noexcept {
     using command = ::uapikit::raw::proposed::iommu_hw_queue_alloc;
     command cmd{
         .size = sizeof(command),
-        .viommu_id = viommu_id.value(),
+        .viommu_id = viommu.value(),
         .type = static_cast<decltype(command::type)>(type),
         .index = index,
         .nesting_parent_iova = nesting_parent_iova,
@@ -598,13 +598,13 @@ inline ::uapikit::result<::uapikit::hw_queue_id> hw_queue_alloc(B& b, ::uapikit:
 
 // IOMMU_VDEVICE_TSM_MAP (struct iommu_vdevice_tsm_map): Maps the guest's private memory in [start_gpa, end_gpa) for DMA by `vdevice_id` (proposed TSM map). ENODEV: the vIOMMU has no VM.
 template <::uapikit::backend B>
-inline ::uapikit::result<void> vdevice_tsm_map(B& b, ::uapikit::vdevice_id vdevice_id, uint64_t start_gpa, uint64_t end_gpa) noexcept {
+inline ::uapikit::result<void> vdevice_tsm_map(B& b, ::uapikit::vdevice_id vdevice, uint64_t start_gpa, uint64_t end_gpa) noexcept {
     using command = ::uapikit::raw::proposed::iommu_vdevice_tsm_map;
     command cmd{
         .size = sizeof(command),
         .start_gpa = start_gpa,
         .end_gpa = end_gpa,
-        .vdevice_id = vdevice_id.value(),
+        .vdevice_id = vdevice.value(),
     };
     if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_VDEVICE_TSM_MAP, "IOMMU_VDEVICE_TSM_MAP", &cmd); !r) return ::uapikit::failure{r.error()};
     return {};

@@ -1,0 +1,365 @@
+// diff's rules for how uapi really changes, each on a small header pair
+// written here: both sides are scanned by uapikit-gen and diffed, as a
+// kernel developer would run it. Each case names its rule in
+// docs/abi-rules.md; the expected findings follow from the two headers.
+#include "../support/run_command.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using uapikit::testing::read_file;
+using uapikit::testing::required_env;
+using uapikit::testing::run_command;
+
+namespace {
+
+using Files = std::map<std::string, std::string>;  // path below the include folder -> text
+
+const char* const kTypes =
+    "typedef unsigned char __u8;\ntypedef unsigned short __u16;\ntypedef unsigned int __u32;\n"
+    "typedef int __s32;\ntypedef unsigned long long __u64;\n"
+    "#define __aligned_u64 __u64 __attribute__((aligned(8)))\n";
+
+struct Side {
+    Files files;
+    std::string include = "";  // an -I pattern below the side's folder ("{arch}/include"); "" for the folder itself
+};
+
+// The header alone, with the fixed-width types in front.
+Side header(const std::string& body) { return Side{{{"linux/history.h", std::string(kTypes) + body}}}; }
+
+struct Diff {
+    int exit_code = -1;
+    json findings = json::array();
+    std::string text;
+
+    std::vector<json> of(const std::string& kind) const {
+        std::vector<json> out;
+        for (const auto& f : findings)
+            if (f["kind"] == kind) out.push_back(f);
+        return out;
+    }
+    // The kinds of the changes found, sorted; the lints diff also runs on
+    // every new or changed struct (implicit-padding...) are left out.
+    std::vector<std::string> kinds() const {
+        static const std::vector<std::string> lints = {"implicit-padding", "compat-layout-differs",
+                                                       "unaligned-64bit-field", "abi-dependent-type"};
+        std::vector<std::string> out;
+        for (const auto& f : findings)
+            if (std::find(lints.begin(), lints.end(), f["kind"]) == lints.end()) out.push_back(f["kind"]);
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+    std::string severity_of(const std::string& kind) const {
+        auto found = of(kind);
+        REQUIRE(found.size() == 1);
+        return found[0]["severity"];
+    }
+};
+
+fs::path scratch() {
+    static int n = 0;
+    fs::path dir = fs::temp_directory_path() / ("uapikit-history-" + std::to_string(getpid())) / std::to_string(++n);
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    return dir;
+}
+
+fs::path write_side(const fs::path& dir, const Side& side) {
+    for (const auto& [path, text] : side.files) {
+        fs::create_directories((dir / path).parent_path());
+        std::ofstream(dir / path) << text;
+    }
+    return dir;
+}
+
+std::string scan(const fs::path& dir, const Side& side, const std::vector<std::string>& targets,
+                 const std::vector<std::string>& headers) {
+    fs::path out = dir / "manifest.json";
+    std::vector<std::string> argv = {required_env("UAPIKIT_GEN"), "scan"};
+    argv.insert(argv.end(), headers.begin(), headers.end());
+    argv.insert(argv.end(), {"-I", (dir / side.include).string(), "-o", out.string()});
+    for (const auto& t : targets) argv.insert(argv.end(), {"--target", t});
+    auto r = run_command(argv);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return out.string();
+}
+
+Diff diff(const Side& old_side, const Side& new_side, const std::vector<std::string>& targets = {"x86_64-linux-gnu"},
+          const std::vector<std::string>& headers = {"linux/history.h"}) {
+    fs::path dir = scratch();
+    std::string o = scan(write_side(dir / "old", old_side), old_side, targets, headers);
+    std::string n = scan(write_side(dir / "new", new_side), new_side, targets, headers);
+    Diff d;
+    auto r = run_command({required_env("UAPIKIT_GEN"), "diff", o, n, "--format", "json"});
+    INFO(r.err);
+    d.exit_code = r.exit_code;
+    d.findings = json::parse(r.out)["findings"];
+    d.text = run_command({required_env("UAPIKIT_GEN"), "diff", o, n}).out;
+    return d;
+}
+
+}  // namespace
+
+TEST_CASE("identity: unnamed bitfields, anonymous structs and unions diffed against themselves give nothing") {
+    Side s = header(
+        "struct t { __u32 a; int :32; int :32; __u32 b; int :32; };\n"
+        "struct u { __u32 k; union { __u32 w; __u8 b[4]; }; union { __u64 q; struct { __u32 lo, hi; }; }; };\n"
+        "struct v { __u8 x:3; __u8 :2; __u8 y:3; __u32 :0; __u8 z; };\n");
+    Diff d = diff(s, s);
+    CHECK(d.findings.empty());
+    CHECK(d.exit_code == 0);
+    CHECK(d.text.empty());
+}
+
+TEST_CASE("unnamed members by place: an anonymous union added before another renames nothing") {
+    // @union(v1) keeps its name although a union now comes before it; old
+    // numbering (@union1, @union2) would have compared it with the new one.
+    Side before = header("struct s { __u32 a; __u32 pad0; union { __u64 v1; __u64 v2; }; };\n");
+    Side after = header("struct s { __u32 a; union { __u32 w1; __u32 w2; }; union { __u64 v1; __u64 v2; }; };\n");
+    Diff d = diff(before, after);
+    // w1 and w2 both take pad0's bytes; the union of v1 and v2 is unchanged.
+    CHECK(d.kinds() == std::vector<std::string>{"reserved-repurposed", "reserved-repurposed"});
+    CHECK(d.of("reserved-repurposed")[0]["field"] == "w1");
+    CHECK(d.of("reserved-repurposed")[1]["field"] == "w2");
+    CHECK(d.text.find("v1") == std::string::npos);
+    CHECK(d.exit_code == 4);
+}
+
+TEST_CASE("reserved-repurposed: __spare[12] giving two fields its first bytes, nothing else moving") {
+    Diff d = diff(header("struct sx { __u64 mask; __u64 __spare[12]; };\n"),
+                  header("struct sx { __u64 mask; __u64 new_a; __u64 new_b; __u64 __spare[10]; };\n"));
+    CHECK(d.kinds() == std::vector<std::string>{"reserved-repurposed", "reserved-repurposed"});
+    for (const auto& f : d.findings) CHECK(f["severity"] == "warning");
+    CHECK(d.of("reserved-repurposed")[0]["field"] == "new_a");
+    CHECK(d.of("reserved-repurposed")[1]["field"] == "new_b");
+    CHECK(d.exit_code == 4);
+}
+
+TEST_CASE("reserved-repurposed does not cover a reserved field pushed into former padding: that move breaks") {
+    // reserved goes from offset 8 to 12, where old callers may leave garbage.
+    Diff d = diff(header("struct am { __aligned_u64 off; __u32 reserved; };\n"),
+                  header("struct am { __aligned_u64 off; __u32 fd; __u32 reserved; };\n"));
+    CHECK(d.severity_of("field-moved") == "incompatible");
+    CHECK(d.of("field-moved")[0]["old"] == "offset 8");
+    CHECK(d.of("field-moved")[0]["new"] == "offset 12");
+    CHECK(d.exit_code == 12);
+}
+
+TEST_CASE("fields wrapped in an anonymous struct, with a named view of them (__struct_group), are not incompatible") {
+    Diff d = diff(header("struct g { __u8 flags; __u16 off; __u32 mask; __u64 keys[]; };\n"),
+                  header("struct g { union { struct { __u8 flags; __u16 off; __u32 mask; };\n"
+                         "  struct g_hdr { __u8 flags; __u16 off; __u32 mask; } hdr; }; __u64 keys[]; };\n"));
+    CHECK(d.kinds() == std::vector<std::string>{"new-struct", "union-member-added"});
+    CHECK(d.of("union-member-added")[0]["field"] == "hdr");
+    CHECK(d.of("new-struct")[0]["record"] == "g_hdr");
+    CHECK(d.exit_code == 4);
+}
+
+TEST_CASE("a new union member that keeps the union's size and alignment is compatible") {
+    Diff d = diff(header("union un { __u32 a; __u64 b; };\n"), header("union un { __u32 a; __u64 b; __u16 c; };\n"));
+    CHECK(d.kinds() == std::vector<std::string>{"union-member-added"});
+    CHECK(d.severity_of("union-member-added") == "compatible");
+    CHECK(d.exit_code == 4);
+}
+
+TEST_CASE("a new bitfield in bits no old field used is a padding-style warning") {
+    Diff d = diff(header("struct bf { __u32 a:1; __u32 :31; __u32 b:4; };\n"),
+                  header("struct bf { __u32 a:1; __u32 c:2; __u32 :29; __u32 b:4; __u32 d:4; };\n"));
+    // c takes bits of the unnamed bitfield, d the unused rest of b's unit.
+    CHECK(d.kinds() == std::vector<std::string>{"field-added-in-padding", "field-added-in-padding"});
+    for (const auto& f : d.findings) CHECK(f["severity"] == "warning");
+    CHECK(d.exit_code == 4);
+}
+
+TEST_CASE("counting sentinels, masks of every valid bit and version numbers that change are compatible") {
+    Diff d = diff(header("enum e { E_A, E_B, __E_MAX };\n#define E_MAX (__E_MAX - 1)\n#define E_CNT 2\n"
+                         "#define NUM_E 2\n#define E_VALID_MASK 0x3\n#define E_FLAGS_MASK 0x3\n#define E_VERSION 4\n"
+                         "#define LINUX_VERSION_SUBLEVEL 192\n"),
+                  header("enum e { E_A, E_B, E_C, __E_MAX };\n#define E_MAX (__E_MAX - 1)\n#define E_CNT 3\n"
+                         "#define NUM_E 3\n#define E_VALID_MASK 0x7\n#define E_FLAGS_MASK 0x1\n#define E_VERSION 5\n"
+                         "#define LINUX_VERSION_SUBLEVEL 117\n"));
+    std::map<std::string, std::string> kind_of;
+    for (const auto& f : d.findings) kind_of[f.contains("field") ? f["field"].get<std::string>() : f["record"].get<std::string>()] = f["kind"];
+    CHECK(kind_of["__E_MAX"] == "sentinel-changed");
+    CHECK(kind_of["E_MAX"] == "sentinel-changed");
+    CHECK(kind_of["E_CNT"] == "sentinel-changed");
+    CHECK(kind_of["NUM_E"] == "sentinel-changed");
+    CHECK(kind_of["E_VALID_MASK"] == "mask-changed");
+    CHECK(kind_of["E_VERSION"] == "version-changed");
+    CHECK(kind_of["LINUX_VERSION_SUBLEVEL"] == "version-changed");
+    CHECK(kind_of["E_C"] == "new-constant");
+    // A mask that loses a valid bit is not a mask growing: incompatible.
+    CHECK(kind_of["E_FLAGS_MASK"] == "macro-value-changed");
+    CHECK(d.exit_code == 12);
+}
+
+TEST_CASE("a flag taking the value a counting sentinel had takes no flag's bit") {
+    Diff d = diff(header("enum pf { PF_A = 1, PF_B = 2, PF_C = 4, PF_MAX = 8 };\n"),
+                  header("enum pf { PF_A = 1, PF_B = 2, PF_C = 4, PF_D = 8, PF_MAX = 16 };\n"));
+    CHECK(d.kinds() == std::vector<std::string>{"new-constant", "sentinel-changed"});
+    CHECK(d.exit_code == 4);
+}
+
+TEST_CASE("an alignment-only change: a warning alone, incompatible when a scanned record holds it by value") {
+    Diff alone = diff(header("struct al { __u32 x; __u32 y; };\n"),
+                      header("struct al { __u32 x; __u32 y; } __attribute__((aligned(8)));\n"));
+    CHECK(alone.kinds() == std::vector<std::string>{"alignment-changed"});
+    CHECK(alone.severity_of("alignment-changed") == "warning");
+
+    Diff held = diff(header("struct al { __u32 x; __u32 y; };\nstruct holder { __u32 z; struct al a; };\n"),
+                     header("struct al { __u32 x; __u32 y; } __attribute__((aligned(8)));\n"
+                            "struct holder { __u32 z; struct al a; };\n"));
+    auto align = held.of("alignment-changed");
+    auto mine = std::find_if(align.begin(), align.end(), [](const json& f) { return f["record"] == "al"; });
+    REQUIRE(mine != align.end());
+    CHECK((*mine)["severity"] == "incompatible");
+    CHECK((*mine)["message"].get<std::string>().find("holder") != std::string::npos);
+    // The holder's own member moved from 4 to 8.
+    CHECK(held.of("field-moved").size() == 1);
+    CHECK(held.exit_code == 12);
+}
+
+TEST_CASE("growth at the tail where the family takes its length from the caller: size field, bpf_attr's commands") {
+    Diff sized = diff(header("struct cs { __u32 size; __u32 flags; __aligned_u64 ptr; };\n"),
+                      header("struct cs { __u32 size; __u32 flags; __aligned_u64 ptr; __u32 extra; __u32 __reserved; };\n"));
+    CHECK(sized.kinds() == std::vector<std::string>{"compatible-extension"});
+
+    // One command (an anonymous struct) grows within the union's old 20
+    // bytes, another (query) past them, so the union grows too.
+    const char* old_attr = "union bpf_attr { struct { __u32 map_type; __u32 key_size; };\n"
+                           "  struct { __u32 prog_fd; __u32 flags; __u32 count; __u32 ids; __u32 cnt; } query; };\n";
+    const char* new_attr = "union bpf_attr { struct { __u32 map_type; __u32 key_size; __u32 map_flags; };\n"
+                           "  struct { __u32 prog_fd; __u32 flags; __u32 count; __u32 ids; __u32 cnt; __u32 revision; } query; };\n";
+    Diff bpf = diff(header(old_attr), header(new_attr));
+    for (const auto& f : bpf.findings) {
+        INFO(f.dump());
+        CHECK(f["severity"] == "compatible");
+    }
+    CHECK(bpf.of("union-member-grew").size() == 2);  // the anonymous command and query
+    CHECK(bpf.of("compatible-extension").size() == 2);  // bpf_attr (20 -> 24) and bpf_attr::query
+    CHECK(bpf.exit_code == 4);
+
+    // The same change to a union the kernel does not size from the caller.
+    std::string other_old = old_attr, other_new = new_attr;
+    other_old.replace(other_old.find("bpf_attr"), 8, "plain_un");
+    other_new.replace(other_new.find("bpf_attr"), 8, "plain_un");
+    Diff plain = diff(header(other_old), header(other_new));
+    auto grew = plain.of("union-member-grew");
+    CHECK(grew.size() == 2);
+    for (const auto& f : grew) CHECK(f["severity"] == "warning");
+    CHECK(plain.of("struct-grew").size() == 2);
+}
+
+TEST_CASE("moved to the asm/ header of the architecture that uses it: not removed on the others") {
+    auto tree = [](bool moved) {
+        Side s;
+        s.include = "{arch}/include";
+        std::string decl = "struct mv_x86_only { unsigned int a; };\n#define MV_X86_FLAG 4\n";
+        for (const char* arch : {"x86", "arm64"}) {
+            std::string a = arch;
+            s.files[a + "/include/linux/history.h"] = std::string("#include <asm/history.h>\n") + (moved ? "" : decl);
+            s.files[a + "/include/asm/history.h"] = moved && a == "x86" ? decl : "";
+        }
+        return s;
+    };
+    Diff d = diff(tree(false), tree(true), {"x86_64-linux-gnu", "aarch64-linux-gnu"});
+    // On x86 both are still there (asm/history.h comes with linux/history.h).
+    CHECK(d.kinds() == std::vector<std::string>{"moved-to-arch-header", "moved-to-arch-header"});
+    for (const auto& f : d.findings) {
+        CHECK(f["targets"] == json::array({"aarch64-linux-gnu"}));
+        CHECK(f["severity"] == "warning");
+        CHECK(f["new"] == "asm/history.h of x86_64-linux-gnu");
+    }
+    CHECK(d.exit_code == 4);
+}
+
+TEST_CASE("renamed with an identical layout or value, or kept as an alias, is not removed") {
+    Diff d = diff(header("struct old_name { __u32 a; __u64 b; };\n"
+                         "enum cmd { CMD_ID_INVALID, CMD_ID_GET_POISON, CMD_ID_FEATURES, CMD_ID_KEPT };\n"),
+                  header("struct new_name { __u32 a; __u64 b; };\n"
+                         "enum cmd { CMD_ID_INVALID, DEPRECATED_ID_GET_POISON, CMD_ID_CAPACITY, CMD_ID_NOW };\n"
+                         "#define CMD_ID_KEPT CMD_ID_NOW\n"));
+    CHECK(d.of("struct-renamed").size() == 1);
+    CHECK(d.of("struct-renamed")[0]["new"] == "new_name");
+    CHECK(d.of("new-struct").empty());
+    auto renamed = d.of("enum-constant-renamed");
+    REQUIRE(renamed.size() == 1);
+    CHECK(renamed[0]["old"] == "CMD_ID_GET_POISON");
+    CHECK(renamed[0]["new"] == "DEPRECATED_ID_GET_POISON");
+    // Its value taken by an unrelated name: removed, and now means CAPACITY.
+    auto removed = d.of("enum-constant-removed");
+    REQUIRE(removed.size() == 1);
+    CHECK(removed[0]["field"] == "CMD_ID_FEATURES");
+    CHECK(removed[0]["message"].get<std::string>().find("now means CMD_ID_CAPACITY") != std::string::npos);
+    // CMD_ID_KEPT lives on as a macro with the same value: nothing to report.
+    for (const auto& f : d.findings) CHECK(f.value("field", f["record"].get<std::string>()) != "CMD_ID_KEPT");
+    CHECK(d.exit_code == 12);
+}
+
+TEST_CASE("an unnamed record's name does not depend on line numbers") {
+    std::string body = "static const struct { const char *name; } history_names[1] = { { \"a\" } };\n"
+                       "struct outer { struct { __u32 x; } named; union { __u32 y; __u32 z; }; };\n";
+    Diff d = diff(header(body), header("/* two more\n * lines */\n" + body));
+    CHECK(d.findings.empty());
+    CHECK(d.exit_code == 0);
+}
+
+TEST_CASE("a 32-bit layout fixed to match its 64-bit kernel is reported as such, not as moved fields") {
+    Diff d = diff(header("struct sev { __u32 id; __u64 data; __u32 error; };\n"),
+                  header("struct sev { __u32 id; __u32 pad0; __u64 data; __u32 error; __u32 pad1; };\n"),
+                  {"x86_64-linux-gnu", "i386-linux-gnu"});
+    auto fixed = d.of("compat-layout-fixed");
+    REQUIRE(fixed.size() == 1);
+    CHECK(fixed[0]["targets"] == json::array({"i386-linux-gnu"}));
+    CHECK(d.of("field-moved").empty());
+    CHECK(d.exit_code == 4);
+}
+
+TEST_CASE("a one-element array turned flexible in place, the struct keeping its size, is compatible") {
+    // The kernel's __DECLARE_FLEX_ARRAY, spelled out, beside a placeholder
+    // that keeps the old size.
+    Diff d = diff(header("struct pl { __u32 flags; __u32 count; __u64 pages[1]; };\n"),
+                  header("struct pl { __u32 flags; __u32 count;\n"
+                         "  union { __u64 unused; struct { struct { } __empty_pages; __u64 pages[]; }; }; };\n"));
+    CHECK(d.kinds() == std::vector<std::string>{"flexible-array", "union-member-added"});
+    CHECK(d.severity_of("flexible-array") == "compatible");
+    CHECK(d.of("union-member-added")[0]["field"] == "unused");
+    CHECK(d.exit_code == 4);
+}
+
+TEST_CASE("an unnamed member type that became a union holding its old member at its place is compatible") {
+    Diff d = diff(header("struct xa { __u32 type; struct { __u64 gfn; } shared; };\n"),
+                  header("struct xa { __u32 type; union { __u64 gfn; __u64 hva; } shared; };\n"));
+    CHECK(d.severity_of("record-kind-changed") == "compatible");
+    CHECK(d.severity_of("union-member-added") == "compatible");
+    for (const auto& f : d.findings) CHECK(f["severity"] != "incompatible");
+}
+
+TEST_CASE("a request whose argument grew: compatible where the handler ignores the size (DRM), a break elsewhere") {
+    const std::string encoding =
+        "#define _IOC_NRSHIFT 0\n#define _IOC_TYPESHIFT 8\n#define _IOC_SIZESHIFT 16\n#define _IOC_DIRSHIFT 30\n"
+        "#define _IOC_NRMASK 0xff\n#define _IOC_TYPEMASK 0xff\n#define _IOC_SIZEMASK 0x3fff\n#define _IOC_DIRMASK 3\n"
+        "#define _IOC_NONE 0U\n#define _IOC_WRITE 1U\n#define _IOC_READ 2U\n"
+        "#define _IOC(d, t, n, s) (((d) << 30) | ((t) << 8) | (n) | ((s) << 16))\n"
+        "#define _IOWR(t, n, a) _IOC(_IOC_READ | _IOC_WRITE, (t), (n), sizeof(a))\n";
+    auto side = [&](const char* wait) {
+        return header(encoding + wait + "#define DRM_IOCTL_SYNCOBJ_WAIT _IOWR('d', 0xc3, struct wait_args)\n" +
+                      "#define FOO_IOC_WAIT _IOWR('f', 0x01, struct wait_args)\n");
+    };
+    Diff d = diff(side("struct wait_args { __u64 handles; __u32 count; __u32 flags; };\n"),
+                  side("struct wait_args { __u64 handles; __u32 count; __u32 flags; __u64 deadline; };\n"));
+    std::map<std::string, std::string> verdict;
+    for (const auto& f : d.findings) verdict[f["record"].get<std::string>() + " " + f["kind"].get<std::string>()] = f["severity"];
+    CHECK(verdict["DRM_IOCTL_SYNCOBJ_WAIT ioctl-size-grew"] == "compatible");
+    CHECK(verdict["FOO_IOC_WAIT ioctl-number-changed"] == "incompatible");
+    CHECK(d.exit_code == 12);
+}
