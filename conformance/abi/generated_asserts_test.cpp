@@ -90,7 +90,9 @@ TEST_CASE("every version's generated static_asserts compile for all 7 targets, a
 TEST_CASE("a wrong offset in the manifest makes the generated asserts fail to compile") {
     fs::path dir = scratch();
     std::string text = read_file(required_env("UAPIKIT_ABI_DIR") + "/proposed/manifest.json");
-    // kvm_vm_fd sits at byte 40 (uapi-facts 6.1); claim 44 instead.
+    // kvm_vm_fd sits at byte 40 (after the 8-byte data_uptr at 32, as posted in
+    // "[PATCH v2 1/3] iommufd/viommu: Allow associating a KVM VM fd with a vIOMMU",
+    // Aneesh Kumar K.V, 2026); claim 44 instead.
     auto at = text.find("{\"name\":\"kvm_vm_fd\"");
     REQUIRE(at != std::string::npos);
     auto offset = text.find("\"offset_bits\":320", at);

@@ -1,7 +1,8 @@
 /*
  * Independent C declarations of the proposed vIOMMU ABI, written by hand
- * from uapi-facts.md (sections 4, 5 and 6) and the corrections the seeds'
- * reviewers asked for. The PFR test compares the generated bindings with
+ * from Linux 6.12's include/uapi/linux/iommufd.h and the proposals' patches
+ * (KVM VM fd v2 1/3, AMD HW-vIOMMU v2 17/26, TSM map RFC v1 10/38; iommu list,
+ * 2026) with the corrections their reviewers asked for. The PFR test compares the generated bindings with
  * these field by field; nothing here comes from the generator.
  */
 #ifndef UAPIKIT_TEST_INDEPENDENT_IOMMUFD_H

@@ -1,7 +1,8 @@
 // uapikit-gen scan on the real Linux 6.12 uapi headers (headers_install
 // trees in build/cache), checked against facts that do not come from
-// uapikit: the iommufd layouts of ../shared/uapi-facts.md section 4, and
-// ioctl numbers worked out by hand from each architecture's encoding.
+// uapikit: the iommufd layouts as Linux 6.12's include/uapi/linux/iommufd.h
+// declares them, offsets added up by hand, and ioctl numbers worked out by
+// hand from each architecture's encoding.
 #include "../support/run_command.hpp"
 
 #include <doctest/doctest.h>
@@ -86,7 +87,7 @@ std::uint64_t ioc(const std::string& triple, char dir, unsigned type, unsigned n
 
 }  // namespace
 
-TEST_CASE("iommufd structs have the layout uapi-facts section 4 gives, on every target") {
+TEST_CASE("iommufd structs have the layout Linux 6.12 iommufd.h declares, on every target") {
     const json& m = scanned("linux/iommufd.h");
     for (const auto& triple : kAllTargets) {
         CAPTURE(triple);
