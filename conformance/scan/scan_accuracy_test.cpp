@@ -1,9 +1,9 @@
 // scan on the forms it once got wrong, each a small input with its answer
-// from the test compiler or worked out by hand: macros built on offsetof and
-// alignof, "#define X X" over an enum constant, a request built through a
-// wrapper on a continuation line, alignment carried by a typedef, an
-// argument too large for the size field, header names that exist in the
-// current folder, and an error at the end of a file.
+// from the test compiler or worked out by hand: macros built on offsetof,
+// __alignof__ and _Alignof, "#define X X" over an enum constant, a request
+// built through a wrapper on a continuation line, alignment carried by a
+// typedef, an argument too large for the size field, header names that
+// exist in the current folder, and an error at the end of a file.
 #include "../support/run_command.hpp"
 
 #include <doctest/doctest.h>
@@ -86,6 +86,13 @@ TEST_CASE("a record named by its typedef has the typedef's alignment") {
     CHECK(r["align"] == alignof(fxa_aligned16_t));
     CHECK(r["align"] == 16);
     CHECK(r["size"] == sizeof(fxa_aligned16_t));
+}
+
+TEST_CASE("a macro built on C11's _Alignof has the compiler's value") {
+    // _Alignof(fxa_aligned16_t): the typedef's aligned(16).
+    const json& m = named(target_of(scanned())["macros"], "FXA_C11_ALIGN");
+    CHECK(m["value"] == alignof(fxa_aligned16_t));
+    CHECK(m["value"] == 16);
 }
 
 TEST_CASE("an argument too large for the size field: decoded as the target's macros do, its size kept, and linted") {
