@@ -150,3 +150,48 @@ TEST_CASE("the asm/ half of a scanned linux/ header is in scope") {
     t.records.push_back(record("kvm_demo", "asm/kvm.h", 8, 8, {field("id", "__u32", "unsigned int", 0, 4, 4)}, {{4, 4}}));
     CHECK(of_kind(analysis::check(m, {}), "implicit-padding").size() == 1);
 }
+
+namespace {
+
+// A request macro as scan reports it: _IOW('x', nr, argument), its value
+// worked out by hand from the generic <asm-generic/ioctl.h> encoding
+// (direction write = 1 << 30 | size << 16 | 'x' (0x78) << 8 | nr).
+ir::Macro write_request(const std::string& name, std::uint64_t nr, std::uint64_t size, std::uint64_t value) {
+    ir::Macro m;
+    m.name = name;
+    m.origin = {"linux/demo.h", 9, 9};
+    m.value = ir::Integer{true, value};
+    m.ioctl = ir::Ioctl{ir::IoctlDir::Write, 'x', nr, size};
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("ioctl-compat-number-differs: _IOW(..., long) has another number on i386 than on its x86_64 kernel") {
+    ir::Manifest m;
+    // _IOW('x', 1, long): sizeof(long) is 4 on i386 and 8 on x86_64, so the
+    // numbers are 0x40047801 and 0x40087801. _IOW('x', 2, int) is 0x40047802
+    // on both.
+    target(m, "i386-linux-gnu").macros = {write_request("DEMO_SET_LONG", 1, 4, 0x40047801),
+                                          write_request("DEMO_SET_INT", 2, 4, 0x40047802)};
+    target(m, "x86_64-linux-gnu").macros = {write_request("DEMO_SET_LONG", 1, 8, 0x40087801),
+                                            write_request("DEMO_SET_INT", 2, 4, 0x40047802)};
+    auto r = analysis::check(m, {});
+    auto differs = of_kind(r, "ioctl-compat-number-differs");
+    REQUIRE(differs.size() == 1);
+    CHECK(differs[0].record == "DEMO_SET_LONG");
+    CHECK(differs[0].old_value == "0x40047801");
+    CHECK(differs[0].new_value == "0x40087801");
+    auto targets = differs[0].targets;
+    std::sort(targets.begin(), targets.end());
+    CHECK(targets == std::vector<std::string>{"i386-linux-gnu", "x86_64-linux-gnu"});
+    CHECK(differs[0].message.find("4 vs 8 bytes") != std::string::npos);
+    CHECK(analysis::exit_status(r) == 4);
+
+    // A pair that is not a compat pair (aarch64 and x86_64 are both 64-bit
+    // kernels) is not compared, whatever the numbers.
+    ir::Manifest wide_only;
+    target(wide_only, "x86_64-linux-gnu").macros.push_back(write_request("DEMO_SET_LONG", 1, 8, 0x40087801));
+    target(wide_only, "aarch64-linux-gnu").macros.push_back(write_request("DEMO_SET_LONG", 1, 4, 0x40047801));
+    CHECK(of_kind(analysis::check(wide_only, {}), "ioctl-compat-number-differs").empty());
+}
