@@ -181,12 +181,19 @@ TEST_CASE("a new bitfield in bits no old field used is a padding-style warning")
 }
 
 TEST_CASE("counting sentinels, masks of every valid bit and version numbers that change are compatible") {
+    // LINUX_VERSION_CODE is KERNEL_VERSION(6, 1, 192) = (6 << 16) + (1 << 8) +
+    // 192 = 393664, then KERNEL_VERSION(6, 12, 117) = 396405: it may go down
+    // in its parts, up in the whole.
     Diff d = diff(header("enum e { E_A, E_B, __E_MAX };\n#define E_MAX (__E_MAX - 1)\n#define E_CNT 2\n"
                          "#define NUM_E 2\n#define E_VALID_MASK 0x3\n#define E_FLAGS_MASK 0x3\n#define E_VERSION 4\n"
-                         "#define LINUX_VERSION_SUBLEVEL 192\n"),
+                         "#define LINUX_VERSION_SUBLEVEL 192\n#define LINUX_VERSION_CODE 393664\n"
+                         "enum f { F_A, F_B, F_LAST };\n#define E_COUNT 2\n#define MAX_E 2\n#define E_ALL 0x3\n"
+                         "#define E_VALID_FLAGS 0x3\n#define E_OTHER_ALL 0x3\n"),
                   header("enum e { E_A, E_B, E_C, __E_MAX };\n#define E_MAX (__E_MAX - 1)\n#define E_CNT 3\n"
                          "#define NUM_E 3\n#define E_VALID_MASK 0x7\n#define E_FLAGS_MASK 0x1\n#define E_VERSION 5\n"
-                         "#define LINUX_VERSION_SUBLEVEL 117\n"));
+                         "#define LINUX_VERSION_SUBLEVEL 117\n#define LINUX_VERSION_CODE 396405\n"
+                         "enum f { F_A, F_B, F_C, F_LAST };\n#define E_COUNT 3\n#define MAX_E 3\n#define E_ALL 0x7\n"
+                         "#define E_VALID_FLAGS 0xb\n#define E_OTHER_ALL 0x2\n"));
     std::map<std::string, std::string> kind_of;
     for (const auto& f : d.findings) kind_of[f.contains("field") ? f["field"].get<std::string>() : f["record"].get<std::string>()] = f["kind"];
     CHECK(kind_of["__E_MAX"] == "sentinel-changed");
@@ -196,9 +203,20 @@ TEST_CASE("counting sentinels, masks of every valid bit and version numbers that
     CHECK(kind_of["E_VALID_MASK"] == "mask-changed");
     CHECK(kind_of["E_VERSION"] == "version-changed");
     CHECK(kind_of["LINUX_VERSION_SUBLEVEL"] == "version-changed");
+    CHECK(kind_of["LINUX_VERSION_CODE"] == "version-changed");
+    CHECK(kind_of["E_COUNT"] == "sentinel-changed");
+    CHECK(kind_of["F_LAST"] == "sentinel-changed");  // an enumerator: 2 -> 3
+    CHECK(kind_of["MAX_E"] == "sentinel-changed");
+    CHECK(kind_of["E_ALL"] == "mask-changed");
+    CHECK(kind_of["E_VALID_FLAGS"] == "mask-changed");  // 0x3 -> 0xb: bit 3 added, none lost
     CHECK(kind_of["E_C"] == "new-constant");
+    CHECK(kind_of["F_C"] == "new-constant");
     // A mask that loses a valid bit is not a mask growing: incompatible.
     CHECK(kind_of["E_FLAGS_MASK"] == "macro-value-changed");
+    CHECK(kind_of["E_OTHER_ALL"] == "macro-value-changed");  // 0x3 -> 0x2 loses bit 0
+    for (const auto& f : d.findings)
+        if (f["kind"] == "sentinel-changed" || f["kind"] == "mask-changed" || f["kind"] == "version-changed")
+            CHECK(f["severity"] == "compatible");
     CHECK(d.exit_code == 12);
 }
 
@@ -225,6 +243,48 @@ TEST_CASE("an alignment-only change: a warning alone, incompatible when a scanne
     CHECK((*mine)["message"].get<std::string>().find("holder") != std::string::npos);
     // The holder's own member moved from 4 to 8.
     CHECK(held.of("field-moved").size() == 1);
+    CHECK(held.exit_code == 12);
+}
+
+TEST_CASE("an alignment-only change of a struct held as an array element: incompatible, naming the holder") {
+    // holder's array of two al starts at 4 when al is 4-byte aligned, at 8
+    // when it is 8-byte aligned: 4 + 2 * 8 = 20 -> 8 + 2 * 8 = 24 bytes.
+    Diff d = diff(header("struct al { __u32 x; __u32 y; };\nstruct arr_holder { __u32 z; struct al list[2]; };\n"),
+                  header("struct al { __u32 x; __u32 y; } __attribute__((aligned(8)));\n"
+                         "struct arr_holder { __u32 z; struct al list[2]; };\n"));
+    auto align = d.of("alignment-changed");
+    auto mine = std::find_if(align.begin(), align.end(), [](const json& f) { return f["record"] == "al"; });
+    REQUIRE(mine != align.end());
+    CHECK((*mine)["severity"] == "incompatible");
+    CHECK((*mine)["message"].get<std::string>().find("arr_holder") != std::string::npos);
+    auto moved = d.of("field-moved");
+    REQUIRE(moved.size() == 1);
+    CHECK(moved[0]["record"] == "arr_holder");
+    CHECK(moved[0]["field"] == "list");
+    CHECK(moved[0]["old"] == "offset 4");
+    CHECK(moved[0]["new"] == "offset 8");
+    CHECK(d.exit_code == 12);
+}
+
+TEST_CASE("a size-field struct growing at its tail with a new alignment: compatible, unless a record holds it") {
+    // 8 bytes aligned to 4 become 16 aligned to 8 with an __aligned_u64 at
+    // offset 8: the old bytes stay where they were.
+    const char* before = "struct sz { __u32 size; __u32 flags; };\n";
+    const char* after = "struct sz { __u32 size; __u32 flags; __aligned_u64 ext; };\n";
+    Diff alone = diff(header(before), header(after));
+    CHECK(alone.kinds() == std::vector<std::string>{"alignment-changed", "compatible-extension"});
+    CHECK(alone.severity_of("compatible-extension") == "compatible");
+    CHECK(alone.severity_of("alignment-changed") == "warning");
+    CHECK(alone.exit_code == 4);
+
+    // Held at offset 4 of another record, it now starts at 8.
+    const std::string holder = "struct sz_holder { __u32 tag; struct sz s; };\n";
+    Diff held = diff(header(before + holder), header(after + holder));
+    auto align = held.of("alignment-changed");
+    auto mine = std::find_if(align.begin(), align.end(), [](const json& f) { return f["record"] == "sz"; });
+    REQUIRE(mine != align.end());
+    CHECK((*mine)["severity"] == "incompatible");
+    CHECK((*mine)["message"].get<std::string>().find("sz_holder") != std::string::npos);
     CHECK(held.exit_code == 12);
 }
 
@@ -279,6 +339,57 @@ TEST_CASE("moved to the asm/ header of the architecture that uses it: not remove
         CHECK(f["severity"] == "warning");
         CHECK(f["new"] == "asm/history.h of x86_64-linux-gnu");
     }
+    CHECK(d.exit_code == 4);
+}
+
+TEST_CASE("moved to another linux/ header: moved-to-header, naming both files, not removed and not silent") {
+    auto tree = [](bool moved) {
+        const std::string decl = "struct mv_rec { unsigned int a; };\n#define MV_FLAG 4\nenum mv_kind { MV_A, MV_B };\n";
+        Side s = header(moved ? "" : decl);
+        s.files["linux/other.h"] = "#define OTHER_KEPT 1\n" + (moved ? decl : "");
+        return s;
+    };
+    Diff d = diff(tree(false), tree(true), {"x86_64-linux-gnu"}, {"linux/history.h", "linux/other.h"});
+    CHECK(d.kinds() == std::vector<std::string>{"moved-to-header", "moved-to-header", "moved-to-header"});
+    std::vector<std::string> moved;
+    for (const auto& f : d.findings) {
+        moved.push_back(f["record"]);
+        CHECK(f["severity"] == "warning");
+        CHECK(f["old"] == "linux/history.h");
+        CHECK(f["new"] == "linux/other.h");
+        CHECK(f["file"] == "linux/other.h");
+    }
+    std::sort(moved.begin(), moved.end());
+    CHECK(moved == std::vector<std::string>{"MV_FLAG", "mv_kind", "mv_rec"});
+    CHECK(d.text.find("moved from linux/history.h to linux/other.h") != std::string::npos);
+    CHECK(d.exit_code == 4);
+
+    // The same headers diffed against themselves: nothing moved.
+    Diff same = diff(tree(true), tree(true), {"x86_64-linux-gnu"}, {"linux/history.h", "linux/other.h"});
+    CHECK(same.findings.empty());
+    CHECK(same.exit_code == 0);
+
+    // Into a new linux/ header that only the scanned one includes (Linux
+    // 6.12's linux/fb.h and its VESA_* macros, now in linux/vesa.h).
+    Side included = header("#include <linux/vesa_like.h>\n");
+    included.files["linux/vesa_like.h"] = "#define MV_FLAG 4\n";
+    Diff reached = diff(header("#define MV_FLAG 4\n"), included);
+    REQUIRE(reached.findings.size() == 1);
+    CHECK(reached.findings[0]["kind"] == "moved-to-header");
+    CHECK(reached.findings[0]["old"] == "linux/history.h");
+    CHECK(reached.findings[0]["new"] == "linux/vesa_like.h");
+    CHECK(reached.exit_code == 4);
+}
+
+TEST_CASE("a request that does not evaluate, renamed with the old name kept as an alias, is not removed") {
+    // Linux 6.12 linux/pcitest.h: PCITEST_LEGACY_IRQ became an alias of the
+    // new PCITEST_INTX_IRQ; the header uses _IO without <linux/ioctl.h>, so
+    // neither name evaluates on its own.
+    Diff d = diff(header("#define PT_LEGACY_IRQ _IO('P', 0x2)\n"),
+                  header("#define PT_INTX_IRQ _IO('P', 0x2)\n#define PT_LEGACY_IRQ PT_INTX_IRQ\n"));
+    REQUIRE(d.findings.size() == 1);
+    CHECK(d.findings[0]["kind"] == "macro-not-evaluable");
+    CHECK(d.findings[0]["record"] == "PT_INTX_IRQ");
     CHECK(d.exit_code == 4);
 }
 

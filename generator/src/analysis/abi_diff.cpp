@@ -166,12 +166,33 @@ private:
         return true;
     }
 
+    // moved-to-header: a declaration both sides have, now in another header
+    // (linux/fb.h -> linux/vesa.h). Both files must be headers userspace
+    // names: given to scan, or linux/ ones. A move into a header the scan
+    // only reached that is no linux/ header (a linux/ header's asm/ half,
+    // asm-generic/) is how the kernel splits a header per architecture, and
+    // the linux/ header still brings it. Whether the old header brings the
+    // new one is not in a manifest, hence a warning.
+    static bool named_by_userspace(const Side& side, const std::string& file) {
+        return side.scanned.count(file) || file.starts_with("linux/");
+    }
+
+    void report_moved_to_header(const std::string& record, const ir::Origin& before, const ir::Origin& after) {
+        if (before.file == after.file || !named_by_userspace(old_, before.file) || !named_by_userspace(new_, after.file))
+            return;
+        add("moved-to-header", Severity::Warning, record, "", before.file, after.file,
+            "moved from " + before.file + " to " + after.file + ": programs that include only " + before.file +
+                " still build if it includes " + after.file + ", which a manifest does not record",
+            after);
+    }
+
     // ---- records ----------------------------------------------------------
 
     void records() {
         for (const auto& [name, r] : old_.records) {
             if (is_anonymous_member_type(name)) continue;
             if (const ir::Record* n = new_.record(name)) {
+                if (name.find("::") == std::string::npos) report_moved_to_header(name, r->origin, n->origin);
                 compare_record(*r, *n);
             } else if (!only_on_one_side(old_, new_, "record", name, r->origin) && name.find("::") == std::string::npos) {
                 record_removed(*r);
@@ -318,6 +339,7 @@ private:
         }
         for (const auto& [name, e] : new_.enums) {
             auto it = old_.enums.find(name);
+            if (it != old_.enums.end()) report_moved_to_header(name, it->second->origin, e->origin);
             if (it != old_.enums.end() && it->second->underlying != e->underlying)
                 add("enum-type-changed", Severity::Warning, name, "", it->second->underlying, e->underlying,
                     "underlying type changed: fields declared with this enum may change size", e->origin);
@@ -439,6 +461,7 @@ private:
                 continue;
             }
             const ir::Macro& n = *it->second;
+            report_moved_to_header(name, m->origin, n.origin);
             if (m->value && n.value) {
                 if (m->value->bits == n.value->bits) continue;
                 if (m->ioctl || n.ioctl)

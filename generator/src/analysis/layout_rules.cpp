@@ -416,7 +416,7 @@ private:
         else if (!c_.embedded_in.empty())
             record_level_.push_back(make("alignment-changed", Severity::Incompatible, "", from, to,
                                          "alignment changed, and " + list(c_.embedded_in) +
-                                             " hold it by value: their layout changes with it",
+                                             " hold it by value or as array elements: their layout changes with it",
                                          n.origin));
         else
             record_level_.push_back(make("alignment-changed", Severity::Warning, "", from, to,
