@@ -18,6 +18,7 @@ Usage: real_history.py MODE --gen UAPIKIT_GEN --history DIR --headers DIR
 Exit status 0 when everything agrees.
 """
 import argparse
+import collections
 import json
 import os
 import re
@@ -70,7 +71,7 @@ def common_headers(old_tree, new_tree):
 
 REDUCED_HEADERS = ["linux/stat.h", "linux/ptp_clock.h", "linux/nbd.h", "linux/vbox_vmmdev_types.h",
                    "linux/timex.h", "linux/fscrypt.h", "linux/hw_breakpoint.h", "linux/mei.h", "linux/version.h",
-                   "linux/rseq.h", "linux/vdpa.h", "linux/pcitest.h"]
+                   "linux/rseq.h", "linux/vdpa.h", "linux/pcitest.h", "linux/can.h", "linux/can/raw.h"]
 
 B = "x86_64-linux-gnu i386-linux-gnu"
 X = "x86_64-linux-gnu"
@@ -170,6 +171,19 @@ REDUCED_EXPECTED = [
     # Neither evaluates, as pcitest.h uses _IO without <linux/ioctl.h>, so the
     # new name is a new macro userspace cannot evaluate.
     ("macro-not-evaluable", "PCITEST_INTX_IRQ", "warning", B),
+    # can.h: "#define CAN_RAW_FILTER_MAX 512" moved to can/raw.h, which can.h
+    # does not include; both are scanned, so it is a move, not a removal.
+    ("moved-to-header", "CAN_RAW_FILTER_MAX", "warning", B),
+    # can.h gained the CAN XL VCID field macros; can/raw.h the VCID socket
+    # option (a new constant of its unnamed enum), its struct and its flags.
+    ("new-constant", "CANXL_VCID_OFFSET", "compatible", B),
+    ("new-constant", "CANXL_VCID_VAL_MASK", "compatible", B),
+    ("new-constant", "CANXL_VCID_MASK", "compatible", B),
+    ("new-constant", "CAN_RAW_XL_VCID_OPTS", "compatible", B),
+    ("new-struct", "can_raw_vcid_options", "compatible", B),
+    ("new-constant", "CAN_RAW_XL_VCID_TX_SET", "compatible", B),
+    ("new-constant", "CAN_RAW_XL_VCID_TX_PASS", "compatible", B),
+    ("new-constant", "CAN_RAW_XL_VCID_RX_FILTER", "compatible", B),
     # timex.h: unchanged, with its unnamed "int :32;" bitfields: nothing.
 ]
 
@@ -242,6 +256,11 @@ def full(a):
         _, text = diff(a.gen, old, new, fmt="text")
     got = {(f["kind"], name_of(f)) for f in out["findings"] if f["severity"] == "incompatible"}
     print("%d headers both trees have; %s" % (len(headers), text.strip().splitlines()[-1]))
+    # The counts per kind, as docs/peer-comparison.md lists them.
+    by_kind = collections.Counter((f["severity"], f["kind"]) for f in out["findings"])
+    for severity in ("incompatible", "warning", "compatible"):
+        kinds = sorted(((n, k) for (s, k), n in by_kind.items() if s == severity), key=lambda x: (-x[0], x[1]))
+        print("  %s: %s" % (severity, ", ".join("%s %d" % (k, n) for n, k in kinds)))
     check("6.1 -> 6.12: exit 12", rc == 12, "exit %d" % rc)
     check("6.1 -> 6.12: the incompatible findings are exactly the documented ones", got == pairs,
           "not documented: %s\n     documented, not found: %s" % (sorted(got - pairs), sorted(pairs - got)))
