@@ -57,6 +57,13 @@ struct Diff {
         std::sort(out.begin(), out.end());
         return out;
     }
+    // The finding of `kind` about `record`.
+    json about(const std::string& kind, const std::string& record) const {
+        for (const auto& f : of(kind))
+            if (f["record"] == record) return f;
+        FAIL("no " << kind << " finding about " << record);
+        return {};
+    }
     std::string severity_of(const std::string& kind) const {
         auto found = of(kind);
         REQUIRE(found.size() == 1);
@@ -236,11 +243,9 @@ TEST_CASE("an alignment-only change: a warning alone, incompatible when a scanne
     Diff held = diff(header("struct al { __u32 x; __u32 y; };\nstruct holder { __u32 z; struct al a; };\n"),
                      header("struct al { __u32 x; __u32 y; } __attribute__((aligned(8)));\n"
                             "struct holder { __u32 z; struct al a; };\n"));
-    auto align = held.of("alignment-changed");
-    auto mine = std::find_if(align.begin(), align.end(), [](const json& f) { return f["record"] == "al"; });
-    REQUIRE(mine != align.end());
-    CHECK((*mine)["severity"] == "incompatible");
-    CHECK((*mine)["message"].get<std::string>().find("holder") != std::string::npos);
+    json mine = held.about("alignment-changed", "al");
+    CHECK(mine["severity"] == "incompatible");
+    CHECK(mine["message"].get<std::string>().find("holder") != std::string::npos);
     // The holder's own member moved from 4 to 8.
     CHECK(held.of("field-moved").size() == 1);
     CHECK(held.exit_code == 12);
@@ -252,11 +257,9 @@ TEST_CASE("an alignment-only change of a struct held as an array element: incomp
     Diff d = diff(header("struct al { __u32 x; __u32 y; };\nstruct arr_holder { __u32 z; struct al list[2]; };\n"),
                   header("struct al { __u32 x; __u32 y; } __attribute__((aligned(8)));\n"
                          "struct arr_holder { __u32 z; struct al list[2]; };\n"));
-    auto align = d.of("alignment-changed");
-    auto mine = std::find_if(align.begin(), align.end(), [](const json& f) { return f["record"] == "al"; });
-    REQUIRE(mine != align.end());
-    CHECK((*mine)["severity"] == "incompatible");
-    CHECK((*mine)["message"].get<std::string>().find("arr_holder") != std::string::npos);
+    json mine = d.about("alignment-changed", "al");
+    CHECK(mine["severity"] == "incompatible");
+    CHECK(mine["message"].get<std::string>().find("arr_holder") != std::string::npos);
     auto moved = d.of("field-moved");
     REQUIRE(moved.size() == 1);
     CHECK(moved[0]["record"] == "arr_holder");
@@ -280,11 +283,9 @@ TEST_CASE("a size-field struct growing at its tail with a new alignment: compati
     // Held at offset 4 of another record, it now starts at 8.
     const std::string holder = "struct sz_holder { __u32 tag; struct sz s; };\n";
     Diff held = diff(header(before + holder), header(after + holder));
-    auto align = held.of("alignment-changed");
-    auto mine = std::find_if(align.begin(), align.end(), [](const json& f) { return f["record"] == "sz"; });
-    REQUIRE(mine != align.end());
-    CHECK((*mine)["severity"] == "incompatible");
-    CHECK((*mine)["message"].get<std::string>().find("sz_holder") != std::string::npos);
+    json mine = held.about("alignment-changed", "sz");
+    CHECK(mine["severity"] == "incompatible");
+    CHECK(mine["message"].get<std::string>().find("sz_holder") != std::string::npos);
     CHECK(held.exit_code == 12);
 }
 
