@@ -252,7 +252,7 @@ TEST_CASE("an alignment-only change: a warning alone, incompatible when a scanne
 }
 
 TEST_CASE("an alignment-only change of a struct held as an array element: incompatible, naming the holder") {
-    // holder's array of two al starts at 4 when al is 4-byte aligned, at 8
+    // arr_holder's array of two al starts at 4 when al is 4-byte aligned, at 8
     // when it is 8-byte aligned: 4 + 2 * 8 = 20 -> 8 + 2 * 8 = 24 bytes.
     Diff d = diff(header("struct al { __u32 x; __u32 y; };\nstruct arr_holder { __u32 z; struct al list[2]; };\n"),
                   header("struct al { __u32 x; __u32 y; } __attribute__((aligned(8)));\n"
