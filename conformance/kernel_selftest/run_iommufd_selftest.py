@@ -205,8 +205,7 @@ def main():
         if status == "ok" and not skip:
             passed.append(name)
         elif status == "ok":
-            skipped.append(name)
-            failed.append((name, "skipped"))
+            skipped.append(name)  # a skip is not a pass
         else:
             rule = None if have_hugetlb else needs_hugetlb(name)
             if rule is None:
@@ -232,14 +231,14 @@ def main():
         print(f"  the run did not finish: {died}")
     for name, rule in excused:
         print(f"  needs hugetlb: {name} ({HUGETLB[rule][1]})")
-    for name, why in failed:
+    for name, why in failed + [(n, "skipped") for n in skipped]:
         print(f"  FAILED: {name}: {why}")
         for _, _, own in results.get(name, []):
             for line in own.splitlines()[-20:]:
                 print(f"    {line}")
     if died:
         sys.stdout.write(output[-4000:])
-    return 1 if failed or died or len(passed) + len(excused) != total else 0
+    return 1 if failed or skipped or died or len(passed) + len(excused) != total else 0
 
 
 if __name__ == "__main__":
