@@ -77,24 +77,30 @@ std::mutex host_mutex;
 // allocator under it) calls back into then goes straight to libc.
 thread_local bool inside = false;
 
+// A bad value of one of our environment variables ends the program as a
+// bad command-line argument would: one line on stderr naming the variable,
+// its value and the part that is wrong, and exit status 2
+// (docs/fake-semantics.md). exit(), not abort(): no core dump for a typo,
+// and the program's buffered output still goes out. Whatever the program's
+// exit handlers call on this thread goes straight to libc (`inside`).
+[[noreturn]] void bad_variable(const char* name, const char* value, const std::string& why) {
+    std::fprintf(stderr, "libuapikit-preload: %s=\"%s\": %s\n", name, value, why.c_str());
+    std::exit(2);
+}
+
 host* make_host() {
-    auto* h = new host(fd_source{reserve_fd, release_fd});
     const char* text = std::getenv(fake::topology_variable);
     fake::topology t;
     std::string error;
-    if (!fake::parse_topology(text ? text : fake::default_topology, &t, &error)) {
-        std::fprintf(stderr, "libuapikit-preload: %s: %s\n", fake::topology_variable, error.c_str());
-        std::abort();
-    }
+    if (!fake::parse_topology(text ? text : fake::default_topology, &t, &error))
+        bad_variable(fake::topology_variable, text ? text : fake::default_topology, error);
+    bool sys_resource = false, ipc_lock = false;
+    const char* caps = std::getenv(fake::capabilities_variable);
+    if (caps && !fake::parse_capabilities(caps, &sys_resource, &ipc_lock, &error))
+        bad_variable(fake::capabilities_variable, caps, error);
+    auto* h = new host(fd_source{reserve_fd, release_fd});
     h->apply(t);
-    if (const char* caps = std::getenv(fake::capabilities_variable)) {
-        bool sys_resource = false, ipc_lock = false;
-        if (!fake::parse_capabilities(caps, &sys_resource, &ipc_lock, &error)) {
-            std::fprintf(stderr, "libuapikit-preload: %s: %s\n", fake::capabilities_variable, error.c_str());
-            std::abort();
-        }
-        h->set_capabilities(sys_resource, ipc_lock);
-    }
+    if (caps) h->set_capabilities(sys_resource, ipc_lock);
     return h;
 }
 

@@ -130,8 +130,7 @@ FAKE_CASE("dispatch: a closed fd -> EBADF [6.12 main.c]") {
     CHECK(via().close(fd) == 0);
     forget(fd);
     abi::iommu_ioas_alloc cmd{};
-    cmd.size = sizeof cmd;
-    CHECK(via().ioctl(fd, abi::IOMMU_IOAS_ALLOC, &cmd) == -EBADF);
+    rejected(fd, cmd, EBADF);
 }
 
 // ---- objects -------------------------------------------------------------------

@@ -15,7 +15,7 @@ long kvm_ioctl(fake_fixture& f, int fd, unsigned long request, unsigned long arg
 FAKE_CASE("kvm: KVM_GET_API_VERSION is 12; with an argument -> EINVAL [6.12 kvm_main.c]") {
     int kvm_fd = open("/dev/kvm");
     CHECK(kvm_ioctl(*this, kvm_fd, kvm::get_api_version, 0) == 12);
-    CHECK(kvm_ioctl(*this, kvm_fd, kvm::get_api_version, 1) == -EINVAL);
+    rejected_by(EINVAL, [&] { return kvm_ioctl(*this, kvm_fd, kvm::get_api_version, 1); });
 }
 
 FAKE_CASE("kvm: KVM_CHECK_EXTENSION answers what a VMM asks before it creates devices and memory [6.12 kvm_main.c]") {
@@ -107,7 +107,8 @@ FAKE_CASE("kvm: a memslot not page aligned, or of an unknown flag -> EINVAL [6.1
 
 FAKE_CASE("kvm: deleting a slot that does not exist -> EINVAL; deleting one that does works [6.12 kvm_main.c]") {
     int vm_fd = vm(kvm::default_vm);
-    CHECK(memslot(vm_fd, 3, 0, 0) == -EINVAL);
+    auto missing = memslot_args(3, 0, 0);
+    rejected(vm_fd, missing, EINVAL, kvm::set_user_memory_region2);
     REQUIRE(memslot(vm_fd, 3, 1 << 20, 1 << 20) == 0);
     CHECK(memslot(vm_fd, 3, 0, 0) == 0);
 }
@@ -116,7 +117,8 @@ FAKE_CASE("kvm: a private memslot cannot change, only go; a shared one can move 
     int vm_fd = vm();
     int gmem = guest_memfd(vm_fd, 1 << 20);
     REQUIRE(memslot(vm_fd, 0, 1 << 20, 1 << 20, gmem) == 0);
-    CHECK(memslot(vm_fd, 0, 8 << 20, 1 << 20, gmem) == -EINVAL);
+    auto changed = memslot_args(0, 8 << 20, 1 << 20, gmem);
+    rejected(vm_fd, changed, EINVAL, kvm::set_user_memory_region2);
     REQUIRE(memslot(vm_fd, 1, 2 << 20, 1 << 20) == 0);
     auto moved = memslot_args(1, 16 << 20, 1 << 20);
     moved.userspace_addr = 0x7f0000000000 + (2 << 20);  // the same VMM mapping
@@ -128,7 +130,7 @@ FAKE_CASE("kvm: a private memslot cannot change, only go; a shared one can move 
 FAKE_CASE("kvm-vfio: a device type KVM does not have -> ENODEV; one VFIO device per VM -> EBUSY [6.12 kvm_main.c]") {
     int vm_fd = vm();
     kvm::create_device_args cd{99, 0, 0};
-    CHECK(via().ioctl(vm_fd, kvm::create_device, &cd) == -ENODEV);
+    rejected(vm_fd, cd, ENODEV, kvm::create_device);
     kvm_vfio(vm_fd);
     std::string before = host().snapshot();
     kvm::create_device_args again{kvm::dev_type_vfio, 0, 0};
@@ -179,8 +181,8 @@ FAKE_CASE("kvm-vfio: HAS_DEVICE_ATTR knows FILE_ADD and FILE_DEL; GET_DEVICE_ATT
     kvm::device_attr other{0, kvm::dev_vfio_file, 9, 0};
     CHECK(via().ioctl(dev, kvm::has_device_attr, &add) == 0);
     CHECK(via().ioctl(dev, kvm::has_device_attr, &del) == 0);
-    CHECK(via().ioctl(dev, kvm::has_device_attr, &other) == -ENXIO);
-    CHECK(via().ioctl(dev, kvm::get_device_attr, &add) == -EPERM);
+    rejected(dev, other, ENXIO, kvm::has_device_attr);
+    rejected(dev, add, EPERM, kvm::get_device_attr);
 }
 
 FAKE_CASE("kvm-vfio: the device holds the VFIO file: closing its fd keeps it bound until FILE_DEL [6.12 virt/kvm/vfio.c]") {

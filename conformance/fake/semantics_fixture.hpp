@@ -108,8 +108,16 @@ public:
     template <iommufd_command T>
     void rejected_with_reply(int fd, T& cmd, int err) {
         if (cmd.size == 0) cmd.size = sizeof(T);
+        rejected_by(err, [&] { return way_->ioctl(fd, command_traits<T>::request, &cmd); });
+    }
+    // As rejected(), for a call without a struct of the caller's to
+    // compare: an integer argument (KVM_GET_API_VERSION,
+    // VFIO_CHECK_EXTENSION), a write(2). `call` returns >= 0 or -errno;
+    // the model must be as before.
+    template <typename Call>
+    void rejected_by(int err, Call&& call) {
         std::string before = host().snapshot();
-        CHECK(way_->ioctl(fd, command_traits<T>::request, &cmd) == -err);
+        CHECK(call() == -err);
         CHECK(host().snapshot() == before);
     }
 
@@ -221,13 +229,17 @@ public:
         return cmd.length;
     }
 
-    // The selftest's check that a page has `refs` pins.
-    int check_refs(int fd, const void* p, uint64_t length, uint32_t refs) {
+    // The selftest's check that a page has `refs` pins (EIO when not).
+    static abi::iommu_test_cmd check_refs_cmd(const void* p, uint64_t length, uint32_t refs) {
         abi::iommu_test_cmd cmd{};
         cmd.op = abi::IOMMU_TEST_OP_MD_CHECK_REFS;
         cmd.check_refs.length = length;
         cmd.check_refs.uptr = address(p);
         cmd.check_refs.refs = refs;
+        return cmd;
+    }
+    int check_refs(int fd, const void* p, uint64_t length, uint32_t refs) {
+        auto cmd = check_refs_cmd(p, length, refs);
         return call(fd, cmd);
     }
 

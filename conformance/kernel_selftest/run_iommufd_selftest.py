@@ -4,12 +4,14 @@ tools/testing/selftests/iommu/iommufd.c, built unmodified by
 scripts/kernel-selftest.sh) against the fake through libuapikit-preload.so,
 and prints one line with its counts.
 
-Every test must pass, except those that need hugetlb pages when the
-machine has none (/proc/sys/vm/nr_hugepages is 0): they mmap() with
-MAP_HUGETLB in their own set-up, which fails before the fake is asked
-anything. Those are listed below by name with the reason, and the run's
-output must show that mmap failing for each; on a machine with hugetlb
-pages they must pass too.
+The tests that must run are the binary's own list (`iommufd -l`), not what
+the run happened to print: a run that dies partway, or a test that never
+reports, fails. Every listed test must report "ok" (a SKIP is not a pass),
+except those that need hugetlb pages when the machine has none
+(/proc/sys/vm/nr_hugepages is 0): they mmap() with MAP_HUGETLB in their own
+set-up, which fails before the fake is asked anything. Those are listed
+below by name with the reason, and each one's own output must show that
+mmap failing; on a machine with hugetlb pages they must pass too.
 
 The selftest expects to run as root with every capability ("This requires
 root", iommufd.c global_options). The fake's kernel takes the
@@ -18,6 +20,7 @@ containers may lack CAP_SYS_RESOURCE; UAPIKIT_FAKE_CAPS tells the fake
 host to grant it, as the machine the selftest is written for would.
 
 Usage: run_iommufd_selftest.py --build SCRIPT --cache DIR --preload LIB
+                               [--timeout SECONDS] [--log FILE]
 """
 import argparse
 import os
@@ -25,11 +28,12 @@ import pathlib
 import re
 import subprocess
 import sys
+import time
 
 # Tests whose own code maps memory with MAP_HUGETLB (and fails when the
 # machine has no hugetlb pages). Names are "fixture.variant.test".
-# Each with the reason and the message its failed mmap() leaves in the
-# output (one per test).
+# Each with the reason and the message its failed mmap() leaves in that
+# test's own output.
 HUGETLB = [
     (re.compile(r"iommufd_ioas\.[a-z_]+\.access_domain_destory"),
      "mmap(MAP_HUGETLB) of 2 huge pages in the test",
@@ -45,6 +49,10 @@ HUGETLB = [
      re.compile(r":huge_map:Expected MAP_FAILED")),
 ]
 
+# The harness's TAP lines (tools/testing/selftests/kselftest_harness.h,
+# __run_test): "#  RUN           NAME ..." when a test starts, then
+# "ok N NAME" or "not ok N NAME" with an optional "# SKIP ..." when it ends.
+RUN = re.compile(r"^#\s+RUN\s+(\S+) \.\.\.$")
 RESULT = re.compile(r"^(ok|not ok) \d+ (\S+)(.*)$")
 
 
@@ -56,10 +64,75 @@ def hugetlb_pages():
 
 
 def needs_hugetlb(name):
-    for i, (pattern, reason, _) in enumerate(HUGETLB):
+    for i, (pattern, _, _) in enumerate(HUGETLB):
         if pattern.fullmatch(name):
             return i
     return None
+
+
+def listed_tests(listing):
+    """The full names the harness runs, from its `-l` output
+    (kselftest_harness.h test_harness_list_tests): per fixture, rows of
+    "%-20s %-25s %s" with the fixture's name on its first row only, its
+    variants down the second column and its tests down the third; a
+    separator line between fixtures. Every variant runs every test; a
+    fixture without variants runs its tests as FIXTURE.TEST."""
+    fixtures = []  # (fixture, [variants], [tests])
+    for line in listing.splitlines():
+        if line.startswith("# FIXTURE") or line.startswith("----"):
+            continue
+        fields = []
+        at = 0
+        for width in (20, 25):
+            chunk = line[at:at + width]
+            if not chunk.strip():
+                fields.append("")
+                at += width + 1
+            else:
+                # Left-aligned: the name starts here and may be longer than its column.
+                name = line[at:].split()[0]
+                fields.append(name)
+                at += max(width, len(name)) + 1
+        fields.append(line[at:].strip())
+        fixture, variant, test = fields
+        if fixture:
+            fixtures.append((fixture, [], []))
+        if not fixtures:
+            raise ValueError(f"a row before the first fixture: {line!r}")
+        if variant:
+            fixtures[-1][1].append(variant)
+        if test:
+            fixtures[-1][2].append(test)
+    names = []
+    for fixture, variants, tests in fixtures:
+        for variant in variants or [None]:
+            for test in tests:
+                names.append(".".join(p for p in (fixture, variant, test) if p))
+    return names
+
+
+def parse_run(output):
+    """{name: (status, skipped, the test's own output)} from a run whose
+    stdout and stderr went to one pipe: the harness flushes both before it
+    forks a test, so what the test prints sits between its RUN and result
+    lines."""
+    results = {}
+    current, lines = None, []
+    for line in output.splitlines():
+        m = RUN.match(line)
+        if m:
+            current, lines = m.group(1), []
+            continue
+        m = RESULT.match(line)
+        if m:
+            status, name, rest = m.groups()
+            own = "\n".join(lines) if name == current else ""
+            results.setdefault(name, []).append((status, "# SKIP" in rest, own))
+            current, lines = None, []
+            continue
+        if current:
+            lines.append(line)
+    return results
 
 
 def main():
@@ -67,62 +140,105 @@ def main():
     p.add_argument("--build", required=True, help="scripts/kernel-selftest.sh")
     p.add_argument("--cache", required=True, help="cache root for the binary")
     p.add_argument("--preload", required=True, help="libuapikit-preload.so")
+    p.add_argument("--timeout", type=float, default=840,
+                   help="seconds for the build and the run together; keep it below the "
+                        "test harness's own limit so that a hung run still reports (default 840)")
+    p.add_argument("--hugetlb-pages", type=int, default=None,
+                   help="hugetlb pages the machine has (default: /proc/sys/vm/nr_hugepages)")
     p.add_argument("--log", help="write the selftest's whole output here")
     args = p.parse_args()
+    deadline = time.monotonic() + args.timeout
 
-    built = subprocess.run(["bash", args.build, args.cache], capture_output=True, text=True)
+    def left():
+        return max(1.0, deadline - time.monotonic())
+
+    try:
+        built = subprocess.run(["bash", args.build, args.cache], capture_output=True, text=True, timeout=left())
+    except subprocess.TimeoutExpired:
+        print(f"iommufd selftest: not built within {args.timeout:.0f} s")
+        return 1
     if built.returncode != 0:
         sys.stderr.write(built.stderr)
         print("iommufd selftest: could not be built")
         return 1
     binary = built.stdout.strip().splitlines()[-1]
 
+    # The list goes to stderr; the harness exits KSFT_SKIP (4) after it.
+    listing = subprocess.run([binary, "-l"], capture_output=True, text=True, timeout=left())
+    expected = listed_tests(listing.stderr)
+    if not expected or len(set(expected)) != len(expected):
+        sys.stdout.write(listing.stderr[-4000:])
+        print(f"iommufd selftest: `{binary} -l` gave {len(expected)} names "
+              f"({len(set(expected))} distinct); cannot check the run")
+        return 1
+
     env = dict(os.environ, LD_PRELOAD=args.preload, UAPIKIT_FAKE_CAPS="sys_resource ipc_lock")
     # The harness forks per test and prints TAP; its own exit status is
-    # non-zero as soon as one test fails, so the lines decide.
-    run = subprocess.run([binary], env=env, capture_output=True, text=True, timeout=1500)
+    # non-zero as soon as one test fails, so the lines decide. stderr
+    # joins stdout so that each test's messages stay with it.
+    died = None
+    try:
+        run = subprocess.run([binary], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, timeout=left())
+        output = run.stdout
+        if run.returncode < 0:
+            died = f"killed by signal {-run.returncode}"
+    except subprocess.TimeoutExpired as e:
+        out = e.output or b""
+        output = out.decode(errors="replace") if isinstance(out, bytes) else out
+        died = f"still running after the {args.timeout:.0f} s budget; stopped"
     if args.log:
-        pathlib.Path(args.log).write_text(run.stdout + run.stderr)
+        pathlib.Path(args.log).write_text(output)
 
-    passed, skipped, failed, excused = [], [], [], []
-    have_hugetlb = hugetlb_pages() > 0
-    for line in run.stdout.splitlines():
-        m = RESULT.match(line)
-        if not m:
+    results = parse_run(output)
+    have_hugetlb = (hugetlb_pages() if args.hugetlb_pages is None else args.hugetlb_pages) > 0
+    passed, skipped, failed, excused = [], [], [], []  # failed: (name, why)
+    for name in expected:
+        got = results.get(name)
+        if not got:
+            failed.append((name, "no result: the run never reported it"))
             continue
-        status, name, rest = m.groups()
-        if status == "ok":
-            (skipped if "# SKIP" in rest else passed).append(name)
+        if len(got) > 1:
+            failed.append((name, f"reported {len(got)} times"))
             continue
-        rule = None if have_hugetlb else needs_hugetlb(name)
-        (excused if rule is not None else failed).append((name, rule))
+        status, skip, own = got[0]
+        if status == "ok" and not skip:
+            passed.append(name)
+        elif status == "ok":
+            skipped.append(name)  # a skip is not a pass
+        else:
+            rule = None if have_hugetlb else needs_hugetlb(name)
+            if rule is None:
+                failed.append((name, "not ok"))
+            elif HUGETLB[rule][2].search(own):
+                excused.append((name, rule))
+            else:
+                failed.append((name, "not ok, and not at its MAP_HUGETLB mmap()"))
+    for name in sorted(set(results) - set(expected)):
+        failed.append((name, "ran but is not in the binary's list"))
+    # The harness's TAP plan ("1..N") counts the tests it is about to run:
+    # it must agree with the list.
+    plan = re.search(r"^1\.\.(\d+)$", output, re.M)
+    if not plan or int(plan.group(1)) != len(expected):
+        failed.append(("(the run)", f"its TAP plan is {plan.group(0) if plan else 'missing'}, "
+                                    f"the list has {len(expected)} tests"))
 
-    # An excused test must have failed at its mmap(), nowhere else: the
-    # output holds one such message per excused test of each kind.
-    output = run.stdout + run.stderr
-    for i, (_, reason, evidence) in enumerate(HUGETLB):
-        names = [n for n, r in excused if r == i]
-        if len(evidence.findall(output)) < len(names):
-            failed += [(n, None) for n in names]
-            excused = [(n, r) for n, r in excused if r != i]
-
-    total = len(passed) + len(skipped) + len(failed) + len(excused)
-    print(f"iommufd selftest (Linux 6.12) on the fake: {len(passed)} of {total} passed, "
-          f"{len(failed)} failed, {len(skipped)} skipped, "
+    total = len(expected)
+    print(f"iommufd selftest (Linux 6.12) on the fake: {len(passed)} of {total} passed "
+          f"(all {total} that `iommufd -l` lists), {len(failed)} failed, {len(skipped)} skipped, "
           f"{len(excused)} not run to the end: they need hugetlb pages this machine lacks")
+    if died:
+        print(f"  the run did not finish: {died}")
     for name, rule in excused:
         print(f"  needs hugetlb: {name} ({HUGETLB[rule][1]})")
-    for name, _ in failed:
-        print(f"  FAILED: {name}")
-        # The harness prints each failed expectation as FILE:LINE:TEST:...
-        short = name.rsplit(".", 1)[-1]
-        for line in output.splitlines():
-            if f":{short}:" in line:
+    for name, why in failed + [(n, "skipped") for n in skipped]:
+        print(f"  FAILED: {name}: {why}")
+        for _, _, own in results.get(name, []):
+            for line in own.splitlines()[-20:]:
                 print(f"    {line}")
-    if total == 0:
-        sys.stdout.write(run.stdout[-4000:] + run.stderr[-4000:])
-        return 1
-    return 1 if failed else 0
+    if died:
+        sys.stdout.write(output[-4000:])
+    return 1 if failed or skipped or died or len(passed) + len(excused) != total else 0
 
 
 if __name__ == "__main__":

@@ -43,6 +43,9 @@ public:
     }
 
     bool has_driver() const { return driver_ != nullptr; }
+    // The registered driver's ops, or nullptr: the registry's whole state
+    // (the warning is the kernel's log line, not state).
+    const pkvm_iommu_ops* driver() const { return driver_; }
     const std::string& warning() const { return warning_; }
 
 private:
