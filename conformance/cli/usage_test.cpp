@@ -35,7 +35,7 @@ TEST_CASE("usage: an unknown command is named, with the list of commands") {
     auto r = gen({"dif", "linux-7.1", "proposed"});
     usage_error(r, "uapikit-gen");
     CHECK(has(r.err, "unknown command 'dif'"));
-    CHECK(has(r.err, "scan, check, diff, emit, emit-tests, report, abi"));
+    CHECK(has(r.err, "scan, check, diff, emit, emit-tests, emit-calls, report, abi"));
 }
 
 TEST_CASE("usage: an unknown subcommand of abi is named with abi's own commands") {
