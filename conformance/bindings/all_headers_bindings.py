@@ -16,11 +16,21 @@ One header for all 520 is an honest split of 520 x 7 x 2 translation
 units: 18 compiles in all. Compiles are cached under --cache, keyed by the
 compiler and the text of every input (bindings_check.py).
 
+Which headers scan accepts is checked too, against sources of its own: the
+565 linux/*.h of the 6.12 x86 tree minus those that need a C library, which
+are (a) every header whose #include chain reaches a header the tree does not
+have (asked of clang's preprocessor: `clang -MM -MG`, conditions honoured),
+and (b) the headers listed in USES_LIBC_UNINCLUDED, which use a C library
+name without including it (each also in the kernel's own list of headers
+that do not compile alone). That is 45, so scan must accept exactly 520 on
+x86_64; on another target, those less the headers its tree lacks.
+
 Usage: all_headers_bindings.py --gen GEN --headers DIR --include DIR --cache DIR
 Exit status 0 when every compile passes and every layout agrees.
 """
 
 import argparse
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -31,6 +41,33 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bindings_check as bc  # noqa: E402
 
 NAMESPACE = "linux_6_12"
+
+# Linux 6.12 usr/include/Makefile, no-header-test: the linux/ headers the
+# kernel's own header test (which compiles each one with the C library
+# present) skips because they do not compile alone.
+KERNEL_NO_HEADER_TEST = {
+    "linux/am437x-vpfe.h", "linux/coda.h", "linux/cyclades.h", "linux/errqueue.h", "linux/ivtv.h", "linux/matroxfb.h",
+    "linux/omap3isp.h", "linux/omapfb.h", "linux/patchkey.h", "linux/phonet.h", "linux/sctp.h", "linux/sysctl.h",
+    "linux/v4l2-mediabus.h", "linux/v4l2-subdev.h", "linux/videodev2.h", "linux/vm_sockets.h"}
+
+# Headers that need the C library without including it (read in the 6.12
+# tree), so no #include chain shows it.
+USES_LIBC_UNINCLUDED = {
+    "linux/coda.h": "int64_t in struct coda_timespec; <sys/types.h> only on NetBSD, DJGPP and Cygwin",
+    "linux/errqueue.h": "struct timespec (<time.h>) in struct scm_timestamping",
+    "linux/omapfb.h": "size_t (<stddef.h> is not included)",
+    "linux/patchkey.h": "#error unless included through the C library's <sys/soundcard.h>",
+    "linux/phonet.h": "sizeof(struct sockaddr) (<sys/socket.h>)",
+    "linux/sctp.h": "MSG_FIN (<sys/socket.h>)",
+    "linux/sysctl.h": "size_t (<stddef.h> is not included)",
+}
+
+# Headers every C implementation has, freestanding ones too (C11 4p6):
+# clang brings its own, so they are not the C library's.
+FREESTANDING = {"float.h", "iso646.h", "limits.h", "stdalign.h", "stdarg.h", "stdbool.h", "stddef.h", "stdint.h",
+                "stdnoreturn.h"}
+
+EXPECTED_X86_HEADERS, EXPECTED_X86_ACCEPTED = 565, 520
 
 
 def scan_and_emit(a, work):
@@ -56,7 +93,69 @@ def scan_and_emit(a, work):
         with open(stamp, "w") as f:
             f.write(key)
     with open(manifest) as f:
-        return headers, json.load(f), header
+        return headers, json.load(f), header, key
+
+
+def includes_outside_tree(a, headers, work, key):
+    """{header: the first header its #include chain reaches that the x86 tree
+    lacks}, from clang's preprocessor (-MM -MG lists a missing header as a
+    dependency instead of failing). Cached in `work` under the scan key."""
+    cache = os.path.join(work, "libc-includes.json")
+    key = key + bc.compiler_identity(a.clang)
+    if os.path.exists(cache):
+        with open(cache) as f:
+            stored = json.load(f)
+        if stored.get("key") == key:
+            return stored["missing"]
+    root = os.path.join(a.headers, "x86", "include")
+
+    def one(header):
+        r = bc.run([a.clang, "-x", "c", "--target=x86_64-linux-gnu", "-ffreestanding", "-nostdlibinc", "-I", ".", "-MM",
+                    "-MG", header], cwd=root)
+        deps = r.stdout.split(":", 1)[1].replace("\\\n", " ").split() if ":" in r.stdout else []
+        outside = [d for d in deps if not os.path.isabs(d) and not os.path.exists(os.path.join(root, d))
+                   and d not in FREESTANDING]
+        return header, outside[0] if outside else None
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
+        missing = {h: m for h, m in pool.map(one, headers) if m}
+    with open(cache, "w") as f:
+        json.dump({"key": key, "missing": missing}, f)
+    return missing
+
+
+def check_accepted(a, headers, manifest, work, key):
+    """Scan's rejections against the headers that need a C library (see the
+    module's comment); returns the number of failures."""
+    failed = 0
+    if len(headers) != EXPECTED_X86_HEADERS:
+        print("FAIL the 6.12 x86 tree has %d linux/*.h, not %d" % (len(headers), EXPECTED_X86_HEADERS))
+        failed += 1
+    stray = set(USES_LIBC_UNINCLUDED) - KERNEL_NO_HEADER_TEST
+    if stray:
+        print("FAIL not in the kernel's no-header-test list: %s" % ", ".join(sorted(stray)))
+        failed += 1
+    outside = includes_outside_tree(a, headers, work, key)
+    need_libc = set(outside) | set(USES_LIBC_UNINCLUDED)
+    for triple, (arch, _) in bc.TARGETS.items():
+        arch_dir = os.path.join(a.headers, arch, "include")
+        absent = {h for h in headers if not os.path.exists(os.path.join(arch_dir, h))}
+        expected = need_libc | absent
+        rejected = {e["header"] for e in manifest["targets"][triple]["errors"]}
+        for h in sorted(rejected - expected):
+            message = next(e["message"] for e in manifest["targets"][triple]["errors"] if e["header"] == h)
+            print("FAIL %s: scan rejects %s, which needs no C library: %s" % (triple, h, message.splitlines()[0]))
+            failed += 1
+        for h in sorted(expected - rejected):
+            why = outside.get(h) or USES_LIBC_UNINCLUDED.get(h) or "absent from the %s tree" % arch
+            print("FAIL %s: scan accepts %s, which needs the C library (%s)" % (triple, h, why))
+            failed += 1
+        if triple == "x86_64-linux-gnu" and len(headers) - len(rejected) != EXPECTED_X86_ACCEPTED:
+            print("FAIL x86_64: scan accepts %d headers, not %d" % (len(headers) - len(rejected), EXPECTED_X86_ACCEPTED))
+            failed += 1
+    print("%d linux/*.h need a C library (%d by an #include, %d by a name alone); on x86_64 scan accepts the other %d" %
+          (len(need_libc), len(outside), len(need_libc - set(outside)), len(headers) - len(need_libc)))
+    return failed
 
 
 def main():
@@ -65,7 +164,8 @@ def main():
     start = time.time()
     work = os.path.join(a.cache, "all-6.12")
     os.makedirs(work, exist_ok=True)
-    headers, manifest, header = scan_and_emit(a, work)
+    headers, manifest, header, key = scan_and_emit(a, work)
+    failed = check_accepted(a, headers, manifest, work, key)
     support = os.path.join(a.include, "uapikit", "raw_support.hpp")
     common = ["-ffreestanding", "-fsyntax-only", "-Wall", "-Wextra", "-Werror", "-I", a.include, "-include", header,
               "-x", "c++", "/dev/null"]
@@ -81,7 +181,7 @@ def main():
                                        [header, support]))
     results = bc.run_compiles(compiles, a.cache, a.jobs)
 
-    failed, records, bitfields, cached = 0, 0, 0, 0
+    records, bitfields, cached = 0, 0, 0
     for c in compiles:
         ok, err, dump, was_cached = results[c.label]
         cached += was_cached

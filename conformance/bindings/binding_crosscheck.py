@@ -18,7 +18,13 @@ case per construct), for each of the seven targets:
     included, which offsetof cannot name;
  5. on x86_64 (the host), build and run the same unit with a main() that
     sets each bitfield to all ones in a zeroed object of each kind and
-    compares the bytes.
+    compares the bytes;
+ 6. on every target, without running: each named bitfield set to all ones
+    in a constant object, once in C (the original header compiled as C, a
+    designated initializer) and once in C++ (the bindings), each compiled to
+    an object file for the target, and the bytes read back from the two
+    objects compared (bitfield_bytes.py). This is C against C++, not the
+    original-as-C++ of steps 2 to 5.
 
 Nothing expected comes from uapikit: the manifest only lists the names to
 compare; both values come from the compiler. Compiles are cached under
@@ -29,6 +35,7 @@ Usage: binding_crosscheck.py --gen GEN --headers DIR --fixtures DIR --include DI
 """
 
 import argparse
+import concurrent.futures
 import json
 import os
 import re
@@ -38,12 +45,16 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bindings_check as bc  # noqa: E402
+import bitfield_bytes as bb  # noqa: E402
 
 HEAVY = ["linux/vfio.h", "linux/kvm.h", "linux/perf_event.h", "linux/bpf.h", "linux/io_uring.h",
          "linux/ethtool.h", "linux/videodev2.h"]
 FIXTURES = ["linux/uapikit_emit_cases.h"]
 
-_REF = re.compile(r"^(?:const |volatile )*(struct|union) ([^\[\]*()]+)$")
+# A member's record type. Unnamed records have names with parentheses
+# ("ec_nesting::@union(word)"); arrays and pointers match too, but their
+# spelling is no record's name, which callers check.
+_REF = re.compile(r"^(?:const |volatile )*(struct|union) (.+)$")
 
 
 def in_scope(origin_file, headers):
@@ -61,9 +72,9 @@ def nameable(name):
 
 
 def member_paths(records, name, base=0, prefix=""):
-    """(path, offset_bits, field) of the members reachable by name from a
-    record: its own, and those of anonymous members, whose members C and
-    C++ name directly."""
+    """(path, offset_bits, field, holder) of the members reachable by name
+    from a record: its own, and those of anonymous members, whose members C
+    and C++ name directly; `holder` is the record that declares the member."""
     for f in records[name]["fields"]:
         off = base + f["offset_bits"]
         m = _REF.match(f["canonical_type"].strip())
@@ -71,7 +82,7 @@ def member_paths(records, name, base=0, prefix=""):
         if f["name"] == "" and ref in records and f.get("bit_width") is None:
             yield from member_paths(records, ref, off, prefix)
             continue
-        yield prefix + f["name"], off, f
+        yield prefix + f["name"], off, f, name
 
 
 def holds_empty_struct(records, name, seen=None):
@@ -97,9 +108,31 @@ def scoped_in_cxx(abi):
     used = {f["canonical_type"] for r in abi["records"] for f in r["fields"]}
     out = set()
     for e in abi["enums"]:
-        at = "enum @at:%s:%d:%d" % (e["file"], e["line"], e["column"])
-        if e["name"].startswith("@") and at in used:
+        if e["name"].startswith("@") and "enum " + e["name"] in used:
             out.update(c["name"] for c in e["constants"])
+    return out
+
+
+def named_bitfields(abi):
+    """(kind, record, member path, field, siblings) of every named bitfield
+    of the records the cross-check compares: the ones a program can set.
+    `siblings` are the other named members of the anonymous record that
+    declares it (none when the record itself does): a constant expression
+    that sets a bitfield of a union's other alternative must set them all,
+    or that alternative is not wholly initialized."""
+    records = {r["name"]: r for r in abi["records"]}
+    out = []
+    for name, r in records.items():
+        if not nameable(name) or not in_scope(r["file"], abi["headers"]) or holds_empty_struct(records, name):
+            continue
+        for path, _, f, holder in member_paths(records, name):
+            if not f["name"] or any(part in bc.CXX_KEYWORDS for part in path.split(".")):
+                continue
+            if f.get("bit_width") and "const" not in f["canonical_type"]:
+                siblings = [] if holder == name else [
+                    g["name"] for g in records[holder]["fields"]
+                    if g["name"] and g["name"] != f["name"] and g["name"] not in bc.CXX_KEYWORDS]
+                out.append((r["kind"], name, path, f, siblings))
     return out
 
 
@@ -113,7 +146,8 @@ def unit(header, ns, binding, abi, with_main, scoped_names=None):
     enum_constants = [c["name"] for e in abi["enums"] if in_scope(e["file"], abi["headers"]) for c in e["constants"]
                       if c["name"] not in scoped]
     constant_names = set(c["name"] for e in abi["enums"] for c in e["constants"])
-    ours, theirs, labels, bit_checks = [], [], [], []
+    ours, theirs, labels = [], [], []
+    bit_checks = [(name, path) for _, name, path, _, _ in named_bitfields(abi)]
     q = "uapikit::raw::%s::" % ns
     for name, r in records.items():
         if not nameable(name) or not in_scope(r["file"], abi["headers"]) or holds_empty_struct(records, name):
@@ -123,13 +157,11 @@ def unit(header, ns, binding, abi, with_main, scoped_names=None):
         ours += ["sizeof(%s %s%s)" % (kind, q, name), "alignof(%s %s%s)" % (kind, q, name)]
         theirs += ["sizeof(%s)" % cname, "alignof(%s)" % cname]
         labels += [name + ": size", name + ": alignment"]
-        for path, off, f in member_paths(records, name):
+        for path, off, f, _ in member_paths(records, name):
             if not f["name"] or any(part in bc.CXX_KEYWORDS for part in path.split(".")):
                 continue
             if f.get("bit_width") is not None:
-                if f["bit_width"] and "const" not in f["canonical_type"]:
-                    bit_checks.append((name, path))
-                continue
+                continue  # named_bitfields()
             if "." in path:
                 continue  # named members of unnamed type: covered by the layout dump
             ours.append("__builtin_offsetof(%s %s%s, %s)" % (kind, q, name, path))
@@ -195,7 +227,7 @@ def main():
     libc = bc.libc_dirs(a.cache)
     tree = os.path.join(a.headers, "{arch}", "include")
     support = os.path.join(a.include, "uapikit", "raw_support.hpp")
-    failed = pairs = bits = compiled = 0
+    failed = pairs = bits = compiled = c_bits = 0
     for header in HEAVY + FIXTURES:
         stem = re.sub(r"\W", "_", header[len("linux/"):-2])
         work = os.path.join(a.cache, "crosscheck", stem)
@@ -206,7 +238,7 @@ def main():
         ns = "xc_" + stem
         binding = os.path.join(work, "binding.hpp")
         bc.emit(a.gen, manifest_file, binding, ns)
-        compiles, runs = [], []
+        compiles, runs, readbacks = [], [], []
         for triple, (arch, _) in bc.TARGETS.items():
             abi = manifest["targets"][triple]
             if abi["errors"]:
@@ -243,7 +275,14 @@ def main():
                     f.write(text)
                 bits += n_bits
                 runs.append((program, inc))
+            checks = [bb.Check(kind, name, path, bb.ones(f), siblings)
+                      for kind, name, path, f, siblings in named_bitfields(abi)]
+            if checks:
+                original = [os.path.join(d.replace("{arch}", arch).replace("{triple}", triple), header) for d in includes]
+                readbacks.append((triple, checks, inc, [p for p in original if os.path.exists(p)]))
         results = bc.run_compiles([c for _, c in compiles], a.cache, a.jobs)
+        failed += read_back_bitfields(a, header, work, binding, "uapikit::raw::%s::" % ns, readbacks)
+        c_bits += sum(len(checks) for _, checks, _, _ in readbacks)
         for triple, c in compiles:
             ok, err, dump, cached = results[c.label]
             compiled += not cached
@@ -279,9 +318,36 @@ def main():
                 continue
             bc.mark_ok(build, a.cache)
     print("%d headers x 7 targets: %d values compared by static_assert, %d bitfields run on the host, "
+          "%d bitfield placements read back from C and C++ objects (all targets), "
           "%d compiles run (others cached), %d failed; %.1f s" %
-          (len(HEAVY + FIXTURES), pairs, bits, compiled, failed, time.time() - start))
+          (len(HEAVY + FIXTURES), pairs, bits, c_bits, compiled, failed, time.time() - start))
+    if c_bits == 0:
+        print("FAIL no bitfield was read back")
+        failed += 1
     return 1 if failed else 0
+
+
+def read_back_bitfields(a, header, work, binding, qualifier, readbacks):
+    """Step 6: each named bitfield set to all ones in a constant object, in C
+    (the original header compiled as C) and in C++ (the bindings), compiled
+    for the target; the objects' bytes must be equal (bitfield_bytes.py)."""
+    support = os.path.join(a.include, "uapikit", "raw_support.hpp")
+
+    def one(job):
+        triple, checks, inc, originals = job
+        common = ["--target=" + triple, "-ffreestanding", "-nostdlibinc", "-w"] + inc
+        try:
+            theirs = bb.read_back(a.clang, ["-x", "c", "-std=gnu11"] + common, bb.c_source(header, checks),
+                                  os.path.join(work, triple + ".bits.c"), originals, a.cache, len(checks))
+            ours = bb.read_back(a.clang, ["-x", "c++", "-std=c++20"] + common, bb.cxx_source(binding, qualifier, checks),
+                                os.path.join(work, triple + ".bits.cpp"), [binding, support], a.cache, len(checks))
+        except (RuntimeError, ValueError) as e:
+            print("FAIL %s %s bitfield readback:\n%s" % (header, triple, e))
+            return 1
+        return bb.compare("%s %s" % (header, triple), checks, theirs, ours)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
+        return sum(pool.map(one, readbacks))
 
 
 _SUGGESTION = re.compile(r"unknown type name '(\w+)'; did you mean '([\w:]+)'")

@@ -204,7 +204,9 @@ def flatten_dump(text):
     return out
 
 
-_RECORD_REF = re.compile(r"^(?:const |volatile )*(struct|union) ([^\[\]*()]+)$")
+# Unnamed records have names with parentheses ("ec_nesting::@union(word)");
+# an array or pointer spelling matches too but names no record.
+_RECORD_REF = re.compile(r"^(?:const |volatile )*(struct|union) (.+)$")
 
 
 def flatten_manifest(abi):

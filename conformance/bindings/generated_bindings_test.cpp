@@ -3,7 +3,8 @@
 // version's bindings compile for all 7 targets as C++20 and C++23 without a
 // cross libc, and what C++ cannot express exactly is refused, not guessed.
 // (All of Linux 6.12, and the cross-check against the original headers, are
-// all_headers_bindings.py and binding_crosscheck.py.)
+// all_headers_bindings.py and binding_crosscheck.py.) emit-calls refuses a
+// description that leaves a command or a field undescribed.
 #include "../support/run_command.hpp"
 
 #include <doctest/doctest.h>
@@ -12,6 +13,8 @@
 #include <filesystem>
 #include <algorithm>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <sstream>
 #include <unistd.h>
 
@@ -182,4 +185,47 @@ TEST_CASE("emit-tests output compiles as C++ when members and macros use _Bool")
         INFO(target << ": " << c.err);
         CHECK(c.exit_code == 0);
     }
+}
+
+namespace {
+
+// emit-calls of mainline-2026 with the kit's iommufd description changed by
+// `edit`, into a folder holding an older output file: the refusal must exit
+// 2, name the description file and the command (or command.field), and leave
+// the older file as it was, with nothing else written beside it.
+void check_emit_calls_refuses(const std::string& name, const std::function<void(nlohmann::json&)>& edit,
+                              const std::string& expected) {
+    fs::path dir = scratch(name);
+    auto description = nlohmann::json::parse(read_file(required_env("UAPIKIT_ABI_DIR") + "/surface/calls/iommufd.json"));
+    edit(description);
+    std::ofstream(dir / "edited.json") << description.dump(1);
+    std::ofstream(dir / "calls.hpp") << "// an older file\n";
+    auto r = gen_in(dir, {"emit-calls", "mainline-2026", "--abi-dir", required_env("UAPIKIT_ABI_DIR"), "-d", "edited.json",
+                          "-o", "calls.hpp", "--namespace", "edited"});
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("error: edited.json: " + expected) != std::string::npos);
+    CHECK(r.out.empty());
+    CHECK(read_file((dir / "calls.hpp").string()) == "// an older file\n");
+    CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}) == 2);
+}
+
+}  // namespace
+
+TEST_CASE("emit-calls refuses a command of the version the description does not describe; nothing is written") {
+    // IOMMU_IOAS_MAP is in mainline's command table (Linux 6.12 include/uapi/linux/iommufd.h, 0x85).
+    check_emit_calls_refuses("undescribed", [](nlohmann::json& d) { d["commands"].erase("IOMMU_IOAS_MAP"); },
+                             "IOMMU_IOAS_MAP: the version has this command; describe it");
+}
+
+TEST_CASE("emit-calls refuses a field of a command's struct that has no role; nothing is written") {
+    // struct iommu_ioas_map has an iova member (Linux 6.12 include/uapi/linux/iommufd.h).
+    check_emit_calls_refuses("no-role", [](nlohmann::json& d) { d["commands"]["IOMMU_IOAS_MAP"]["fields"].erase("iova"); },
+                             "IOMMU_IOAS_MAP.iova: the field has no role");
+}
+
+TEST_CASE("emit-calls refuses a role naming an id kind the description does not have; nothing is written") {
+    check_emit_calls_refuses("unknown-id",
+                             [](nlohmann::json& d) { d["commands"]["IOMMU_IOAS_MAP"]["fields"]["ioas_id"] = "in id pasid"; },
+                             "IOMMU_IOAS_MAP.ioas_id: unknown id kind 'pasid'");
 }

@@ -1,0 +1,135 @@
+// owned<> (include/uapikit/handles.hpp) over the recording backend: every
+// IOMMU_DESTROY it issues is read back from the recorded bytes. The request
+// number and the argument's layout are written here from Linux 6.12
+// include/uapi/linux/iommufd.h, not taken from uapikit: IOMMU_DESTROY is
+// _IO(';', 0x80) and struct iommu_destroy is {__u32 size; __u32 id;}.
+#include "recording_backend.hpp"
+
+#include <uapikit/handles.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+using uapikit::testing::recording_backend;
+
+namespace {
+
+constexpr unsigned long kernel_iommu_destroy = (';' << 8) | 0x80;  // _IO(';', 0x80)
+
+// The ids of every IOMMU_DESTROY issued, in order; any other request fails the test.
+std::vector<std::uint32_t> destroyed(const recording_backend& b) {
+    std::vector<std::uint32_t> ids;
+    for (const auto& c : b.calls) {
+        REQUIRE(c.request == kernel_iommu_destroy);
+        REQUIRE(c.bytes.size() == 8);
+        std::uint32_t size, id;
+        std::memcpy(&size, c.bytes.data(), 4);
+        std::memcpy(&id, c.bytes.data() + 4, 4);
+        CHECK(size == 8);
+        ids.push_back(id);
+    }
+    return ids;
+}
+
+}  // namespace
+
+TEST_CASE("owned handles destroy on scope exit, in reverse order of creation, each kind by its id") {
+    recording_backend b;
+    {
+        auto ioas = uapikit::own(b, uapikit::ioas_id{1});
+        auto hwpt = uapikit::own(b, uapikit::hwpt_id{2});
+        auto viommu = uapikit::own(b, uapikit::viommu_id{3});
+        auto vdevice = uapikit::own(b, uapikit::vdevice_id{4});
+        auto veventq = uapikit::own(b, uapikit::veventq_id{5});
+        auto queue = uapikit::own(b, uapikit::hw_queue_id{6});
+        auto fault = uapikit::own(b, uapikit::fault_id{7});
+        CHECK(b.calls.empty());  // nothing is destroyed while the handles live
+        CHECK(ioas.get() == uapikit::ioas_id{1});
+        uapikit::viommu_id plain = viommu;  // converts to the plain id
+        CHECK(plain == uapikit::viommu_id{3});
+    }
+    CHECK(destroyed(b) == std::vector<std::uint32_t>{7, 6, 5, 4, 3, 2, 1});
+}
+
+TEST_CASE("a moved-from handle destroys nothing; the handle moved to destroys once") {
+    recording_backend b;
+    {
+        auto first = uapikit::own(b, uapikit::ioas_id{11});
+        {
+            auto second = std::move(first);
+            CHECK(second.get() == uapikit::ioas_id{11});
+            CHECK_FALSE(first.get());
+        }
+        CHECK(destroyed(b) == std::vector<std::uint32_t>{11});  // at the inner scope's end, by `second`
+    }
+    CHECK(destroyed(b) == std::vector<std::uint32_t>{11});  // `first`, moved from, destroyed nothing
+}
+
+TEST_CASE("move assignment destroys the object held before, then owns the other's") {
+    recording_backend b;
+    {
+        auto kept = uapikit::own(b, uapikit::hwpt_id{21});
+        auto given = uapikit::own(b, uapikit::hwpt_id{22});
+        kept = std::move(given);
+        CHECK(destroyed(b) == std::vector<std::uint32_t>{21});
+        CHECK(kept.get() == uapikit::hwpt_id{22});
+        CHECK_FALSE(given.get());
+    }
+    CHECK(destroyed(b) == std::vector<std::uint32_t>{21, 22});
+}
+
+TEST_CASE("release() gives the id up: nothing is destroyed, then or on scope exit") {
+    recording_backend b;
+    uapikit::viommu_id kept;
+    {
+        auto viommu = uapikit::own(b, uapikit::viommu_id{31});
+        kept = viommu.release();
+        CHECK_FALSE(viommu.get());
+    }
+    CHECK(kept == uapikit::viommu_id{31});
+    CHECK(b.calls.empty());
+}
+
+TEST_CASE("reset() destroys now and empties the handle; a second reset and the scope exit do nothing") {
+    recording_backend b;
+    {
+        auto vdevice = uapikit::own(b, uapikit::vdevice_id{41});
+        CHECK(vdevice.reset());
+        CHECK(destroyed(b) == std::vector<std::uint32_t>{41});
+        CHECK_FALSE(vdevice.get());
+        CHECK(vdevice.reset());
+    }
+    CHECK(destroyed(b) == std::vector<std::uint32_t>{41});
+}
+
+TEST_CASE("reset() refused (EBUSY: a dependant still lives) keeps the id, and the handle destroys it later") {
+    recording_backend b;
+    {
+        auto ioas = uapikit::own(b, uapikit::ioas_id{51});
+        b.fail_with = EBUSY;
+        auto r = ioas.reset();
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code() == EBUSY);
+        CHECK(std::strcmp(r.error().operation(), "IOMMU_DESTROY") == 0);
+        CHECK(ioas.get() == uapikit::ioas_id{51});
+        b.fail_with = 0;
+    }
+    CHECK(destroyed(b) == std::vector<std::uint32_t>{51, 51});
+}
+
+TEST_CASE("own() of a failed allocation is the failure and owns nothing; an empty handle destroys nothing") {
+    recording_backend b;
+    {
+        uapikit::result<uapikit::ioas_id> failed = uapikit::failure{{ENOMEM, "IOMMU_IOAS_ALLOC"}};
+        auto owned = uapikit::own(b, failed);
+        REQUIRE_FALSE(owned);
+        CHECK(owned.error().code() == ENOMEM);
+        auto empty = uapikit::own(b, uapikit::hwpt_id{});
+    }
+    CHECK(b.calls.empty());
+}
