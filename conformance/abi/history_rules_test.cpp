@@ -53,7 +53,7 @@ struct Diff {
                                                        "unaligned-64bit-field", "abi-dependent-type"};
         std::vector<std::string> out;
         for (const auto& f : findings)
-            if (std::find(lints.begin(), lints.end(), f["kind"]) == lints.end()) out.push_back(f["kind"]);
+            if (std::string kind = f["kind"]; std::find(lints.begin(), lints.end(), kind) == lints.end()) out.push_back(kind);
         std::sort(out.begin(), out.end());
         return out;
     }
