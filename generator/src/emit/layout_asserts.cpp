@@ -2,8 +2,8 @@
 
 #include "scan/targets.hpp"
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <set>
