@@ -45,7 +45,8 @@ std::set<std::string> holding_empty_structs(const ir::TargetAbi& abi) {
             if (!out.count(r.name))
                 for (const auto& f : r.fields)
                     if (out.count(record_of(f.canonical_type))) {
-                        grew = out.insert(r.name).second;
+                        out.insert(r.name);
+                        grew = true;
                         break;
                     }
     }
