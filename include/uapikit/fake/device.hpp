@@ -17,11 +17,13 @@ namespace uapikit::fake {
 // iommufd_device_bind(): a published device object that its driver (VFIO,
 // or the selftest object) holds, so IOMMU_DESTROY of it is EBUSY.
 inline uint32_t device_bind(iommufd_ctx& ictx, platform& plat, uint32_t phys) {
+    physical_device& dev = plat.devices.at(phys);
     uint32_t id = ictx.objects.reserve<device_object>();
-    ictx.objects.at_as<device_object>(id).phys = phys;
+    auto& idev = ictx.objects.at_as<device_object>(id);
+    idev.phys = phys;
+    idev.dev = &dev;
     ictx.objects.at(id).users = 1;
     ictx.objects.publish(id);
-    physical_device& dev = plat.devices.at(phys);
     dev.bound = &ictx;
     dev.idev = id;
     return id;
@@ -34,9 +36,9 @@ inline void device_unbind(iommufd_ctx& ictx, platform& plat, uint32_t idev_id) {
     if (idev.vdevice) {
         uint32_t vd = idev.vdevice;
         vdevice_destroy(ictx, plat, vd, ictx.objects.at_as<vdevice_object>(vd));
-        ictx.objects.at(vd).published = false;  // a leaked id, freed at close
+        ictx.objects.unpublish(vd);  // a leaked id, freed at close
     }
-    physical_device& dev = plat.devices.at(idev.phys);
+    physical_device& dev = *idev.dev;
     dev.bound = nullptr;
     dev.idev = 0;
     ictx.objects.erase(idev_id);
@@ -57,7 +59,7 @@ inline int reserve_device_regions(const platform& plat, const physical_device& d
 // What a driver's attach_dev checks for a HWPT: its domain's driver,
 // instance and dirty tracking against the device.
 inline int driver_attach_check(iommufd_ctx& ictx, const platform& plat, uint32_t hwpt_id, const device_object& idev) {
-    const physical_device& dev = plat.devices.at(idev.phys);
+    const physical_device& dev = *idev.dev;
     const object& o = ictx.objects.at(hwpt_id).obj;
     if (const auto* p = std::get_if<hwpt_paging_object>(&o))
         return driver::attach_check(plat, dev, p->domain->kind, p->domain->iommu, p->domain->dirty_ops);
@@ -85,7 +87,7 @@ inline int hw_pagetable_attach(iommufd_ctx& ictx, platform& plat, uint32_t hwpt_
     auto& idev = ictx.objects.at_as<device_object>(idev_id);
     if (idev.hwpt && idev.hwpt != hwpt_id) return -EINVAL;
     if (idev.hwpt == hwpt_id) return 0;
-    const physical_device& dev = plat.devices.at(idev.phys);
+    const physical_device& dev = *idev.dev;
     io_pagetable* iopt = iopt_of_hwpt(ictx, hwpt_id);
     if (iopt)
         if (int rc = reserve_device_regions(plat, dev, *iopt); rc < 0) return rc;
@@ -106,7 +108,7 @@ inline int device_do_replace(iommufd_ctx& ictx, platform& plat, uint32_t idev_id
     *old = 0;
     if (!idev.hwpt) return -EINVAL;
     if (hwpt_id == idev.hwpt) return 0;
-    const physical_device& dev = plat.devices.at(idev.phys);
+    const physical_device& dev = *idev.dev;
     io_pagetable* now = iopt_of_hwpt(ictx, idev.hwpt);
     io_pagetable* next = iopt_of_hwpt(ictx, hwpt_id);
     const bool moves_ioas = next && next != now;
@@ -195,7 +197,7 @@ inline void device_detach(iommufd_ctx& ictx, platform& plat, uint32_t idev_id) {
         auto_response_faults(ictx, hwpt, idev_id);
         idev.iopf_enabled--;
     }
-    if (io_pagetable* iopt = iopt_of_hwpt(ictx, hwpt)) iopt->unreserve(&plat.devices.at(idev.phys));
+    if (io_pagetable* iopt = iopt_of_hwpt(ictx, hwpt)) iopt->unreserve(idev.dev);
     idev.hwpt = 0;
     hwpt_put(ictx, plat, hwpt);
     ictx.objects.at(idev_id).users--;
@@ -350,7 +352,7 @@ inline int get_hw_info(ucmd& u, abi::iommu_hw_info& cmd) {
                                                                         : uint32_t{abi::IOMMU_HW_INFO_TYPE_DEFAULT};
     device_object* idev = get_device(u, cmd.dev_id);
     if (!idev) return -ENOENT;
-    const physical_device& dev = u.plat.devices.at(idev->phys);
+    const physical_device& dev = *idev->dev;
     uint32_t type = 0;
     std::vector<uint8_t> data;
     if (int rc = driver::hw_info(u.plat, dev, requested, &type, &data); rc < 0) return rc;

@@ -33,7 +33,7 @@ inline void hwpt_nested_destroy(iommufd_ctx& ictx, platform&, hwpt_nested_object
 // reserved but not published (the caller publishes it, or destroys it).
 inline int hwpt_paging_alloc(iommufd_ctx& ictx, platform& plat, uint32_t ioas_id, uint32_t idev_id, uint32_t flags,
                              bool immediate_attach, bool user_data, uint32_t* out_id) {
-    const physical_device& dev = plat.devices.at(ictx.objects.at_as<device_object>(idev_id).phys);
+    const physical_device& dev = *ictx.objects.at_as<device_object>(idev_id).dev;
     const uint32_t valid = abi::IOMMU_HWPT_ALLOC_NEST_PARENT | abi::IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
                            abi::IOMMU_HWPT_FAULT_ID_VALID | abi::IOMMU_HWPT_ALLOC_PASID;
     if (flags & ~valid) return -EOPNOTSUPP;
@@ -75,7 +75,7 @@ inline int hwpt_alloc(ucmd& u, abi::iommu_hwpt_alloc& cmd) {
         return -EINVAL;
     device_object* idev = get_device(u, cmd.dev_id);
     if (!idev) return -ENOENT;
-    const physical_device& dev = u.plat.devices.at(idev->phys);
+    const physical_device& dev = *idev->dev;
     object_table::slot* pt = u.objects().find(cmd.pt_id);
     if (!pt) return -EINVAL;
 

@@ -9,8 +9,6 @@
 
 #include <uapikit/fake/domain.hpp>
 
-#include <boost/container/flat_map.hpp>
-
 #include <algorithm>
 #include <bit>
 #include <cerrno>
@@ -73,10 +71,10 @@ public:
     io_pagetable(const io_pagetable&) = delete;
     io_pagetable& operator=(const io_pagetable&) = delete;
 
-    // By first IOVA, in one sorted array: a map and an unmap move a few
-    // entries instead of allocating a node. Adding or removing an area
+    // Sorted by first IOVA, disjoint, in one array: a map and an unmap move
+    // a few entries instead of allocating a node. Adding or removing an area
     // moves the others: pointers to areas do not outlive a change.
-    boost::container::flat_map<uint64_t, iopt_area> areas;
+    std::vector<iopt_area> areas;
     std::vector<iova_interval> allowed;   // sorted, disjoint
     std::vector<reservation> reserved;
     std::vector<paging_domain*> domains;  // domains[0] holds the pins, as the kernel's storage domain
@@ -86,14 +84,26 @@ public:
 
     // ---- lookups ----------------------------------------------------------
 
+    using area_iterator = std::vector<iopt_area>::iterator;
+
+    // The first area starting at or after iova, and after it.
+    area_iterator lower_bound(uint64_t iova) {
+        return std::lower_bound(areas.begin(), areas.end(), iova,
+                                [](const iopt_area& a, uint64_t v) { return a.iova < v; });
+    }
+    area_iterator upper_bound(uint64_t iova) {
+        return std::upper_bound(areas.begin(), areas.end(), iova,
+                                [](uint64_t v, const iopt_area& a) { return v < a.iova; });
+    }
+
     // The first area intersecting [start, last], or null.
     iopt_area* first_area(uint64_t start, uint64_t last) {
-        auto it = areas.upper_bound(start);
+        auto it = upper_bound(start);
         if (it != areas.begin()) {
             auto prev = std::prev(it);
-            if (prev->second.last >= start) return &prev->second;
+            if (prev->last >= start) return &*prev;
         }
-        return it != areas.end() && it->first <= last ? &it->second : nullptr;
+        return it != areas.end() && it->iova <= last ? &*it : nullptr;
     }
     iopt_area* area_at(uint64_t iova) { return first_area(iova, iova); }
 
@@ -173,8 +183,8 @@ public:
             std::vector<iova_interval> used;
             for (const auto& r : reserved)
                 if (r.range.start <= w.last && w.start <= r.range.last) used.push_back(r.range);
-            for (const auto& [first, a] : areas)
-                if (first <= w.last && w.start <= a.last) used.push_back({first, a.last});
+            for (const auto& a : areas)
+                if (a.iova <= w.last && w.start <= a.last) used.push_back({a.iova, a.last});
             std::sort(used.begin(), used.end(), [](auto a, auto b) { return a.start < b.start; });
             uint64_t hole = w.start;
             bool end_reached = false;
@@ -200,12 +210,17 @@ public:
         return -ENOSPC;
     }
 
-    int check_iova(uint64_t iova, uint64_t length) const {
+    // Whether length bytes at iova can be mapped; on success *where is
+    // where an area starting at iova goes in `areas`.
+    int check_iova(uint64_t iova, uint64_t length, area_iterator* where) {
         if (iova & (iova_alignment - 1)) return -EINVAL;
         uint64_t last = iova + (length - 1);
         if (last < iova) return -EOVERFLOW;
         if (reserved_in(iova, last)) return -EINVAL;
-        if (const_cast<io_pagetable*>(this)->first_area(iova, last)) return -EEXIST;
+        auto it = upper_bound(iova);
+        if (it != areas.begin() && std::prev(it)->last >= iova) return -EEXIST;
+        if (it != areas.end() && it->iova <= last) return -EEXIST;
+        *where = it;
         return 0;
     }
 
@@ -213,8 +228,8 @@ public:
 
     bool areas_aligned_to(uint64_t alignment) const {
         const uint64_t mask = alignment - 1;
-        for (const auto& [iova, a] : areas)
-            if ((iova & mask) || (a.length() & mask) || ((a.start_byte % page_size) & mask)) return false;
+        for (const auto& a : areas)
+            if ((a.iova & mask) || (a.length() & mask) || ((a.start_byte % page_size) & mask)) return false;
         return true;
     }
 
@@ -234,7 +249,7 @@ public:
     // Holds the pages of every area that is not held yet, or none of them.
     int fill_all(pin_registry& pins) {
         std::vector<iopt_area*> done;
-        for (auto& [iova, a] : areas) {
+        for (auto& a : areas) {
             if (a.filled || !a.pages) continue;
             if (int rc = pins.hold(*a.pages, a.span()); rc < 0) {
                 for (iopt_area* d : done) {
@@ -249,7 +264,7 @@ public:
         return 0;
     }
     void unfill_all(pin_registry& pins) {
-        for (auto& [iova, a] : areas)
+        for (auto& a : areas)
             if (a.filled) {
                 pins.release(*a.pages, a.span());
                 a.filled = false;
@@ -258,8 +273,8 @@ public:
 
     // Maps every area into d (which holds nothing yet).
     void map_all_into(paging_domain& d) const {
-        for (const auto& [iova, a] : areas)
-            if (a.pages) d.map(iova, a.last, a.pages.get(), a.start_byte);
+        for (const auto& a : areas)
+            if (a.pages) d.map(a.iova, a.last, a.pages.get(), a.start_byte);
     }
 
     // Inserts an area and fills it into the domains; nothing changes on error.
@@ -268,16 +283,18 @@ public:
             if (int rc = pins.hold(*a.pages, a.span()); rc < 0) return rc;
             a.filled = true;
         }
-        auto [it, inserted] = areas.emplace(a.iova, std::move(a));
-        for (paging_domain* d : domains) d->map(it->first, it->second.last, it->second.pages.get(), it->second.start_byte);
+        auto it = areas.insert(lower_bound(a.iova), std::move(a));
+        for (paging_domain* d : domains) d->map(it->iova, it->last, it->pages.get(), it->start_byte);
         return 0;
     }
 
-    // Removes the area at `it` from the domains and the table; the next one.
-    auto remove_area(pin_registry& pins, decltype(areas)::iterator it) {
-        for (paging_domain* d : domains) d->unmap(it->first);
-        if (it->second.filled) pins.release(*it->second.pages, it->second.span());
-        return areas.erase(it);
+    // Removes the areas [first, end) from the domains and the table.
+    void remove_areas(pin_registry& pins, area_iterator first, area_iterator end) {
+        for (auto it = first; it != end; ++it) {
+            for (paging_domain* d : domains) d->unmap(it->iova);
+            if (it->filled) pins.release(*it->pages, it->span());
+        }
+        areas.erase(first, end);
     }
 };
 

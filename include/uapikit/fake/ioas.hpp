@@ -93,11 +93,13 @@ struct pages_slice {
 inline int iopt_map_pages(platform& plat, io_pagetable& iopt, std::span<pages_slice> list, uint64_t length,
                           uint64_t* iova, int prot, bool alloc_iova) {
     if ((length & (iopt.iova_alignment - 1)) || !length) return -EINVAL;
+    io_pagetable::area_iterator it;  // where the first new area goes
     if (alloc_iova) {
         const iopt_pages& first = *list.front().pages;
         uint64_t source = (first.from_file() ? first.file_start : first.uptr) + list.front().start_byte;
         if (int rc = iopt.alloc_iova(source, length, iova); rc < 0) return rc;
-    } else if (int rc = iopt.check_iova(*iova, length); rc < 0) {
+        it = iopt.lower_bound(*iova);
+    } else if (int rc = iopt.check_iova(*iova, length, &it); rc < 0) {
         return rc;
     }
     for (uint64_t at = *iova; const auto& s : list) {
@@ -119,20 +121,19 @@ inline int iopt_map_pages(platform& plat, io_pagetable& iopt, std::span<pages_sl
                 return rc;
             }
     }
-    auto next = iopt.areas.lower_bound(*iova);  // the new areas go right before it
+    // The new areas go in order from `it`; each is made in its place in the
+    // array rather than moved there.
     for (uint64_t at = *iova; auto& s : list) {
-        iopt_area a;
-        a.iova = at;
-        a.last = at + (s.length - 1);
-        a.pages = std::move(s.pages);
-        a.start_byte = s.start_byte;
-        a.prot = prot;
-        a.filled = filled;
+        it = iopt.areas.emplace(it);
+        it->iova = at;
+        it->last = at + (s.length - 1);
+        it->pages = std::move(s.pages);
+        it->start_byte = s.start_byte;
+        it->prot = prot;
+        it->filled = filled;
         at += s.length;
-        auto it = iopt.areas.emplace_hint(next, a.iova, std::move(a));
-        for (paging_domain* d : iopt.domains)
-            d->map(it->first, it->second.last, it->second.pages.get(), it->second.start_byte);
-        next = std::next(it);
+        for (paging_domain* d : iopt.domains) d->map(it->iova, it->last, it->pages.get(), it->start_byte);
+        ++it;
     }
     return 0;
 }
@@ -245,8 +246,8 @@ inline int iopt_get_pages(io_pagetable& iopt, uint64_t iova, uint64_t length, st
 // (selftest.c __iommufd_test_syz_conv_iova).
 inline uint64_t syz_conv_iova(io_pagetable& iopt, uint64_t iova) {
     uint32_t nth = static_cast<uint32_t>(iova), offset = static_cast<uint32_t>(iova >> 32);
-    for (const auto& [first, a] : iopt.areas) {
-        if (nth == 0) return first + offset;
+    for (const auto& a : iopt.areas) {
+        if (nth == 0) return a.iova + offset;
         --nth;
     }
     return 0;
@@ -285,24 +286,26 @@ inline int iopt_unmap_range(iommufd_ctx& ictx, platform& plat, ioas_object& ioas
                             uint64_t* unmapped) {
     io_pagetable& iopt = ioas.iopt;
     // Every area the range touches must lie inside it, before any goes.
-    auto first = iopt.areas.upper_bound(start);
-    if (first != iopt.areas.begin() && std::prev(first)->second.last >= start) --first;
+    auto first = iopt.upper_bound(start);
+    if (first != iopt.areas.begin() && std::prev(first)->last >= start) --first;
     auto end = first;
-    for (; end != iopt.areas.end() && end->first <= last; ++end) {
-        const iopt_area& a = end->second;
+    uint64_t bytes = 0;
+    bool pinned = false;  // by an access
+    for (; end != iopt.areas.end() && end->iova <= last; ++end) {
+        const iopt_area& a = *end;
         if (a.num_locks) return -EBUSY;  // mainline: a HW queue holds it
         if (a.iova < start || a.last > last) return -ENOENT;
+        bytes += a.length();
+        pinned |= a.num_accesses != 0;
     }
     // Accesses let go of what they pin there (telling them changes no area).
-    for (auto it = first; it != end; ++it) {
-        const iopt_area& a = it->second;
+    for (auto it = first; pinned && it != end; ++it) {
+        const iopt_area& a = *it;
         if (!a.num_accesses) continue;
         access_notify_unmap(ictx, plat, ioas, a.iova, a.length());
         if (a.num_accesses) return -EDEADLOCK;  // an access that does not let go
     }
-    uint64_t bytes = 0;
-    for (auto it = first; it != end; ++it) bytes += it->second.length();
-    for (std::ptrdiff_t n = end - first; n > 0; --n) first = iopt.remove_area(plat.pins, first);
+    iopt.remove_areas(plat.pins, first, end);
     *unmapped = bytes;
     return 0;
 }
@@ -368,7 +371,7 @@ inline int iopt_table_add_domain(iommufd_ctx&, platform& plat, ioas_object& ioas
 inline void iopt_table_remove_domain(iommufd_ctx& ictx, platform& plat, ioas_object& ioas, paging_domain& d) {
     io_pagetable& iopt = ioas.iopt;
     std::erase(iopt.domains, &d);
-    for (const auto& [iova, a] : iopt.areas) d.unmap(iova);
+    for (const auto& a : iopt.areas) d.unmap(a.iova);
     if (iopt.domains.empty()) iopt.unfill_all(plat.pins);
     iopt.unreserve(&d);
     iopt_recalc_alignment(ictx, ioas, false);
@@ -425,7 +428,7 @@ inline int ioas_change_process(ucmd& u, abi::iommu_ioas_change_process& cmd) {
     bool all_files = true;
     u.objects().for_each([&](uint32_t, const object_table::slot& s) {
         if (const auto* ioas = std::get_if<ioas_object>(&s.obj); ioas && s.published)
-            for (const auto& [iova, a] : ioas->iopt.areas) {
+            for (const auto& a : ioas->iopt.areas) {
                 if (!a.pages->from_file()) all_files = false;
                 if (std::find(pages.begin(), pages.end(), a.pages.get()) == pages.end()) pages.push_back(a.pages.get());
             }

@@ -194,16 +194,17 @@ inline bool writes_into_struct(const abi::iommu_hwpt_get_dirty_bitmap&, uint64_t
 inline bool writes_into_struct(const abi::iommu_test_cmd&, uint64_t) { return true; }
 
 // Steps 2 to 6 for one command, typed per command so every copy has a
-// size the compiler knows.
+// size the compiler knows. This is the whole path, in the kernel's order.
 template <typename Op>
-int run(iommufd_ctx& ictx, platform& plat, const user_space& user, unsigned long request, uint64_t uarg) {
+[[gnu::noinline]] int run_checked(iommufd_ctx& ictx, platform& plat, const user_space& user, unsigned long request,
+                                  uint64_t uarg) {
     using Arg = typename Op::arg;
     using traits = command_traits<Arg>;
     const bool local = user.mm().pid == 0;
     auto* here = reinterpret_cast<unsigned char*>(static_cast<uintptr_t>(uarg));
     uint32_t size;
     if (local) {
-        // The caller's own struct, read directly: the fast path.
+        // The caller's own struct, read directly.
         if (uarg < 4096) return -EFAULT;
         std::memcpy(&size, here, sizeof size);
     } else if (user.copy_from(&size, uarg, sizeof size) < 0) {
@@ -227,10 +228,6 @@ int run(iommufd_ctx& ictx, platform& plat, const user_space& user, unsigned long
         }
     }
     ucmd u{ictx, plat, user, uarg, size};
-    // When the caller's struct is exactly the kernel's, the kernel's copy
-    // would hold the same bytes, and handlers write outputs only when they
-    // respond: the handler works on the caller's struct in place. Copying
-    // in and out costs more than the rest of a short call.
     if (local && size == sizeof(Arg) && uarg % alignof(Arg) == 0 &&
         !writes_into_struct(*reinterpret_cast<const Arg*>(here), uarg))
         return Op::handler(u, *reinterpret_cast<Arg*>(here));
@@ -248,6 +245,27 @@ int run(iommufd_ctx& ictx, platform& plat, const user_space& user, unsigned long
             return -EFAULT;
     }
     return rc;
+}
+
+// The common call first: from this process, with the request and the
+// struct exactly the kernel's, in memory aligned for it. Every check of
+// run_checked() then passes, so the order of checks cannot matter, and the
+// handler works on the caller's struct in place: the kernel's copy would
+// hold the same bytes, and handlers write outputs only when they respond.
+// Copying in and out costs more than the rest of a short call. Anything
+// else takes run_checked().
+template <typename Op>
+int run(iommufd_ctx& ictx, platform& plat, const user_space& user, unsigned long request, uint64_t uarg) {
+    using Arg = typename Op::arg;
+    if (user.mm().pid == 0 && uarg >= 4096 && uarg % alignof(Arg) == 0 &&
+        request == command_traits<Arg>::request) [[likely]] {
+        auto* arg = reinterpret_cast<Arg*>(static_cast<uintptr_t>(uarg));
+        if (arg->size == sizeof(Arg) && !writes_into_struct(*arg, uarg)) {
+            ucmd u{ictx, plat, user, uarg, static_cast<uint32_t>(sizeof(Arg))};
+            return Op::handler(u, *arg);
+        }
+    }
+    return run_checked<Op>(ictx, plat, user, request, uarg);
 }
 
 // The dispatch table: run<Op> of each command at its number's slot, null

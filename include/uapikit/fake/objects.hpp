@@ -12,16 +12,21 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
 
 namespace uapikit::fake {
 
+struct physical_device;
+
 // IOMMUFD_OBJ_DEVICE: a device bound to the context (device.c). `phys` is
-// the host's device it stands for.
+// the host's device it stands for, and `dev` that device itself, which
+// outlives every binding of it.
 struct device_object {
     uint32_t phys = 0;
+    physical_device* dev = nullptr;
     uint32_t hwpt = 0;          // attached HWPT (the group's); 0 for blocked DMA
     uint32_t vdevice = 0;       // its vDEVICE, 0 for none
     uint32_t iopf_enabled = 0;  // attached HWPTs with a fault queue (0 or 1)
@@ -156,7 +161,10 @@ inline const char* kind_name(const object& o) {
 // not find it, and erase() gives the id back as if nothing happened. Each
 // slot lives in memory of its own, made the first time its id is used and
 // kept for the ids after it, so a reference to one object stays valid while
-// others are created and a lookup is one index.
+// others are created. Beside the slots, one byte per id says whether the id
+// is free, reserved, or published and of which kind: a typed lookup reads
+// that byte and the slot's address side by side instead of following the
+// slot to learn whether it holds anything.
 class object_table {
 public:
     struct slot {
@@ -170,13 +178,13 @@ public:
     // A published object of type T, or null (ENOENT in the kernel).
     template <typename T>
     T* get(uint32_t id) {
-        slot* s = find(id);
-        return s ? std::get_if<T>(&s->obj) : nullptr;
+        const uint32_t i = id - 1;  // id 0 wraps to an index past the end
+        if (i >= state_.size() || state_[i] != published_as<T>) return nullptr;
+        return std::get_if<T>(&(*slots_[i])->obj);
     }
-    [[gnu::always_inline]] slot* find(uint32_t id) {
-        if (id < 1 || id > slots_.size()) return nullptr;
-        auto& s = *slots_[id - 1];
-        return s && s->published ? &*s : nullptr;
+    slot* find(uint32_t id) {
+        const uint32_t i = id - 1;
+        return i < state_.size() && state_[i] >= published_base ? &**slots_[i] : nullptr;
     }
     const slot* find(uint32_t id) const { return const_cast<object_table*>(this)->find(id); }
     // Published or not: for the code that made it.
@@ -190,19 +198,33 @@ public:
     template <typename T>
     uint32_t reserve() {
         uint32_t id = first_free_;
-        if (id > slots_.size()) slots_.push_back(std::make_unique<std::optional<slot>>());
+        if (id > slots_.size()) {
+            slots_.push_back(std::make_unique<std::optional<slot>>());
+            state_.push_back(free_id);
+        }
         slots_[id - 1]->emplace(std::in_place_type<T>);
+        state_[id - 1] = reserved_id;
         ++count_;
-        while (first_free_ <= slots_.size() && *slots_[first_free_ - 1]) ++first_free_;
+        while (first_free_ <= state_.size() && state_[first_free_ - 1] != free_id) ++first_free_;
         return id;
     }
-    void publish(uint32_t id) { (*slots_[id - 1])->published = true; }
+    void publish(uint32_t id) {
+        slot& s = at(id);
+        s.published = true;
+        state_[id - 1] = static_cast<uint8_t>(published_base + s.obj.index());
+    }
+    // Hides a published object from lookups again; its id stays taken.
+    void unpublish(uint32_t id) {
+        at(id).published = false;
+        state_[id - 1] = reserved_id;
+    }
     // Frees the id (reserved or published); the caller undid what it held.
     // Its memory stays for the next object there (an alloc/destroy loop
     // would otherwise allocate every time); an empty slot is invisible to
     // lookups and to for_each.
     void erase(uint32_t id) {
         slots_[id - 1]->reset();
+        state_[id - 1] = free_id;
         --count_;
         if (id < first_free_) first_free_ = id;
     }
@@ -213,11 +235,24 @@ public:
     template <typename F>
     void for_each(F f) const {
         for (std::size_t i = 0; i < slots_.size(); ++i)
-            if (*slots_[i]) f(static_cast<uint32_t>(i + 1), **slots_[i]);
+            if (state_[i] != free_id) f(static_cast<uint32_t>(i + 1), **slots_[i]);
     }
 
 private:
+    static constexpr uint8_t free_id = 0, reserved_id = 1, published_base = 2;
+    // published_base + the index of T among the object kinds.
+    template <typename T, typename... Kinds>
+    static constexpr uint8_t state_of(std::variant<Kinds...>*) {
+        constexpr bool match[] = {std::is_same_v<T, Kinds>...};
+        uint8_t i = 0;
+        while (!match[i]) ++i;
+        return static_cast<uint8_t>(published_base + i);
+    }
+    template <typename T>
+    static constexpr uint8_t published_as = state_of<T>(static_cast<object*>(nullptr));
+
     std::vector<std::unique_ptr<std::optional<slot>>> slots_;
+    std::vector<uint8_t> state_;  // per id: free_id, reserved_id or published_base + kind
     std::size_t count_ = 0;
     uint32_t first_free_ = 1;
 };

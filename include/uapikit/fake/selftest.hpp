@@ -256,7 +256,7 @@ inline int dirty(ucmd& u, abi::iommu_test_cmd& cmd) {
 inline int trigger_iopf(ucmd& u, const abi::iommu_test_cmd& cmd) {
     device_object* idev = get_device(u, cmd.trigger_iopf.dev_id);
     if (!idev) return -ENOENT;
-    if (!u.plat.devices.at(idev->phys).mock) return -EINVAL;
+    if (!idev->dev->mock) return -EINVAL;
     if (idev->hwpt) {
         fault_record r{};
         r.dev_id = cmd.trigger_iopf.dev_id;
@@ -273,7 +273,7 @@ inline int trigger_iopf(ucmd& u, const abi::iommu_test_cmd& cmd) {
 inline int dev_check_cache(ucmd& u, const abi::iommu_test_cmd& cmd) {
     device_object* idev = get_device(u, cmd.id);
     if (!idev) return -ENOENT;
-    const physical_device& dev = u.plat.devices.at(idev->phys);
+    const physical_device& dev = *idev->dev;
     if (!dev.mock) return -EINVAL;
     if (cmd.check_dev_cache.id > abi::MOCK_DEV_CACHE_ID_MAX || dev.mock_cache[cmd.check_dev_cache.id] != cmd.check_dev_cache.cache)
         return -EINVAL;

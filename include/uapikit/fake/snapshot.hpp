@@ -49,8 +49,8 @@ inline void describe(writer& w, std::set<const struct vm*>& vms, const object& o
                 for (uint32_t a : t.accesses) w("access", a);
                 for (const auto& a : t.allowed) w("allow", a.start)("to", a.last);
                 for (const auto& r : t.reserved) w("resv", r.range.start)("to", r.range.last);
-                for (const auto& [iova, a] : t.areas)
-                    w("area", iova)("to", a.last)("byte", a.start_byte)("prot", static_cast<uint64_t>(a.prot))("acc", a.num_accesses)("locks", a.num_locks)(
+                for (const auto& a : t.areas)
+                    w("area", a.iova)("to", a.last)("byte", a.start_byte)("prot", static_cast<uint64_t>(a.prot))("acc", a.num_accesses)("locks", a.num_locks)(
                         "filled", a.filled)("src", a.pages->from_file() ? a.pages->file_start : a.pages->uptr)(
                         "mm", static_cast<uint64_t>(a.pages->mm.pid))("npinned", a.pages->npinned)("holders", a.pages->holders.size());
             }

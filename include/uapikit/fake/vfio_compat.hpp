@@ -122,7 +122,7 @@ inline int cut_at(iommufd_ctx& ictx, io_pagetable& iopt, uint64_t iova) {
                 break;
             }
     }
-    iopt.areas.emplace(rhs.iova, std::move(rhs));
+    iopt.areas.insert(iopt.lower_bound(rhs.iova), std::move(rhs));
     return 0;
 }
 

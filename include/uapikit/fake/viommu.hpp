@@ -67,7 +67,7 @@ inline int viommu_alloc(ucmd& u, abi::iommu_viommu_alloc& cmd) {
         return -EOPNOTSUPP;
     device_object* idev = get_device(u, cmd.dev_id);
     if (!idev) return -ENOENT;
-    const physical_device& dev = u.plat.devices.at(idev->phys);
+    const physical_device& dev = *idev->dev;
     physical_iommu& iommu = u.plat.iommus.at(static_cast<std::size_t>(dev.iommu));
     if (!driver::viommu_supported(iommu.kind, cmd.type)) return -EOPNOTSUPP;
     hwpt_paging_object* hwpt = get_hwpt_paging(u, cmd.hwpt_id);
@@ -116,7 +116,7 @@ inline int vdevice_alloc(ucmd& u, abi::iommu_vdevice_alloc& cmd) {
     if (!v) return -ENOENT;
     device_object* idev = get_device(u, cmd.dev_id);
     if (!idev) return -ENOENT;
-    const physical_device& dev = u.plat.devices.at(idev->phys);
+    const physical_device& dev = *idev->dev;
     if (dev.iommu != v->iommu) return -EINVAL;
     if (dev.kvm && v->vm && dev.kvm != v->vm) return -EINVAL;  // VMs must not mix
     if (idev->vdevice) return -EEXIST;
@@ -180,7 +180,7 @@ inline int viommu_cache_invalidate(ucmd& u, viommu_object& v, uint32_t type, uin
             if (c.cache_id > abi::MOCK_DEV_CACHE_ID_MAX) return -EINVAL;
             vdevice_object* vd = find_vdevice(u.ictx, v, c.vdev_id);
             if (!vd) return -EINVAL;
-            auto& cache = u.plat.devices.at(u.objects().at_as<device_object>(vd->device).phys).mock_cache;
+            auto& cache = u.objects().at_as<device_object>(vd->device).dev->mock_cache;
             if (c.flags & abi::IOMMU_TEST_INVALIDATE_FLAG_ALL)
                 std::fill(cache.begin(), cache.end(), 0u);
             else
