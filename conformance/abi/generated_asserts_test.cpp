@@ -19,11 +19,7 @@ using uapikit::testing::run_command;
 
 namespace {
 
-fs::path scratch() {
-    fs::path dir = fs::temp_directory_path() / ("uapikit-asserts-" + std::to_string(getpid()));
-    fs::create_directories(dir);
-    return dir;
-}
+fs::path scratch() { return uapikit::testing::scratch_dir("asserts"); }
 
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
     for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) s.replace(pos, from.size(), to);

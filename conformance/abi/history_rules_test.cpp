@@ -71,13 +71,7 @@ struct Diff {
     }
 };
 
-fs::path scratch() {
-    static int n = 0;
-    fs::path dir = fs::temp_directory_path() / ("uapikit-history-" + std::to_string(getpid())) / std::to_string(++n);
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
+fs::path scratch() { return uapikit::testing::scratch_dir("history"); }
 
 fs::path write_side(const fs::path& dir, const Side& side) {
     for (const auto& [path, text] : side.files) {

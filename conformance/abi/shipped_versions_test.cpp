@@ -68,12 +68,7 @@ bool any_incompatible(const json& findings) {
     return std::any_of(findings.begin(), findings.end(), [](const json& f) { return f["severity"] == "incompatible"; });
 }
 
-fs::path scratch(const std::string& name) {
-    fs::path dir = fs::temp_directory_path() / ("uapikit-abi-test-" + std::to_string(getpid())) / name;
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
+fs::path scratch(const std::string& name) { return uapikit::testing::scratch_dir("abi-test", name); }
 
 }  // namespace
 

@@ -28,12 +28,7 @@ namespace {
 const char* const kTargets[] = {"x86_64-linux-gnu",  "i386-linux-gnu",        "aarch64-linux-gnu", "arm-linux-gnueabihf",
                                 "riscv64-linux-gnu", "powerpc64le-linux-gnu", "s390x-linux-gnu"};
 
-fs::path scratch(const std::string& name) {
-    fs::path dir = fs::temp_directory_path() / ("uapikit-bindings-" + std::to_string(getpid())) / name;
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
+fs::path scratch(const std::string& name) { return uapikit::testing::scratch_dir("bindings", name); }
 
 // Runs uapikit-gen with `cwd` as working directory, so the command line in
 // the banner is the same as when the committed file was made.

@@ -24,11 +24,7 @@ using uapikit::testing::run_command;
 
 namespace {
 
-fs::path scratch() {
-    fs::path dir = fs::temp_directory_path() / ("uapikit-report-" + std::to_string(getpid()));
-    fs::create_directories(dir);
-    return dir;
-}
+fs::path scratch() { return uapikit::testing::scratch_dir("report"); }
 
 // Chromium as a test harness: no network, no first-run work, a fresh profile.
 std::vector<std::string> chromium(const fs::path& profile, std::vector<std::string> args) {

@@ -26,12 +26,7 @@ namespace {
 std::string gen() { return required_env("UAPIKIT_GEN"); }
 std::string fixtures() { return required_env("UAPIKIT_FIXTURES"); }
 
-fs::path scratch(const std::string& name) {
-    fs::path dir = fs::temp_directory_path() / ("uapikit-accuracy-test-" + std::to_string(getpid())) / name;
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
+fs::path scratch(const std::string& name) { return uapikit::testing::scratch_dir("accuracy-test", name); }
 
 const json& target_of(const json& manifest) { return manifest["targets"]["x86_64-linux-gnu"]; }
 

@@ -24,12 +24,7 @@ std::string gen() { return required_env("UAPIKIT_GEN"); }
 std::string fixtures() { return required_env("UAPIKIT_FIXTURES"); }
 
 // A fresh, empty scratch folder per call.
-fs::path scratch(const std::string& name) {
-    fs::path dir = fs::temp_directory_path() / ("uapikit-scan-test-" + std::to_string(getpid())) / name;
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
+fs::path scratch(const std::string& name) { return uapikit::testing::scratch_dir("scan-test", name); }
 
 json scan_fixture(const std::vector<std::string>& targets, const fs::path& out) {
     std::vector<std::string> argv = {gen(), "scan", "linux/uapikit_fixture.h", "-I", fixtures(), "-o", out.string()};

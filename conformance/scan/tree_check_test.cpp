@@ -20,11 +20,7 @@ namespace {
 
 fs::path tree(const std::string& arch) { return fs::path(required_env("UAPIKIT_KERNEL_HEADERS")) / arch / "include"; }
 
-fs::path scratch() {
-    fs::path dir = fs::temp_directory_path() / ("uapikit-tree-check-" + std::to_string(getpid()));
-    fs::create_directories(dir);
-    return dir;
-}
+fs::path scratch() { return uapikit::testing::scratch_dir("tree-check"); }
 
 // scan of linux/iommufd.h for `target` with `include` as the one -I folder.
 uapikit::testing::CommandResult scan(const fs::path& include, const std::string& target, const fs::path& out) {

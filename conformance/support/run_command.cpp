@@ -64,4 +64,13 @@ std::string required_env(const char* name) {
     return v;
 }
 
+std::filesystem::path scratch_dir(const std::string& suite, const std::string& name) {
+    static int made = 0;
+    const auto dir = std::filesystem::temp_directory_path() / ("uapikit-" + suite + "-" + std::to_string(getpid())) /
+                     (name.empty() ? std::to_string(++made) : name);
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
 }  // namespace uapikit::testing

@@ -2,6 +2,7 @@
 // conformance suites drive uapikit-gen exactly as a user's shell would.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -20,5 +21,10 @@ std::string read_file(const std::string& path);
 
 // Value of a required environment variable; fails the test run if unset.
 std::string required_env(const char* name);
+
+// An empty folder for one test's files, under the system's temporary folder
+// in one folder per suite and process (uapikit-SUITE-PID): NAME when given,
+// emptied first; otherwise a new numbered one on every call.
+std::filesystem::path scratch_dir(const std::string& suite, const std::string& name = "");
 
 }  // namespace uapikit::testing
