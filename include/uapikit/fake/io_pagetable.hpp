@@ -86,7 +86,8 @@ public:
 
     using area_iterator = std::vector<iopt_area>::iterator;
 
-    // The first area starting at or after iova, and after it.
+    // The first area starting at or after iova (lower_bound), or after it
+    // (upper_bound).
     area_iterator lower_bound(uint64_t iova) {
         return std::lower_bound(areas.begin(), areas.end(), iova,
                                 [](const iopt_area& a, uint64_t v) { return a.iova < v; });
