@@ -194,7 +194,9 @@ inline bool writes_into_struct(const abi::iommu_hwpt_get_dirty_bitmap&, uint64_t
 inline bool writes_into_struct(const abi::iommu_test_cmd&, uint64_t) { return true; }
 
 // Steps 2 to 6 for one command, typed per command so every copy has a
-// size the compiler knows. This is the whole path, in the kernel's order.
+// size the compiler knows: the whole path, in the kernel's order, with the
+// struct copied in and out. run() below sends here every call its in-place
+// path does not take.
 template <typename Op>
 [[gnu::noinline]] int run_checked(iommufd_ctx& ictx, platform& plat, const user_space& user, unsigned long request,
                                   uint64_t uarg) {
@@ -228,9 +230,6 @@ template <typename Op>
         }
     }
     ucmd u{ictx, plat, user, uarg, size};
-    if (local && size == sizeof(Arg) && uarg % alignof(Arg) == 0 &&
-        !writes_into_struct(*reinterpret_cast<const Arg*>(here), uarg))
-        return Op::handler(u, *reinterpret_cast<Arg*>(here));
     Arg kernel{};
     const size_t n = size < sizeof(Arg) ? size : sizeof(Arg);
     if (local)
