@@ -426,8 +426,8 @@ inline int ioas_change_process(ucmd& u, abi::iommu_ioas_change_process& cmd) {
     if (cmd.__reserved) return -EOPNOTSUPP;
     std::vector<iopt_pages*> pages;
     bool all_files = true;
-    u.objects().for_each([&](uint32_t, const object_table::slot& s) {
-        if (const auto* ioas = std::get_if<ioas_object>(&s.obj); ioas && s.published)
+    u.objects().for_each([&](uint32_t id, const object_table::slot& s) {
+        if (const auto* ioas = std::get_if<ioas_object>(&s.obj); ioas && u.objects().published(id))
             for (const auto& a : ioas->iopt.areas) {
                 if (!a.pages->from_file()) all_files = false;
                 if (std::find(pages.begin(), pages.end(), a.pages.get()) == pages.end()) pages.push_back(a.pages.get());

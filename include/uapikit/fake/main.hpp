@@ -76,7 +76,7 @@ inline void context_release(iommufd_ctx& ictx, platform& plat) {
         progress = false;
         std::vector<uint32_t> leaves;
         ictx.objects.for_each([&](uint32_t id, const object_table::slot& s) {
-            if (s.published && s.users == 0) leaves.push_back(id);
+            if (s.users == 0 && ictx.objects.published(id)) leaves.push_back(id);
         });
         for (uint32_t id : leaves)
             if (auto* s = ictx.objects.find(id); s && s->users == 0) {

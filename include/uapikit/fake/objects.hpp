@@ -171,7 +171,6 @@ public:
         template <typename T>
         explicit slot(std::in_place_type_t<T> t) : obj(t) {}
         uint32_t users = 0;  // references that keep it from being destroyed
-        bool published = false;
         object obj;
     };
 
@@ -187,6 +186,8 @@ public:
         return i < state_.size() && state_[i] >= published_base ? &**slots_[i] : nullptr;
     }
     const slot* find(uint32_t id) const { return const_cast<object_table*>(this)->find(id); }
+    // Whether the reserved or published object `id` is published.
+    bool published(uint32_t id) const { return state_[id - 1] >= published_base; }
     // Published or not: for the code that made it.
     slot& at(uint32_t id) { return **slots_[id - 1]; }
     template <typename T>
@@ -208,16 +209,9 @@ public:
         while (first_free_ <= state_.size() && state_[first_free_ - 1] != free_id) ++first_free_;
         return id;
     }
-    void publish(uint32_t id) {
-        slot& s = at(id);
-        s.published = true;
-        state_[id - 1] = static_cast<uint8_t>(published_base + s.obj.index());
-    }
+    void publish(uint32_t id) { state_[id - 1] = static_cast<uint8_t>(published_base + at(id).obj.index()); }
     // Hides a published object from lookups again; its id stays taken.
-    void unpublish(uint32_t id) {
-        at(id).published = false;
-        state_[id - 1] = reserved_id;
-    }
+    void unpublish(uint32_t id) { state_[id - 1] = reserved_id; }
     // Frees the id (reserved or published); the caller undid what it held.
     // Its memory stays for the next object there (an alloc/destroy loop
     // would otherwise allocate every time); an empty slot is invisible to

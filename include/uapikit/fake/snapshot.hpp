@@ -123,7 +123,7 @@ inline std::string host::snapshot() const {
         w.end();
         c.objects.for_each([&](uint32_t id, const object_table::slot& s) {
             out += "  ";
-            w("id", id).text(kind_name(s.obj))("users", s.users)("published", s.published);
+            w("id", id).text(kind_name(s.obj))("users", s.users)("published", c.objects.published(id));
             snapshot_detail::describe(w, vms, s.obj);
             w.end();
         });

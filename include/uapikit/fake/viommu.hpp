@@ -197,8 +197,8 @@ inline int viommu_cache_invalidate(ucmd& u, viommu_object& v, uint32_t type, uin
 inline int mock_hw_queue_index_check(ucmd& u, uint32_t viommu_id, uint32_t index) {
     if (index >= abi::IOMMU_TEST_HW_QUEUE_MAX) return -EINVAL;
     bool taken = false, previous = index == 0;
-    u.objects().for_each([&](uint32_t, const object_table::slot& s) {
-        if (const auto* q = std::get_if<hw_queue_object>(&s.obj); q && s.published && q->viommu == viommu_id) {
+    u.objects().for_each([&](uint32_t id, const object_table::slot& s) {
+        if (const auto* q = std::get_if<hw_queue_object>(&s.obj); q && q->viommu == viommu_id && u.objects().published(id)) {
             taken |= q->index == index;
             previous |= q->index + 1 == index;
         }
