@@ -97,13 +97,16 @@ public:
                                 [](uint64_t v, const iopt_area& a) { return v < a.iova; });
     }
 
+    // The first area that ends at or after iova: the one holding it, or
+    // else the next one (where an area starting at iova would go).
+    area_iterator areas_from(uint64_t iova) {
+        auto it = upper_bound(iova);
+        return it != areas.begin() && std::prev(it)->last >= iova ? std::prev(it) : it;
+    }
+
     // The first area intersecting [start, last], or null.
     iopt_area* first_area(uint64_t start, uint64_t last) {
-        auto it = upper_bound(start);
-        if (it != areas.begin()) {
-            auto prev = std::prev(it);
-            if (prev->last >= start) return &*prev;
-        }
+        auto it = areas_from(start);
         return it != areas.end() && it->iova <= last ? &*it : nullptr;
     }
     iopt_area* area_at(uint64_t iova) { return first_area(iova, iova); }
@@ -218,8 +221,7 @@ public:
         uint64_t last = iova + (length - 1);
         if (last < iova) return -EOVERFLOW;
         if (reserved_in(iova, last)) return -EINVAL;
-        auto it = upper_bound(iova);
-        if (it != areas.begin() && std::prev(it)->last >= iova) return -EEXIST;
+        auto it = areas_from(iova);
         if (it != areas.end() && it->iova <= last) return -EEXIST;
         *where = it;
         return 0;

@@ -286,8 +286,7 @@ inline int iopt_unmap_range(iommufd_ctx& ictx, platform& plat, ioas_object& ioas
                             uint64_t* unmapped) {
     io_pagetable& iopt = ioas.iopt;
     // Every area the range touches must lie inside it, before any goes.
-    auto first = iopt.upper_bound(start);
-    if (first != iopt.areas.begin() && std::prev(first)->last >= start) --first;
+    auto first = iopt.areas_from(start);
     auto end = first;
     uint64_t bytes = 0;
     bool pinned = false;  // by an access
