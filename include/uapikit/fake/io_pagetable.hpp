@@ -293,11 +293,15 @@ public:
 
     // Removes the areas [first, end) from the domains and the table.
     void remove_areas(pin_registry& pins, area_iterator first, area_iterator end) {
-        for (auto it = first; it != end; ++it) {
+        // Only areas of a table with domains are filled.
+        for (auto it = first; !domains.empty() && it != end; ++it) {
             for (paging_domain* d : domains) d->unmap(it->iova);
             if (it->filled) pins.release(*it->pages, it->span());
         }
-        areas.erase(first, end);
+        // vector::erase(first, end), written out: both compilers inline
+        // this where clang++ called erase's out-of-line body.
+        auto kept_end = std::move(end, areas.end(), first);
+        while (areas.end() != kept_end) areas.pop_back();
     }
 };
 

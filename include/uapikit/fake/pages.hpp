@@ -59,8 +59,9 @@ struct iopt_pages {
     std::vector<page_range> holders;  // areas filled into domains, accesses
     uint64_t npinned = 0;             // pages in the union of holders
 
-    // Its place in the registry's list of live pages, and how many areas
-    // and slices hold it (make_pages(), pages_ref).
+    // The registry it was made by (make_pages()), how many areas and slices
+    // hold it (pages_ref), and its place in the registry's list of pinned
+    // pages, which it is on while it has holders.
     pin_registry* registry = nullptr;
     uint32_t refs = 0;
     iopt_pages* live_prev = nullptr;
@@ -110,21 +111,6 @@ public:
     pin_registry(const pin_registry&) = delete;
     pin_registry& operator=(const pin_registry&) = delete;
 
-    // Registers or unregisters live pages: a list threaded through them,
-    // so neither allocates.
-    void add(iopt_pages* p) {
-        p->registry = this;
-        p->live_prev = nullptr;
-        p->live_next = live_;
-        if (live_) live_->live_prev = p;
-        live_ = p;
-    }
-    void remove(iopt_pages* p) {
-        (p->live_prev ? p->live_prev->live_next : live_) = p->live_next;
-        if (p->live_next) p->live_next->live_prev = p->live_prev;
-        p->registry = nullptr;
-    }
-
     // Memory for one iopt_pages, or bad_alloc: blocks of a pool (as the
     // kernel's slab), so a map and an unmap hand the same block back and
     // forth without reaching malloc. Not thread-safe, as the host is not.
@@ -143,6 +129,7 @@ public:
             if (int rc = check_present(p, r); rc < 0) return rc;
             if (int rc = charge(p, fresh); rc < 0) return rc;
         }
+        if (p.holders.empty()) add(&p);
         p.holders.push_back(r);
         p.npinned += fresh;
         return 0;
@@ -153,6 +140,7 @@ public:
         auto it = std::find(p.holders.begin(), p.holders.end(), r);
         if (it == p.holders.end()) return;
         p.holders.erase(it);
+        if (p.holders.empty()) remove(&p);
         uint64_t freed = p.uncovered(r);
         p.npinned -= freed;
         uncharge(p, freed);
@@ -200,6 +188,22 @@ public:
     void set_limit(uint64_t pages) { policy_.limit_pages = pages; }
 
 private:
+    friend struct iopt_pages;  // takes itself off the list when it goes
+
+    // Puts pages on or takes them off the list of pinned pages: a list
+    // threaded through them, so neither allocates. Pages that nothing
+    // holds, as every area of an IOAS without a domain, stay off it.
+    void add(iopt_pages* p) {
+        p->live_prev = nullptr;
+        p->live_next = live_;
+        if (live_) live_->live_prev = p;
+        live_ = p;
+    }
+    void remove(iopt_pages* p) {
+        (p->live_prev ? p->live_prev->live_next : live_) = p->live_next;
+        if (p->live_next) p->live_next->live_prev = p->live_prev;
+    }
+
     memlock_policy policy_;
     boost::pool<> pool_{sizeof(iopt_pages), 64};
     iopt_pages* live_ = nullptr;
@@ -240,7 +244,7 @@ private:
 };
 
 iopt_pages::~iopt_pages() {
-    if (registry) registry->remove(this);
+    if (!holders.empty()) registry->remove(this);
     if (file_fd >= 0) ::close(file_fd);
 }
 
@@ -260,11 +264,10 @@ inline void intrusive_ptr_release(iopt_pages* p) {
 }
 using pages_ref = boost::intrusive_ptr<iopt_pages>;
 
-// New, empty pages from the registry's pool, registered, for the caller
-// to fill in.
+// New, empty pages from the registry's pool, for the caller to fill in.
 inline pages_ref make_pages(pin_registry& reg) {
     auto* made = new (reg.allocate_pages()) iopt_pages();
-    reg.add(made);
+    made->registry = &reg;
     return pages_ref(made);
 }
 

@@ -90,7 +90,7 @@ inline int map_dma(ucmd& u, uint64_t arg) {
     if (int rc = pages_size_check(map.vaddr, map.size); rc < 0) return rc;
     pages_slice list[] = {{user_pages(u, map.vaddr, map.size, prot & iommu_write), map.vaddr % page_size, map.size}};
     uint64_t iova = map.iova;
-    return iopt_map_pages(u.plat, ioas->iopt, list, map.size, &iova, prot, false);
+    return iopt_map_pages(u.plat, ioas->iopt, std::span(list), map.size, &iova, prot, false);
 }
 
 // iopt_area_split(): cuts the area holding `iova` so that `iova` is the

@@ -21,43 +21,49 @@ struct viommu_grant {
     std::optional<uint32_t> gid;
 };
 
+// The selftest mock's viommu_init() with data: loops in_data back and
+// answers the mmap window of the two pages it shares.
+inline int selftest_viommu_init(ucmd& u, const abi::iommu_viommu_alloc& cmd) {
+    abi::iommu_viommu_selftest d{};
+    if (int rc = copy_driver_struct(u.user, d, cmd.data_uptr, cmd.data_len,
+                                    offsetof(abi::iommu_viommu_selftest, out_data) + 4);
+        rc < 0)
+        return rc;
+    d.out_data = d.in_data;
+    d.out_mmap_offset = 0x1000;
+    d.out_mmap_length = 2 * page_size;
+    return u.user.copy_to(cmd.data_uptr, &d, cmd.data_len);
+}
+
+// AMD's viommu_init(): the VM behind the data's kvmfd, a free Guest ID, and
+// the vfMMIO window of that ID answered.
+inline int amd_viommu_init(ucmd& u, physical_iommu& iommu, viommu_grant& v, const abi::iommu_viommu_alloc& cmd) {
+    if (cmd.data_len != sizeof(abi::iommu_viommu_amd)) return -EINVAL;
+    abi::iommu_viommu_amd d{};
+    if (u.user.copy_from(&d, cmd.data_uptr, sizeof d) < 0) return -EFAULT;
+    auto kvm = u.plat.vm_of(d.kvmfd);
+    if (!kvm) return -EINVAL;                  // the VM behind kvmfd is required
+    if (v.vm && v.vm != kvm) return -EINVAL;  // VMs must not mix
+    uint32_t gid = 0;
+    while (gid < iommu.gid_capacity && iommu.gids_in_use.count(gid)) ++gid;
+    if (gid == iommu.gid_capacity) return -ENOSPC;
+    d.out_vfmmio_mmap_offset = static_cast<uint64_t>(gid + 1) * page_size;
+    if (u.user.copy_to(cmd.data_uptr, &d.out_vfmmio_mmap_offset, sizeof d.out_vfmmio_mmap_offset) < 0)
+        return -EFAULT;
+    v.gid = gid;
+    v.vm = kvm;
+    return 0;
+}
+
 // The driver's viommu_init(): reads and answers its data. Nothing is
-// committed here.
+// committed here. The drivers' bodies are functions of their own so that
+// this switch, and the call without data, stay small enough to inline.
 inline int viommu_driver_init(ucmd& u, physical_iommu& iommu, viommu_grant& v, const abi::iommu_viommu_alloc& cmd) {
     switch (iommu.kind) {
-        case iommu_kind::arm_smmuv3:
-            return cmd.data_len == 0 ? 0 : -EINVAL;
-        case iommu_kind::selftest: {
-            if (cmd.data_len == 0) return 0;
-            abi::iommu_viommu_selftest d{};
-            if (int rc = copy_driver_struct(u.user, d, cmd.data_uptr, cmd.data_len,
-                                            offsetof(abi::iommu_viommu_selftest, out_data) + 4);
-                rc < 0)
-                return rc;
-            d.out_data = d.in_data;  // the mock's loopback
-            d.out_mmap_offset = 0x1000;
-            d.out_mmap_length = 2 * page_size;  // the mock shares two pages
-            return u.user.copy_to(cmd.data_uptr, &d, cmd.data_len);
-        }
-        case iommu_kind::amd: {
-            if (cmd.data_len != sizeof(abi::iommu_viommu_amd)) return -EINVAL;
-            abi::iommu_viommu_amd d{};
-            if (u.user.copy_from(&d, cmd.data_uptr, sizeof d) < 0) return -EFAULT;
-            auto kvm = u.plat.vm_of(d.kvmfd);
-            if (!kvm) return -EINVAL;                  // the VM behind kvmfd is required
-            if (v.vm && v.vm != kvm) return -EINVAL;  // VMs must not mix
-            uint32_t gid = 0;
-            while (gid < iommu.gid_capacity && iommu.gids_in_use.count(gid)) ++gid;
-            if (gid == iommu.gid_capacity) return -ENOSPC;
-            d.out_vfmmio_mmap_offset = static_cast<uint64_t>(gid + 1) * page_size;
-            if (u.user.copy_to(cmd.data_uptr, &d.out_vfmmio_mmap_offset, sizeof d.out_vfmmio_mmap_offset) < 0)
-                return -EFAULT;
-            v.gid = gid;
-            v.vm = kvm;
-            return 0;
-        }
-        case iommu_kind::intel_vtd:
-            break;
+        case iommu_kind::arm_smmuv3: return cmd.data_len == 0 ? 0 : -EINVAL;
+        case iommu_kind::selftest: return cmd.data_len == 0 ? 0 : selftest_viommu_init(u, cmd);
+        case iommu_kind::amd: return amd_viommu_init(u, iommu, v, cmd);
+        case iommu_kind::intel_vtd: break;
     }
     return -EOPNOTSUPP;
 }
