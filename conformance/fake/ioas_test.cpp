@@ -211,6 +211,28 @@ FAKE_CASE("unmap: every area fully inside the range goes [6.12 io_pagetable.c]")
     CHECK(unmap(fd, io, 12 * page, 64 * page) == 32 * page);
 }
 
+// The fake places an area past the last one, and finds the highest one,
+// without its general search; this walks the other places and orders.
+FAKE_CASE("unmap: areas mapped above, below and between others go in any order [6.12 io_pagetable.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    buffer b(page);
+    for (uint64_t at : {40, 20, 30, 10}) map(fd, io, b.address(), page, at * page);
+    for (uint64_t at : {10, 20, 30, 40}) {
+        auto taken = map_cmd(io, b.address(), page, at * page);
+        rejected(fd, taken, EEXIST);
+    }
+    for (uint64_t at : {30, 10, 40}) {
+        CHECK(unmap(fd, io, at * page, page) == page);
+        abi::iommu_ioas_unmap again{};
+        again.ioas_id = io;
+        again.iova = at * page;
+        again.length = page;
+        rejected(fd, again, ENOENT);
+    }
+    CHECK(unmap(fd, io, 0, UINT64_MAX) == page);  // 20 is left
+}
+
 // ---- IOVA ranges, allowed and reserved -------------------------------------------------
 
 FAKE_CASE("iova_ranges: an empty IOAS has all of [0, ULONG_MAX] and alignment 1 [6.12 ioas.c]") {
