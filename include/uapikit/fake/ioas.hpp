@@ -129,8 +129,8 @@ int iopt_map_pages(platform& plat, io_pagetable& iopt, std::span<pages_slice, Ex
     for (uint64_t at = *iova; auto& s : list) {
         if (it == iopt.areas.end()) {
             // Past the last area, the most frequent place: emplace_back()
-            // skips emplace()'s generic insert (27 of g++'s ~510
-            // instructions for a map and an unmap, bench/fake_instructions.sh).
+            // skips emplace()'s generic insert, 27 instructions of a map
+            // and unmap pair with g++ (bench/fake_instructions.sh).
             iopt.areas.emplace_back();
             it = std::prev(iopt.areas.end());
         } else {
