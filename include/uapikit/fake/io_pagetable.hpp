@@ -219,8 +219,12 @@ public:
     }
 
     // Whether length bytes at iova can be mapped; on success *where is
-    // where an area starting at iova goes in `areas`.
-    int check_iova(uint64_t iova, uint64_t length, area_iterator* where) {
+    // where an area starting at iova goes in `areas`. Inlined by force, as
+    // are remove_areas() and, in ioas.hpp, iopt_map_pages() and
+    // map_new_pages(): the compilers left some out of line, and forcing
+    // them saves 78 of clang++'s 563 and 31 of g++'s 477 instructions per
+    // map and unmap pair (bench/fake_instructions.sh).
+    [[gnu::always_inline]] int check_iova(uint64_t iova, uint64_t length, area_iterator* where) {
         if (iova & (iova_alignment - 1)) return -EINVAL;
         uint64_t last = iova + (length - 1);
         if (last < iova) return -EOVERFLOW;
@@ -296,7 +300,7 @@ public:
     }
 
     // Removes the areas [first, end) from the domains and the table.
-    void remove_areas(pin_registry& pins, area_iterator first, area_iterator end) {
+    [[gnu::always_inline]] void remove_areas(pin_registry& pins, area_iterator first, area_iterator end) {
         // Only areas of a table with domains are filled.
         for (auto it = first; !domains.empty() && it != end; ++it) {
             for (paging_domain* d : domains) d->unmap(it->iova);

@@ -91,10 +91,11 @@ struct pages_slice {
 // iopt_map_pages(): places the slices at *iova (or an allocated IOVA),
 // one area each, pinned and mapped into the table's domains; all or none.
 // A map of new pages passes one slice as a span of static extent 1, so the
-// compiler drops the loops for the most frequent call.
+// compiler drops the loops for the most frequent call. Inlined by force
+// (io_pagetable::check_iova() says why).
 template <std::size_t Extent>
-int iopt_map_pages(platform& plat, io_pagetable& iopt, std::span<pages_slice, Extent> list, uint64_t length,
-                   uint64_t* iova, int prot, bool alloc_iova) {
+[[gnu::always_inline]] inline int iopt_map_pages(platform& plat, io_pagetable& iopt, std::span<pages_slice, Extent> list,
+                                                uint64_t length, uint64_t* iova, int prot, bool alloc_iova) {
     if ((length & (iopt.iova_alignment - 1)) || !length) return -EINVAL;
     io_pagetable::area_iterator it;  // where the first new area goes
     if (alloc_iova) {
@@ -182,7 +183,7 @@ inline pages_ref user_pages(ucmd& u, uint64_t va, uint64_t length, bool writable
 // byte `offset` at the command's IOVA, fixed or allocated, and the IOVA
 // answered.
 template <typename Cmd>
-int map_new_pages(ucmd& u, ioas_object& ioas, pages_ref pages, uint64_t offset, Cmd& cmd) {
+[[gnu::always_inline]] inline int map_new_pages(ucmd& u, ioas_object& ioas, pages_ref pages, uint64_t offset, Cmd& cmd) {
     pages_slice list[] = {{std::move(pages), offset, cmd.length}};
     uint64_t iova = cmd.iova;
     if (int rc = iopt_map_pages(u.plat, ioas.iopt, std::span(list), cmd.length, &iova, iommu_prot_of(cmd.flags),
