@@ -100,11 +100,10 @@ public:
     // The first area that ends at or after iova: the one holding it, or
     // else the next one (where an area starting at iova would go).
     area_iterator areas_from(uint64_t iova) {
-        // At or past the last area's start no search is needed: mapping
-        // upward through the IOVA space, or unmapping the highest area.
-        if (areas.empty() || areas.back().iova <= iova)
-            return !areas.empty() && areas.back().last >= iova ? std::prev(areas.end()) : areas.end();
-        auto it = upper_bound(iova);
+        // The first area starting after iova. At or past the last area's
+        // start that is end() without a search: mapping upward through the
+        // IOVA space, or unmapping the highest area.
+        auto it = areas.empty() || areas.back().iova <= iova ? areas.end() : upper_bound(iova);
         return it != areas.begin() && std::prev(it)->last >= iova ? std::prev(it) : it;
     }
 
