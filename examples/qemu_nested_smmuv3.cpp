@@ -1,7 +1,8 @@
 // QEMU's accelerated (nested) SMMUv3 for one device: a vIOMMU on a nesting
 // parent, the abort and bypass STEs, a vdevice and a stage-1 HWPT when the
-// guest installs an STE, an invalidation through the vIOMMU, a vEVENTQ, and
-// unplug in reverse. On uapikit's fake host (an ARM SMMUv3) by default.
+// guest installs an STE, an invalidation through the vIOMMU, a new stage-1
+// HWPT put in place of the old one when the guest changes the STE, a
+// vEVENTQ, and unplug in reverse. On uapikit's fake host (an ARM SMMUv3) by default.
 #include "example_main.hpp"
 
 int main(int argc, char** argv) {

@@ -11,8 +11,9 @@
 //   qemu_nested_smmuv3  QEMU's accelerated SMMUv3 (hw/arm/smmuv3-accel.c):
 //                       vIOMMU on a nesting parent, abort and bypass STEs,
 //                       a vdevice and a stage-1 STE when the guest installs
-//                       one, invalidation through the vIOMMU, a vEVENTQ,
-//                       unplug in reverse.
+//                       one, invalidation through the vIOMMU, a new
+//                       stage-1 HWPT in place of the old when the guest
+//                       changes the STE, a vEVENTQ, unplug in reverse.
 //   cloud_hypervisor    Cloud Hypervisor's VFIO over iommufd (vmm/src/
 //                       device_manager.rs): one IOAS, each device bound and
 //                       attached to it, all guest RAM mapped.
@@ -257,11 +258,22 @@ int qemu_nested_smmuv3(System& sys, const char* cdev_path, std::span<const ram_r
         auto handled = uapikit::hwpt_invalidate(iommufd, viommu->id, std::span<const raw::iommu_viommu_arm_smmuv3_invalidate>(&cfgi, 1),
                                                 uapikit::invalidate_data_type::arm_smmuv3);
         if (!step("IOMMU_HWPT_INVALIDATE (vIOMMU, CFGI_CD)", handled)) return 1;
+        // The guest points the STE at another CD table: a new stage-1 HWPT,
+        // attached in place of the old one (a replace, no moment without a
+        // translation), and only then the old one destroyed.
+        auto s1_next_ste = guest_ste(5, ram.front().guest_address + 0x1000);
+        auto stage1_next = uapikit::own(iommufd, uapikit::hwpt_alloc(iommufd, uapikit::hwpt_alloc_flags::none, device->id, viommu->id,
+                                                                     uapikit::hwpt_data_type::arm_smmuv3,
+                                                                     uapikit::const_bytes{s1_next_ste}, {}));
+        if (!step("IOMMU_HWPT_ALLOC (vIOMMU, the guest's changed STE)", stage1_next)) return 1;
+        if (!step("VFIO_DEVICE_ATTACH_IOMMUFD_PT (the new stage 1)", uapikit::vfio_device_attach_iommufd_pt(device->cdev, *stage1_next)))
+            return 1;
+        if (!step("IOMMU_DESTROY the replaced stage-1 HWPT", stage1->reset())) return 1;
 
         // Unplug, in reverse: back to stage 2, then the guest's objects.
         if (!step("VFIO_DEVICE_ATTACH_IOMMUFD_PT (back to stage 2)", uapikit::vfio_device_attach_iommufd_pt(device->cdev, *parent)))
             return 1;
-        if (!step("IOMMU_DESTROY stage-1 HWPT", stage1->reset()) || !step("IOMMU_DESTROY vdevice", vdev->reset())) return 1;
+        if (!step("IOMMU_DESTROY stage-1 HWPT", stage1_next->reset()) || !step("IOMMU_DESTROY vdevice", vdev->reset())) return 1;
         event_file.reset();  // the event file holds the queue: close it first (EBUSY otherwise)
         if (!step("IOMMU_DESTROY vEVENTQ", event_queue.reset()) || !step("IOMMU_DESTROY bypass HWPT", bypass->reset()) ||
             !step("IOMMU_DESTROY abort HWPT", abort->reset()) || !step("IOMMU_DESTROY vIOMMU", viommu_handle.reset()))

@@ -132,13 +132,15 @@ TEST_CASE("QEMU passthrough: bind, IOAS, hw info, HWPT, attach, ranges twice, ma
     in_order(sys.log, {"KVM_CREATE_VM", "KVM_CREATE_DEVICE", "KVM_SET_DEVICE_ATTR FILE_ADD"});
 }
 
-TEST_CASE("QEMU nested SMMUv3: vIOMMU on the nest parent, abort and bypass, vdevice and stage 1, invalidate, unplug in reverse") {
+TEST_CASE("QEMU nested SMMUv3: vIOMMU on the nest parent, abort and bypass, vdevice and stage 1, invalidate, STE change, unplug in reverse") {
     recording_system sys;
     sys.hw_info_type = 2;  // IOMMU_HW_INFO_TYPE_ARM_SMMUV3
     REQUIRE(vmm::qemu_nested_smmuv3(sys, "/dev/vfio/devices/vfio0", ram, vmm::steps(true)) == 0);
     in_order(sys.log, {"VFIO_DEVICE_BIND_IOMMUFD", "IOMMU_GET_HW_INFO", "IOMMU_HWPT_ALLOC", "IOMMU_VIOMMU_ALLOC",
                        "IOMMU_HWPT_ALLOC", "IOMMU_HWPT_ALLOC", "VFIO_DEVICE_ATTACH_IOMMUFD_PT", "IOMMU_VDEVICE_ALLOC",
                        "IOMMU_HWPT_ALLOC", "VFIO_DEVICE_ATTACH_IOMMUFD_PT", "IOMMU_HWPT_INVALIDATE",
+                       // the guest changes its STE: new stage 1, attached, then the old one destroyed
+                       "IOMMU_HWPT_ALLOC", "VFIO_DEVICE_ATTACH_IOMMUFD_PT", "IOMMU_DESTROY",
                        // unplug: back to stage 2, stage-1 HWPT, vdevice, ..., bypass, abort, vIOMMU
                        "VFIO_DEVICE_ATTACH_IOMMUFD_PT", "IOMMU_DESTROY", "IOMMU_DESTROY", "IOMMU_DESTROY", "IOMMU_DESTROY",
                        "IOMMU_DESTROY", "IOMMU_DESTROY"});

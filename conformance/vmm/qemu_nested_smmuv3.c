@@ -11,13 +11,16 @@
  *              HWPTs (vSTEs without a stage 1), the device on bypass,
  *              IOMMU_VEVENTQ_ALLOC, IOMMU_VDEVICE_ALLOC with the vSID
  *   guest STE: IOMMU_HWPT_ALLOC of the guest's stage-1 vSTE on the vIOMMU,
- *              VFIO_DEVICE_ATTACH_IOMMUFD_PT (a replace)
+ *              VFIO_DEVICE_ATTACH_IOMMUFD_PT (a replace); when the guest
+ *              changes the STE, the same for the new vSTE, then
+ *              IOMMU_DESTROY of the HWPT it replaced
  *   guest CMDQ: IOMMU_HWPT_INVALIDATE on the vIOMMU (CFGI_CD, TLBI_NH_*)
  *   teardown:  back to the stage 2, IOMMU_DESTROY in reverse order
  *
  * Negative steps: a vSTE asking for stage-2 config, CMD_SYNC (which the
  * host issues itself), a CFGI_CD of a vSID without a vDEVICE, a second
- * vDEVICE for one vSID, destroying the stage 2 under the vIOMMU. */
+ * vDEVICE for one vSID, destroying the stage-1 HWPT the device is attached
+ * to, destroying the stage 2 under the vIOMMU. */
 #include "vmm.h"
 
 #define RAM_SIZE (2u << 20)
@@ -142,6 +145,16 @@ int main(void) {
     cmds[1].cmd[0] = CMDQ_OP_CFGI_CD | ((uint64_t)(VSID + 1) << 32);
     rejected(invalidate(iommufd, viommu, cmds, 3, &done), EIO, "a CFGI_CD of a vSID without a vDEVICE");
     step(done == 1, "... after the one command before it");
+
+    /* the guest points the STE at another CD table: a new nested HWPT,
+     * attached in place of the old one, which then goes */
+    rejected(destroy(iommufd, s1_hwpt), EBUSY, "IOMMU_DESTROY of the stage-1 HWPT the device is attached to");
+    uint32_t s1_next = nested_hwpt(iommufd, devid, viommu, STE_V | STE_CFG(STE_CFG_S1_TRANS) | 0x80001000ull, &rc);
+    require(rc == 0, "IOMMU_HWPT_ALLOC of the guest's changed stage-1 vSTE");
+    pt = s1_next;
+    require(vfio_attach(device, &pt) == 0 && pt == s1_next, "VFIO_DEVICE_ATTACH_IOMMUFD_PT replaces the old stage 1 with it");
+    step(destroy(iommufd, s1_hwpt) == 0, "IOMMU_DESTROY of the old stage-1 HWPT");
+    s1_hwpt = s1_next;
 
     uint8_t events[64];
     step(read((int)eq.out_veventq_fd, events, sizeof events) == 0, "the vEVENTQ has nothing to read");
