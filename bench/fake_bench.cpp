@@ -11,9 +11,10 @@
 //   syscall          ioctl(2) IOMMU_DESTROY on /dev/null (kernel: ENOTTY)
 //
 // The loops take turns in short rounds, and each round's ratio compares the
-// syscall with the fake loops of that same round. On a virtual machine the
-// speed of the whole machine drifts by a third over seconds; loops run one
-// after the other for a second each compared different machines.
+// syscall with the fake loops of that same round; a run's ratio is the
+// median over its rounds. The speed of a virtual machine changes from one
+// moment to the next, and with each loop running for its whole time after
+// the other, a slow stretch fell on one side of a ratio only.
 //
 //   bench/fake_bench [seconds per loop, default 1] [rounds, default 20]
 #include "fake_loops.hpp"
