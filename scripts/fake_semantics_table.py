@@ -23,7 +23,8 @@ import re
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CASE = re.compile(r'(?:FAKE_CASE|TEST_CASE)\(\s*"([^"]+)"\s*\)')
+# The name, then the end of the call or a doctest decorator (`"..." * doctest::skip(...)`).
+CASE = re.compile(r'(?:FAKE_CASE|TEST_CASE)\(\s*"([^"]+)"\s*[*)]')
 NAME = re.compile(r"(?P<what>.*?) \[(?P<source>[^\]]+)\]$")
 ERRNO = re.compile(r" -> (E[A-Z0-9]+)")
 
@@ -36,6 +37,7 @@ FILES = {
     "vfio_main.c": "drivers/vfio/vfio_main.c",
     "iommufd.c": "drivers/vfio/iommufd.c",
     "arm-smmu-v3-iommufd.c": "drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-iommufd.c",
+    "iommu.c": "drivers/iommu/iommu.c",
 }
 
 # The proposals the kit ships, by their patch thread.

@@ -12,6 +12,18 @@ bash scripts/kernel-headers.sh build/cache >/dev/null || { echo "0 passed, 1 fai
 # The Linux 6.1 trees, for the real-history diff suites (history_*).
 bash scripts/kernel-headers.sh --version 6.1 build/cache >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 
+# The kernel's iommufd selftest maps hugetlb pages in 22 of its tests, and
+# one of the fake's cases does too. Run as root on a machine with none
+# reserved, this reserves some for the run and gives them back at the end;
+# UAPIKIT_HUGETLB_PAGES sets how many (0: leave the machine alone).
+want_hugetlb=${UAPIKIT_HUGETLB_PAGES:-64}
+if [[ $EUID -eq 0 && $want_hugetlb -gt 0 && -w /proc/sys/vm/nr_hugepages && $(cat /proc/sys/vm/nr_hugepages) -eq 0 ]]; then
+  trap 'echo 0 > /proc/sys/vm/nr_hugepages' EXIT
+  trap 'exit 1' INT TERM  # through the EXIT trap
+  echo "$want_hugetlb" > /proc/sys/vm/nr_hugepages 2>/dev/null
+  echo "hugetlb: reserved $(cat /proc/sys/vm/nr_hugepages) of $want_hugetlb pages for the tests that map them; released at the end"
+fi
+
 jobs=$(nproc)
 logs=()
 status=0

@@ -2,8 +2,14 @@
 // data, cache invalidation, dirty tracking, attaching and replacing.
 #include "semantics_fixture.hpp"
 
+#include <uapikit/fake/page_backing.hpp>
+
+#include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <fstream>
+#include <string>
+#include <vector>
 
 using namespace uapikit::testing;
 
@@ -471,4 +477,113 @@ FAKE_CASE("dirty: the mock marks nothing while tracking is off -> EINVAL [6.12 s
     dirty.dirty.page_size = page / 2;
     dirty.dirty.uptr = address(&mark);
     rejected(d.fd, dirty, EINVAL);
+}
+
+// ---- huge IO pages ----------------------------------------------------------------------
+
+namespace {
+
+constexpr uint64_t io_page = page / 2;          // the mock's IO page (selftest.c MOCK_IO_PAGE_SIZE)
+constexpr uint64_t huge_io_page = 512 * io_page;  // its huge one (MOCK_HUGE_PAGE_SIZE), 1 MiB
+
+// A mock paging domain that maps with both sizes, as for a device with
+// MOCK_FLAGS_DEVICE_HUGE_IOVA, with one run of `length` bytes at `iova` of
+// memory at address `source`, in contiguous chunks of `contig` bytes.
+struct two_size_domain {
+    uapikit::fake::iopt_pages pages;
+    uapikit::fake::paging_domain d;
+    two_size_domain(uint64_t iova, uint64_t length, uint64_t source, uint64_t contig) {
+        pages.uptr = source;
+        d.io_page = io_page;
+        d.pgsize_bitmap = io_page | huge_io_page;
+        d.runs.emplace(iova, uapikit::fake::paging_domain::run{iova + length - 1, &pages, 0, contig});
+    }
+    uint64_t size_at(uint64_t iova, uint64_t* head) const { return d.io_page_at(iova, head); }
+};
+
+// The kernel's hugetlb pages: how many are free, and their size in bytes
+// (/proc/meminfo).
+uint64_t meminfo(const char* key) {
+    std::ifstream in("/proc/meminfo");
+    std::string k;
+    uint64_t v = 0;
+    while (in >> k >> v) {
+        if (k == key) return v;
+        in.ignore(64, '\n');
+    }
+    return 0;
+}
+bool hugetlb_pages_free() { return meminfo("HugePages_Free:") > 0; }
+
+}  // namespace
+
+// iommu_pgsize() takes the largest page size whose alignment both the IOVA
+// and the physical address have and that the rest of the run still holds.
+TEST_CASE("dirty: the mock maps a huge IO page only where memory is contiguous and IOVA and address align [6.12 iommu.c]") {
+    const uint64_t iova = aperture;  // 16 MiB: aligned to the huge IO page
+    uint64_t head = 0;
+    // Memory in 2 MiB chunks at a 2 MiB-aligned address: huge IO pages.
+    two_size_domain aligned(iova, 2 * huge_io_page, 0x40000000, 2 * huge_io_page);
+    CHECK(aligned.size_at(iova + 3 * io_page, &head) == huge_io_page);
+    CHECK(head == iova);
+    CHECK(aligned.size_at(iova + huge_io_page + io_page, &head) == huge_io_page);
+    CHECK(head == iova + huge_io_page);
+    // The same memory taken page by page: small IO pages only.
+    two_size_domain scattered(iova, 2 * huge_io_page, 0x40000000, page);
+    CHECK(scattered.size_at(iova + 3 * io_page, &head) == io_page);
+    CHECK(head == iova + 3 * io_page);
+    // Memory 4 KiB off the IOVA's alignment: no huge IO page can start anywhere.
+    two_size_domain shifted(iova, 2 * huge_io_page, 0x40000000 + page, 2 * huge_io_page);
+    CHECK(shifted.size_at(iova + 3 * io_page, &head) == io_page);
+    CHECK(shifted.size_at(iova + huge_io_page, &head) == io_page);
+    // A run of 1.5 huge IO pages: the first is huge, the half page after it
+    // is mapped small.
+    two_size_domain short_run(iova, huge_io_page + huge_io_page / 2, 0x40000000, 2 * huge_io_page);
+    CHECK(short_run.size_at(iova, &head) == huge_io_page);
+    CHECK(short_run.size_at(iova + huge_io_page + io_page, &head) == io_page);
+    CHECK(head == iova + huge_io_page + io_page);
+}
+
+// The expectation is the selftest's own (iommufd_utils.h
+// _test_mock_dirty_bitmaps(), the *_huge variants of iommufd_dirty_tracking):
+// one dirty small page makes its whole huge IO page read as dirty, and the
+// read clears all of it. Needs hugetlb pages (scripts/test.sh reserves some
+// when run as root); skipped on a machine without free ones.
+FAKE_CASE("dirty: one dirty page of a huge IO page reads as the whole huge page, then as clean [6.12 selftest.c]" *
+          doctest::skip(!hugetlb_pages_free())) {
+    const uint64_t huge_page = meminfo("Hugepagesize:") * 1024;  // the size of the kernel's hugetlb page
+    REQUIRE(huge_page >= huge_io_page);
+    void* mem = ::mmap(nullptr, huge_page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+    REQUIRE(mem != MAP_FAILED);
+    std::memset(mem, 0, huge_page);
+    CHECK(uapikit::fake::mapping_page_size(0, address(mem), huge_page) == huge_page);
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock m = mock_device(fd, ioas(fd), abi::MOCK_FLAGS_DEVICE_HUGE_IOVA);
+    map(fd, io, address(mem), huge_page, aperture);
+    uint32_t h = hwpt(fd, m.dev, io, abi::IOMMU_HWPT_ALLOC_DIRTY_TRACKING);
+    REQUIRE(set_tracking(*this, fd, h, true) == 0);
+    uint64_t mark = 0b10;  // the second small IO page
+    abi::iommu_test_cmd dirty{};
+    dirty.op = abi::IOMMU_TEST_OP_DIRTY;
+    dirty.id = h;
+    dirty.dirty.iova = aperture;
+    dirty.dirty.length = 64 * io_page;
+    dirty.dirty.page_size = io_page;
+    dirty.dirty.uptr = address(&mark);
+    REQUIRE(call(fd, dirty) == 0);
+    CHECK(dirty.dirty.out_nr_dirty == 1);
+    // One bit per small IO page of two huge IO pages.
+    std::vector<uint64_t> bits(2 * huge_io_page / io_page / 64);
+    auto read = bitmap_cmd(h, 2 * huge_io_page, bits.data());
+    REQUIRE(call(fd, read) == 0);
+    for (std::size_t i = 0; i < bits.size(); ++i) {
+        CAPTURE(i);
+        CHECK(bits[i] == (i < bits.size() / 2 ? ~uint64_t{0} : 0));  // the first huge IO page, all of it
+    }
+    std::fill(bits.begin(), bits.end(), 0);
+    read.size = 0;  // re-marked by call()
+    REQUIRE(call(fd, read) == 0);
+    CHECK(std::count(bits.begin(), bits.end(), 0) == static_cast<std::ptrdiff_t>(bits.size()));
+    ::munmap(mem, huge_page);
 }

@@ -224,9 +224,10 @@ def main():
                                     f"the list has {len(expected)} tests"))
 
     total = len(expected)
+    hugetlb_note = ("the machine has hugetlb pages, so the tests that map them ran too" if have_hugetlb else
+                    f"{len(excused)} not run to the end: they need hugetlb pages this machine lacks")
     print(f"iommufd selftest (Linux 6.12) on the fake: {len(passed)} of {total} passed "
-          f"(all {total} that `iommufd -l` lists), {len(failed)} failed, {len(skipped)} skipped, "
-          f"{len(excused)} not run to the end: they need hugetlb pages this machine lacks")
+          f"(all {total} that `iommufd -l` lists), {len(failed)} failed, {len(skipped)} skipped, {hugetlb_note}")
     if died:
         print(f"  the run did not finish: {died}")
     for name, rule in excused:

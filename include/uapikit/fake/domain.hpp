@@ -5,8 +5,10 @@
 // indexed as the kernel's xarray of the mock domain is (iova / page size).
 #pragma once
 
+#include <uapikit/fake/page_backing.hpp>
 #include <uapikit/fake/pages.hpp>
 
+#include <bit>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -30,12 +32,40 @@ struct paging_domain {
         uint64_t last;
         const iopt_pages* pages;
         uint64_t start_byte;  // byte of `pages` at the run's first IOVA
+        uint64_t contig;      // bytes of its memory's contiguous chunks (page_backing.hpp)
     };
     std::map<uint64_t, run> runs;  // by first IOVA
     std::set<uint64_t> dirty;      // IO page indexes marked dirty
 
+    // The largest IO page size: above io_page only for a domain that maps
+    // with two sizes (the mock with MOCK_FLAGS_DEVICE_HUGE_IOVA).
+    uint64_t huge_io_page() const { return std::bit_floor(pgsize_bitmap); }
+
     void map(uint64_t iova, uint64_t last, const iopt_pages* pages, uint64_t start_byte) {
-        runs.emplace(iova, run{last, pages, start_byte});
+        // Only a domain with a huge IO page asks how the memory is backed.
+        const uint64_t contig = huge_io_page() > io_page ? contiguous_bytes(*pages) : page_size;
+        runs.emplace(iova, run{last, pages, start_byte, contig});
+    }
+
+    // The IO page that maps iova, as iommu_pgsize() chose it when the run
+    // was mapped: the huge one where it lies inside the run and inside one
+    // contiguous chunk of memory, with the IOVA and the memory's address
+    // (or file offset) both aligned to it; io_page elsewhere. Returns its
+    // size; *head is its first IOVA.
+    uint64_t io_page_at(uint64_t iova, uint64_t* head) const {
+        const uint64_t huge = huge_io_page();
+        uint64_t first = 0;
+        const run* r = huge > io_page ? lookup(iova, &first) : nullptr;
+        if (r && r->contig >= huge) {
+            const uint64_t start = iova & ~(huge - 1);
+            const uint64_t source = (r->pages->from_file() ? r->pages->file_start : r->pages->uptr) + r->start_byte;
+            if (start >= first && r->last - start >= huge - 1 && ((source + (start - first)) & (huge - 1)) == 0) {
+                *head = start;
+                return huge;
+            }
+        }
+        *head = iova & ~(io_page - 1);
+        return io_page;
     }
     void unmap(uint64_t iova) {
         auto it = runs.find(iova);

@@ -188,13 +188,23 @@ inline int hwpt_get_dirty_bitmap(ucmd& u, abi::iommu_hwpt_get_dirty_bitmap& cmd)
         const uint64_t end = (std::min(iova + length - 1, last) - cmd.iova) >> shift;
         for (uint64_t b = first; b <= end; ++b) bits[b / 8] |= static_cast<uint8_t>(1u << (b % 8));
     };
+    // The mock's read_and_clear_dirty(): step by the IO page that maps each
+    // IOVA; a huge one is dirty when any of its small pages is, all of them
+    // are cleared, and its whole length is recorded from where the step is.
     if (d.dirty_tracking)
         ioas.iopt.for_each_contig(cmd.iova, last, [&](iopt_area&, uint64_t from, uint64_t to) {
-            for (uint64_t at = from & ~(d.io_page - 1); at <= to; at += d.io_page) {
-                auto it = d.dirty.find(at / d.io_page);
-                if (it == d.dirty.end()) continue;
-                record(at, d.io_page);
-                if (clear) d.dirty.erase(it);
+            for (uint64_t at = from & ~(d.io_page - 1);;) {
+                uint64_t head = 0;
+                const uint64_t size = d.io_page_at(at, &head);
+                bool dirty = false;
+                for (auto it = d.dirty.lower_bound(head / d.io_page);
+                     it != d.dirty.end() && *it <= (head + (size - 1)) / d.io_page;) {
+                    dirty = true;
+                    it = clear ? d.dirty.erase(it) : std::next(it);
+                }
+                if (dirty) record(at, size);
+                if (size > to - at) break;
+                at += size;
             }
             return 0;
         });
