@@ -544,6 +544,27 @@ TEST_CASE("dirty: the mock maps a huge IO page only where memory is contiguous a
     CHECK(head == iova + huge_io_page + io_page);
 }
 
+// The page sizes come from /proc/<pid>/smaps (KernelPageSize, Linux
+// Documentation/filesystems/proc.rst); the model built on them is the fake's.
+TEST_CASE("dirty: the fake takes ordinary memory page by page, and a range with a hole as ordinary [fake]") {
+    void* mem = ::mmap(nullptr, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(mem != MAP_FAILED);
+    CHECK(uapikit::fake::mapping_page_size(0, address(mem), 3 * page) == page);
+    REQUIRE(::munmap(static_cast<char*>(mem) + page, page) == 0);  // a hole in the middle
+    CHECK(uapikit::fake::mapping_page_size(0, address(mem), 3 * page) == page);
+    ::munmap(mem, 3 * page);
+    if (hugetlb_pages_free()) {
+        const uint64_t huge_page = meminfo("Hugepagesize:") * 1024;
+        void* huge = ::mmap(nullptr, 2 * huge_page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+        if (huge != MAP_FAILED) {
+            CHECK(uapikit::fake::mapping_page_size(0, address(huge), 2 * huge_page) == huge_page);
+            REQUIRE(::munmap(static_cast<char*>(huge) + huge_page, huge_page) == 0);
+            CHECK(uapikit::fake::mapping_page_size(0, address(huge), 2 * huge_page) == page);  // half of it gone
+            ::munmap(huge, huge_page);
+        }
+    }
+}
+
 // The expectation is the selftest's own (iommufd_utils.h
 // _test_mock_dirty_bitmaps(), the *_huge variants of iommufd_dirty_tracking):
 // one dirty small page makes its whole huge IO page read as dirty, and the

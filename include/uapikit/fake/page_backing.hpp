@@ -4,7 +4,7 @@
 // aligned to its size); ordinary pages are taken one by one, as the fake
 // cannot know where two of them happen to be adjacent. The iommu core maps
 // a contiguous run with the largest IO page that fits it and both addresses
-// (iommu_pgsize() in mainline drivers/iommu/iommu.c), so this decides where
+// (iommu_pgsize() in Linux 6.12 drivers/iommu/iommu.c), so this decides where
 // the selftest's mock maps its huge IO pages (MOCK_FLAGS_DEVICE_HUGE_IOVA).
 #pragma once
 
@@ -13,6 +13,7 @@
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <sys/vfs.h>
 
@@ -34,7 +35,11 @@ inline uint64_t mapping_page_size(pid_t pid, uint64_t addr, uint64_t length) {
     uint64_t size = 0;        // their common page size
     bool overlaps = false, mixed = false;
     char line[512];
+    bool at_start = true;  // `line` begins a line (a longer one comes in pieces)
     while (std::fgets(line, sizeof line, f)) {
+        const bool begins = at_start;
+        at_start = std::strchr(line, '\n') != nullptr;
+        if (!begins) continue;  // the rest of a long mapping line: its path
         uint64_t lo = 0, hi = 0, kb = 0;
         if (std::sscanf(line, "%" SCNx64 "-%" SCNx64 " ", &lo, &hi) == 2) {
             overlaps = lo < end && addr < hi;
