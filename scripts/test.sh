@@ -13,7 +13,7 @@ bash scripts/kernel-headers.sh build/cache >/dev/null || { echo "0 passed, 1 fai
 bash scripts/kernel-headers.sh --version 6.1 build/cache >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 
 # The kernel's iommufd selftest maps hugetlb pages in 22 of its tests, and
-# one of the fake's cases does too. Run as root on a machine with none
+# two of the fake's cases do too. Run as root on a machine with none
 # reserved, this reserves some for the run and gives them back at the end;
 # UAPIKIT_HUGETLB_PAGES sets how many (0: leave the machine alone).
 want_hugetlb=${UAPIKIT_HUGETLB_PAGES:-64}
