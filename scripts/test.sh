@@ -12,11 +12,18 @@ bash scripts/kernel-headers.sh build/cache >/dev/null || { echo "0 passed, 1 fai
 # The Linux 6.1 trees, for the real-history diff suites (history_*).
 bash scripts/kernel-headers.sh --version 6.1 build/cache >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 
-# The kernel's iommufd selftest maps hugetlb pages in 22 of its tests, and
-# two of the fake's cases do too. Run as root on a machine with none
-# reserved, this reserves some for the run and gives them back at the end;
-# UAPIKIT_HUGETLB_PAGES sets how many (0: leave the machine alone).
-want_hugetlb=${UAPIKIT_HUGETLB_PAGES:-64}
+# The kernel's iommufd selftest maps hugetlb pages in 22 of its tests (at
+# most 128 MiB at once, and two pages), and two of the fake's cases do too.
+# Run as root on a machine with none reserved, this reserves that much for
+# the run (64 pages of 2 MiB) and gives it back at the end;
+# UAPIKIT_HUGETLB_PAGES sets how many pages (0: leave the machine alone).
+huge_kb=$(awk '/^Hugepagesize:/ {print $2}' /proc/meminfo 2>/dev/null)
+hugetlb_pages=0
+if [[ ${huge_kb:-0} -gt 0 ]]; then
+  hugetlb_pages=$(( (128 * 1024 + huge_kb - 1) / huge_kb ))
+  (( hugetlb_pages < 2 )) && hugetlb_pages=2
+fi
+want_hugetlb=${UAPIKIT_HUGETLB_PAGES:-$hugetlb_pages}
 if [[ $EUID -eq 0 && $want_hugetlb -gt 0 && -w /proc/sys/vm/nr_hugepages && $(cat /proc/sys/vm/nr_hugepages) -eq 0 ]]; then
   trap 'echo 0 > /proc/sys/vm/nr_hugepages' EXIT
   trap 'exit 1' INT TERM  # through the EXIT trap

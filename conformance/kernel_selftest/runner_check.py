@@ -63,18 +63,21 @@ for n, name in enumerate(run, 1):
     print(f"ok {{n}} {{name}}{{skip}}", flush=True)
 '''
 
-# STUB_RUN -> (exit status the runner must give, text its output must hold)
-CASES = {
-    "all": (0, "4 of 5 passed"),                        # 4 pass, the hugetlb one excused
-    "huge-passes": (0, "5 of 5 passed"),
-    "crash": (1, "no result: the run never reported it"),
-    "missing": (1, "no result"),
-    "fail": (1, "FAILED: iommufd_mock_domain.one_domain.basic: not ok"),
-    "skip": (1, "FAILED: iommufd_mock_domain.one_domain.basic: skipped"),
-    "huge-elsewhere": (1, "not at its MAP_HUGETLB mmap()"),
-    "extra": (1, "ran but is not in the binary's list"),
-    "short-plan": (1, "its TAP plan is 1..4"),
-}
+# (STUB_RUN, free hugetlb pages the runner is told of, exit status it must
+# give, text its output must hold)
+CASES = [
+    ("all", 0, 0, "4 of 5 passed"),                  # 4 pass, the hugetlb one excused
+    ("all", 1, 0, "4 of 5 passed"),                  # one page is less than the 128 MiB needed
+    ("all", 64, 1, "FAILED: " + HUGE + ": not ok"),  # 64 pages are enough: no excuse
+    ("huge-passes", 0, 0, "5 of 5 passed"),
+    ("crash", 0, 1, "no result: the run never reported it"),
+    ("missing", 0, 1, "no result"),
+    ("fail", 0, 1, "FAILED: iommufd_mock_domain.one_domain.basic: not ok"),
+    ("skip", 0, 1, "FAILED: iommufd_mock_domain.one_domain.basic: skipped"),
+    ("huge-elsewhere", 0, 1, "not at its MAP_HUGETLB mmap()"),
+    ("extra", 0, 1, "ran but is not in the binary's list"),
+    ("short-plan", 0, 1, "its TAP plan is 1..4"),
+]
 
 
 def main():
@@ -87,14 +90,14 @@ def main():
         stub.chmod(0o755)
         build = tmp / "build.sh"
         build.write_text(f"#!/bin/bash\necho {stub}\n")
-        for mode, (status, text) in CASES.items():
+        for mode, pages, status, text in CASES:
             env = dict(os.environ, STUB_RUN=mode)
             env.pop("LD_PRELOAD", None)
             r = subprocess.run([sys.executable, runner, "--build", str(build), "--cache", str(tmp),
-                                "--preload", "/nonexistent.so", "--timeout", "60", "--hugetlb-pages", "0"],
+                                "--preload", "/nonexistent.so", "--timeout", "60", "--hugetlb-pages", str(pages)],
                                env=env, capture_output=True, text=True)
             ok = r.returncode == status and text in r.stdout
-            print(f"{'ok  ' if ok else 'FAIL'} {mode}: exit {r.returncode} (want {status}), "
+            print(f"{'ok  ' if ok else 'FAIL'} {mode}, {pages} hugetlb pages: exit {r.returncode} (want {status}), "
                   f"{'says' if text in r.stdout else 'does not say'} {text!r}")
             if not ok:
                 sys.stdout.write(r.stdout + r.stderr)
