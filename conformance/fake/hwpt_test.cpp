@@ -494,9 +494,10 @@ struct two_size_domain {
     uapikit::fake::paging_domain d;
     two_size_domain(uint64_t iova, uint64_t length, uint64_t source, uint64_t contig) {
         pages.uptr = source;
+        pages.contig = contig;
         d.io_page = io_page;
         d.pgsize_bitmap = io_page | huge_io_page;
-        d.runs.emplace(iova, uapikit::fake::paging_domain::run{iova + length - 1, &pages, 0, contig});
+        d.runs.emplace(iova, uapikit::fake::paging_domain::run{iova + length - 1, &pages, 0});
     }
     uint64_t size_at(uint64_t iova, uint64_t* head) const { return d.io_page_at(iova, head); }
 };

@@ -32,7 +32,6 @@ struct paging_domain {
         uint64_t last;
         const iopt_pages* pages;
         uint64_t start_byte;  // byte of `pages` at the run's first IOVA
-        uint64_t contig;      // bytes of its memory's contiguous chunks (page_backing.hpp)
     };
     std::map<uint64_t, run> runs;  // by first IOVA
     std::set<uint64_t> dirty;      // IO page indexes marked dirty
@@ -42,9 +41,10 @@ struct paging_domain {
     uint64_t huge_io_page() const { return std::bit_floor(pgsize_bitmap); }
 
     void map(uint64_t iova, uint64_t last, const iopt_pages* pages, uint64_t start_byte) {
-        // Only a domain with a huge IO page asks how the memory is backed.
-        const uint64_t contig = huge_io_page() > io_page ? contiguous_bytes(*pages) : page_size;
-        runs.emplace(iova, run{last, pages, start_byte, contig});
+        // Only a domain with a huge IO page asks how the memory is backed,
+        // and it asks now, while the memory is there to look at.
+        if (huge_io_page() > io_page) contiguous_bytes(*pages);
+        runs.emplace(iova, run{last, pages, start_byte});
     }
 
     // The IO page that maps iova, as iommu_pgsize() chose it when the run
@@ -56,7 +56,7 @@ struct paging_domain {
         const uint64_t huge = huge_io_page();
         uint64_t first = 0;
         const run* r = huge > io_page ? lookup(iova, &first) : nullptr;
-        if (r && r->contig >= huge) {
+        if (r && contiguous_bytes(*r->pages) >= huge) {
             const uint64_t start = iova & ~(huge - 1);
             const uint64_t source = (r->pages->from_file() ? r->pages->file_start : r->pages->uptr) + r->start_byte;
             if (start >= first && r->last - start >= huge - 1 && ((source + (start - first)) & (huge - 1)) == 0) {

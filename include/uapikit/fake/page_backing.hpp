@@ -58,13 +58,22 @@ inline uint64_t mapping_page_size(pid_t pid, uint64_t addr, uint64_t length) {
 
 // The size of the contiguous chunks behind pages: a hugetlbfs file's
 // huge page, or the page size of the process mappings they were taken from.
-inline uint64_t contiguous_bytes(const iopt_pages& p) {
+inline uint64_t backing_bytes(const iopt_pages& p) {
     if (p.from_file()) {
         struct statfs fs {};
         if (::fstatfs(p.file_fd, &fs) != 0 || fs.f_type != hugetlbfs_magic || fs.f_bsize <= 0) return page_size;
         return static_cast<uint64_t>(fs.f_bsize);
     }
     return mapping_page_size(p.mm.pid, p.uptr, p.npages * page_size);
+}
+
+// backing_bytes(), asked once per pages and kept in them: the memory stays
+// what it was while a domain maps it (the kernel holds it pinned), even if
+// the process unmaps its side, and smaps is not read again for every
+// domain or area that maps the same pages.
+inline uint64_t contiguous_bytes(const iopt_pages& p) {
+    if (!p.contig) p.contig = backing_bytes(p);
+    return p.contig;
 }
 
 }  // namespace uapikit::fake

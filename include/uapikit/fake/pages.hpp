@@ -58,6 +58,9 @@ struct iopt_pages {
     bool account_mm = false;  // charged to the process instead of the user
     std::vector<page_range> holders;  // areas filled into domains, accesses
     uint64_t npinned = 0;             // pages in the union of holders
+    // Bytes of the contiguous chunks behind them (page_backing.hpp), learnt
+    // once, when a domain with a huge IO page first maps them; 0 until then.
+    mutable uint64_t contig = 0;
 
     // The registry it was made by (make_pages()), how many areas and slices
     // hold it (pages_ref), and its place in the registry's list of pinned
