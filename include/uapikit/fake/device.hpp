@@ -18,8 +18,7 @@ namespace uapikit::fake {
 // or the selftest object) holds, so IOMMU_DESTROY of it is EBUSY.
 inline uint32_t device_bind(iommufd_ctx& ictx, platform& plat, uint32_t phys) {
     physical_device& dev = plat.devices.at(phys);
-    uint32_t id = ictx.objects.reserve<device_object>();
-    auto& idev = ictx.objects.at_as<device_object>(id);
+    auto [id, idev] = ictx.objects.alloc<device_object>();
     idev.phys = phys;
     idev.dev = &dev;
     ictx.objects.at(id).users = 1;
@@ -207,8 +206,7 @@ inline void device_detach(iommufd_ctx& ictx, platform& plat, uint32_t idev_id) {
 
 // iommufd_access_create(): held by its creator until access_destroy().
 inline uint32_t access_create(iommufd_ctx& ictx, bool needs_pin, bool internal) {
-    uint32_t id = ictx.objects.reserve<access_object>();
-    auto& a = ictx.objects.at_as<access_object>(id);
+    auto [id, a] = ictx.objects.alloc<access_object>();
     a.needs_pin = needs_pin;
     a.internal = internal;
     ictx.objects.at(id).users = 1;

@@ -21,7 +21,7 @@ inline void fault_destroy(fault_object& f) {
 
 inline int fault_alloc(ucmd& u, abi::iommu_fault_alloc& cmd) {
     if (cmd.flags) return -EOPNOTSUPP;
-    uint32_t id = u.objects().reserve<fault_object>();
+    uint32_t id = u.objects().alloc<fault_object>().id;
     int fd = u.plat.new_object_fd(u.ictx, id, file_role::fault, u.user);
     if (fd < 0) {
         u.objects().erase(id);
@@ -132,7 +132,7 @@ inline int veventq_alloc(ucmd& u, abi::iommu_veventq_alloc& cmd) {
     if (!v) return -ENOENT;
     for (uint32_t q : v->veventqs)
         if (u.objects().at_as<veventq_object>(q).type == cmd.type) return -EEXIST;
-    uint32_t id = u.objects().reserve<veventq_object>();
+    uint32_t id = u.objects().alloc<veventq_object>().id;
     int fd = u.plat.new_object_fd(u.ictx, id, file_role::veventq, u.user);
     if (fd < 0) {
         u.objects().erase(id);

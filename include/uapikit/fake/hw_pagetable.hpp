@@ -44,8 +44,7 @@ inline int hwpt_paging_alloc(iommufd_ctx& ictx, platform& plat, uint32_t ioas_id
         rc < 0)
         return rc;
 
-    uint32_t id = ictx.objects.reserve<hwpt_paging_object>();
-    auto& h = ictx.objects.at_as<hwpt_paging_object>(id);
+    auto [id, h] = ictx.objects.alloc<hwpt_paging_object>();
     h.ioas = ioas_id;
     h.nest_parent = flags & abi::IOMMU_HWPT_ALLOC_NEST_PARENT;
     h.domain = driver::new_paging_domain(plat, dev);
@@ -99,8 +98,7 @@ inline int hwpt_alloc(ucmd& u, abi::iommu_hwpt_alloc& cmd) {
             return rc;
         made.parent = cmd.pt_id;
         made.iommu = parent->domain->iommu;
-        id = u.objects().reserve<hwpt_nested_object>();
-        u.objects().at_as<hwpt_nested_object>(id) = std::move(made);
+        id = u.objects().alloc<hwpt_nested_object>(std::move(made)).id;
         u.objects().at(cmd.pt_id).users++;
     } else if (auto* viommu = std::get_if<viommu_object>(&pt->obj)) {
         if (viommu->iommu != dev.iommu) return -EINVAL;
@@ -115,8 +113,7 @@ inline int hwpt_alloc(ucmd& u, abi::iommu_hwpt_alloc& cmd) {
         made.viommu = cmd.pt_id;
         made.parent = viommu->hwpt;
         made.iommu = viommu->iommu;
-        id = u.objects().reserve<hwpt_nested_object>();
-        u.objects().at_as<hwpt_nested_object>(id) = std::move(made);
+        id = u.objects().alloc<hwpt_nested_object>(std::move(made)).id;
         u.objects().at(cmd.pt_id).users++;
     } else {
         return -EINVAL;

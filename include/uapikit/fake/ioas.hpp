@@ -26,7 +26,7 @@ inline void ioas_destroy(iommufd_ctx& ictx, platform& plat, ioas_object& ioas) {
 
 inline int ioas_alloc_ioctl(ucmd& u, abi::iommu_ioas_alloc& cmd) {
     if (cmd.flags) return -EOPNOTSUPP;
-    uint32_t id = u.objects().reserve<ioas_object>();
+    uint32_t id = u.objects().alloc<ioas_object>().id;
     u.objects().publish(id);
     cmd.out_ioas_id = id;
     return u.respond();
@@ -183,7 +183,7 @@ inline pages_ref user_pages(ucmd& u, uint64_t va, uint64_t length, bool writable
 // byte `offset` at the command's IOVA, fixed or allocated, and the IOVA
 // answered.
 template <typename Cmd>
-[[gnu::always_inline]] inline int map_new_pages(ucmd& u, ioas_object& ioas, pages_ref pages, uint64_t offset, Cmd& cmd) {
+[[gnu::always_inline]] inline int map_new_pages(ucmd& u, ioas_object& ioas, pages_ref&& pages, uint64_t offset, Cmd& cmd) {
     pages_slice list[] = {{std::move(pages), offset, cmd.length}};
     uint64_t iova = cmd.iova;
     if (int rc = iopt_map_pages(u.plat, ioas.iopt, std::span(list), cmd.length, &iova, iommu_prot_of(cmd.flags),

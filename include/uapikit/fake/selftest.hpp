@@ -21,7 +21,7 @@ namespace selftest {
 // MOCK_DOMAIN and MOCK_DOMAIN_FLAGS: a new mock device, bound and
 // attached to the IOAS or HWPT `id`.
 inline int mock_domain(ucmd& u, abi::iommu_test_cmd& cmd) {
-    uint32_t sobj = u.objects().reserve<selftest_object>();
+    uint32_t sobj = u.objects().alloc<selftest_object>().id;
     uint32_t flags = cmd.op == abi::IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS ? cmd.mock_domain_flags.dev_flags : 0;
     const uint32_t known = abi::MOCK_FLAGS_DEVICE_NO_DIRTY | abi::MOCK_FLAGS_DEVICE_HUGE_IOVA |
                            abi::MOCK_FLAGS_DEVICE_PASID;

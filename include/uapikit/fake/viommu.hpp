@@ -90,13 +90,7 @@ inline int viommu_alloc(ucmd& u, abi::iommu_viommu_alloc& cmd) {
     }
     if (int rc = viommu_driver_init(u, iommu, grant, cmd); rc < 0) return rc;
 
-    uint32_t id = u.objects().reserve<viommu_object>();
-    auto& v = u.objects().at_as<viommu_object>(id);
-    v.hwpt = cmd.hwpt_id;
-    v.iommu = dev.iommu;
-    v.type = cmd.type;
-    v.gid = grant.gid;
-    v.vm = std::move(grant.vm);
+    auto [id, v] = u.objects().alloc<viommu_object>(cmd.hwpt_id, dev.iommu, cmd.type, std::move(grant.vm), grant.gid);
     if (v.vm) v.vm->holders++;
     if (v.gid) {
         iommu.gids_in_use.insert(*v.gid);
@@ -128,8 +122,7 @@ inline int vdevice_alloc(ucmd& u, abi::iommu_vdevice_alloc& cmd) {
     if (idev->vdevice) return -EEXIST;
     for (const auto& [virt, vd] : v->vdevs)
         if (virt == cmd.virt_id) return -EEXIST;
-    uint32_t id = u.objects().reserve<vdevice_object>();
-    auto& vd = u.objects().at_as<vdevice_object>(id);
+    auto [id, vd] = u.objects().alloc<vdevice_object>();
     vd.viommu = cmd.viommu_id;
     vd.device = cmd.dev_id;
     vd.virt_id = cmd.virt_id;
@@ -252,8 +245,7 @@ inline int hw_queue_alloc(ucmd& u, abi::iommu_hw_queue_alloc& cmd) {
         access_destroy(u.ictx, u.plat, access);
         return rc;
     }
-    uint32_t id = u.objects().reserve<hw_queue_object>();
-    auto& q = u.objects().at_as<hw_queue_object>(id);
+    auto [id, q] = u.objects().alloc<hw_queue_object>();
     q.viommu = cmd.viommu_id;
     q.type = cmd.type;
     q.index = cmd.index;
