@@ -228,6 +228,12 @@ public:
         uint64_t last = iova + (length - 1);
         if (last < iova) return -EOVERFLOW;
         if (reserved_in(iova, last)) return -EINVAL;
+        // Past every area (an empty table, or mapping upward): the end,
+        // without areas_from()'s call.
+        if (areas.empty() || areas.back().last < iova) {
+            *where = areas.end();
+            return 0;
+        }
         auto it = areas_from(iova);
         if (it != areas.end() && it->iova <= last) return -EEXIST;
         *where = it;
