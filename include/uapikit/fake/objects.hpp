@@ -171,7 +171,7 @@ inline const char* kind_name(const object& o) {
 // slot to learn whether it holds anything. That byte also says whether the
 // slot's memory holds an object, so the memory is raw storage rather than
 // a std::optional: making an object does not first test for one to destroy
-// (34 of clang++'s 430 instructions per vIOMMU alloc and destroy pair,
+// (35 of clang++'s 407 instructions per vIOMMU alloc and destroy pair,
 // bench/fake_instructions.sh).
 class object_table {
 public:
