@@ -95,7 +95,6 @@ struct fault_object {
 
 // IOMMUFD_OBJ_VIOMMU (viommu.c), with the proposals' VM and AMD Guest ID.
 struct viommu_object {
-    viommu_object() {}  // not value-initialized: no zeroing before the members' own initializers
     viommu_object(uint32_t hwpt_id, int iommu_index, uint32_t viommu_type, std::shared_ptr<struct vm> v,
                   std::optional<uint32_t> guest_id)
         : hwpt(hwpt_id), iommu(iommu_index), type(viommu_type), vm(std::move(v)), gid(guest_id) {}
