@@ -312,8 +312,10 @@ public:
             if (it->filled) pins.release(*it->pages, it->span());
         }
         // vector::erase(first, end), written out: both compilers inline
-        // this where clang++ called erase's out-of-line body.
-        auto kept_end = std::move(end, areas.end(), first);
+        // this where clang++ called erase's out-of-line body. Nothing to
+        // move down when the range ends the array (unmapping the highest
+        // areas), which saves std::move()'s count of the tail.
+        auto kept_end = end == areas.end() ? first : std::move(end, areas.end(), first);
         while (areas.end() != kept_end) areas.pop_back();
     }
 };
