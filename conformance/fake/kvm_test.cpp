@@ -71,6 +71,8 @@ FAKE_CASE("kvm: a private memslot whose fd is not a guest_memfd of this VM -> EI
     CHECK(memslot(vm_fd, 0, 1 << 20, 1 << 20, vm_fd) == -EINVAL);
     CHECK(memslot(vm_fd, 0, 1 << 20, 1 << 20, foreign) == -EINVAL);
     CHECK(memslot(vm_fd, 0, 1 << 20, 1 << 20, 100000) == -EBADF);
+    real_file null;  // open, but no guest_memfd
+    CHECK(memslot(vm_fd, 0, 1 << 20, 1 << 20, null.fd()) == -EINVAL);
     CHECK(host().snapshot() == before);
 }
 
@@ -154,6 +156,8 @@ FAKE_CASE("kvm-vfio: FILE_ADD of an fd that is not VFIO -> EINVAL; of a closed f
     std::string before = host().snapshot();
     CHECK(vfio_file(dev, vm_fd) == -EINVAL);
     CHECK(vfio_file(dev, 100000) == -EBADF);
+    real_file null;  // open, but no VFIO file
+    CHECK(vfio_file(dev, null.fd()) == -EINVAL);
     CHECK(host().snapshot() == before);
     CHECK(vfio_file(dev, v) == 0);
     std::string added = host().snapshot();
@@ -167,6 +171,8 @@ FAKE_CASE("kvm-vfio: FILE_DEL of a file never added -> ENOENT; an unknown attrib
     int v = vfio_device(host().add_iommu(iommu_kind::arm_smmuv3));
     std::string before = host().snapshot();
     CHECK(vfio_file(dev, v, kvm::dev_vfio_file_del) == -ENOENT);
+    real_file null;  // open, and so never added either
+    CHECK(vfio_file(dev, null.fd(), kvm::dev_vfio_file_del) == -ENOENT);
     CHECK(vfio_file(dev, v, 7) == -ENXIO);
     int32_t fd = v;
     kvm::device_attr other_group{0, 5, kvm::dev_vfio_file_add, address(&fd)};

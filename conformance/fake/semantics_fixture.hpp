@@ -13,9 +13,11 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <fcntl.h>
 #include <string>
 #include <sys/mman.h>
 #include <type_traits>
+#include <unistd.h>
 #include <vector>
 
 namespace uapikit::testing {
@@ -47,6 +49,21 @@ public:
 private:
     uint8_t* data_;
     size_t size_;
+};
+
+// A real open file of this process that the fake did not make (/dev/null):
+// the kernel's fget() finds it, so a call wanting a file of another kind
+// gets that kind's errno, not the EBADF of a closed number.
+class real_file {
+public:
+    real_file() : fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) { REQUIRE(fd_ >= 0); }
+    ~real_file() { ::close(fd_); }
+    real_file(const real_file&) = delete;
+    real_file& operator=(const real_file&) = delete;
+    int fd() const { return fd_; }
+
+private:
+    int fd_;
 };
 
 template <typename T>

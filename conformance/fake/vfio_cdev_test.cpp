@@ -9,6 +9,7 @@
 using namespace uapikit::testing;
 
 namespace {
+constexpr uint64_t page = 4096;
 vfio::bind_iommufd_args bind_args(int iommufd) { return {sizeof(vfio::bind_iommufd_args), 0, iommufd, 0}; }
 }  // namespace
 
@@ -47,6 +48,9 @@ FAKE_CASE("vfio cdev: BIND to an fd that is not open -> EBADF; to one that is no
     rejected(v, closed, EBADF, vfio::device_bind_iommufd);
     auto not_iommufd = bind_args(v);
     rejected(v, not_iommufd, EBADFD, vfio::device_bind_iommufd);
+    real_file null;  // open, but no file of the fake's
+    auto real = bind_args(null.fd());
+    rejected(v, real, EBADFD, vfio::device_bind_iommufd);
 }
 
 FAKE_CASE("vfio cdev: BIND gives the device's id in the iommufd; a second BIND -> EINVAL [6.12 device_cdev.c]") {
@@ -93,6 +97,23 @@ FAKE_CASE("vfio cdev: ATTACH to an IOAS answers the automatic HWPT; ATTACH again
     gone.id = pt;
     gone.size = 0;
     rejected(fd, gone, ENOENT);
+}
+
+FAKE_CASE("vfio cdev: ATTACH to an IOAS whose mapped memory is not there -> EFAULT; the device stays bound [6.12 hw_pagetable.c]") {
+    // The new automatic domain is attached, then filled; pinning the
+    // missing pages fails, and the attachment is undone but not the bind.
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    buffer b(2 * page);
+    CHECK(::munmap(b.data() + page, page) == 0);
+    REQUIRE(map(fd, io, b.address(), 2 * page) != 0);  // nothing pinned yet
+    int v = -1;
+    uint32_t dev = bound_device(fd, host().add_iommu(iommu_kind::arm_smmuv3), &v);
+    vfio::attach_iommufd_pt_args a{sizeof a, 0, io};
+    rejected(v, a, EFAULT, vfio::device_attach_iommufd_pt);
+    abi::iommu_destroy d{};
+    d.id = dev;
+    rejected(fd, d, EBUSY);
 }
 
 FAKE_CASE("vfio cdev: ATTACH or DETACH with flags -> EINVAL; to an id that is no IOAS or HWPT -> ENOENT [6.12 device_cdev.c]") {

@@ -188,16 +188,29 @@ inline int device_replace(iommufd_ctx& ictx, platform& plat, uint32_t idev_id, u
     return device_change_pt(ictx, plat, idev_id, pt_id, attach_mode::replace);
 }
 
-inline void device_detach(iommufd_ctx& ictx, platform& plat, uint32_t idev_id) {
+// iommufd_hw_pagetable_detach(): undoes hw_pagetable_attach() but for the
+// HWPT's user count, and answers the HWPT the device left (0: none). The
+// device keeps its own count: an attach that fails after attaching (a new
+// automatic domain that cannot be filled) undoes only this.
+inline uint32_t hw_pagetable_detach(iommufd_ctx& ictx, uint32_t idev_id) {
     auto& idev = ictx.objects.at_as<device_object>(idev_id);
     const uint32_t hwpt = idev.hwpt;
-    if (!hwpt) return;
+    if (!hwpt) return 0;
     if (fault_of(ictx, hwpt)) {
         auto_response_faults(ictx, hwpt, idev_id);
         idev.iopf_enabled--;
     }
     if (io_pagetable* iopt = iopt_of_hwpt(ictx, hwpt)) iopt->unreserve(idev.dev);
     idev.hwpt = 0;
+    return hwpt;
+}
+
+// iommufd_device_detach(): the device leaves its HWPT, which goes if it was
+// an automatic domain nothing else uses, and drops the count device_attach()
+// took.
+inline void device_detach(iommufd_ctx& ictx, platform& plat, uint32_t idev_id) {
+    const uint32_t hwpt = hw_pagetable_detach(ictx, idev_id);
+    if (!hwpt) return;
     hwpt_put(ictx, plat, hwpt);
     ictx.objects.at(idev_id).users--;
 }

@@ -59,7 +59,8 @@ inline int hwpt_paging_alloc(iommufd_ctx& ictx, platform& plat, uint32_t ioas_id
         if (int rc = hw_pagetable_attach(ictx, plat, id, idev_id); rc < 0) return abort(rc);
     auto& ioas = ictx.objects.at_as<ioas_object>(ioas_id);
     if (int rc = iopt_table_add_domain(ictx, plat, ioas, *ictx.objects.at_as<hwpt_paging_object>(id).domain); rc < 0) {
-        if (immediate_attach) device_detach(ictx, plat, idev_id);
+        // Only the attachment goes: the device's own count was not taken yet.
+        if (immediate_attach) hw_pagetable_detach(ictx, idev_id);
         return abort(rc);
     }
     ioas.hwpts.push_back(id);

@@ -8,12 +8,12 @@
 // changes nothing (docs/fake-semantics.md).
 #pragma once
 
+#include <uapikit/fake/caller_fds.hpp>
 #include <uapikit/fake/drivers.hpp>
 #include <uapikit/fake/iommufd_private.hpp>
 
 #include <fcntl.h>
 #include <span>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace uapikit::fake {
@@ -202,17 +202,6 @@ inline int ioas_map(ucmd& u, abi::iommu_ioas_map& cmd) {
     if (int rc = pages_size_check(cmd.user_va, cmd.length); rc < 0) return rc;
     pages_ref pages = user_pages(u, cmd.user_va, cmd.length, cmd.flags & abi::IOMMU_IOAS_MAP_WRITEABLE);
     return map_new_pages(u, *ioas, std::move(pages), cmd.user_va % page_size, cmd);
-}
-
-// A duplicate of the caller's fd number `fd`, for the fake to keep: from
-// this process, or from another one through pidfd_getfd(2).
-inline int grab_caller_fd(const user_space& user, int fd) {
-    if (user.mm().pid == 0) return ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, user.mm().pid, 0));
-    if (pidfd < 0) return -1;
-    int got = static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd, fd, 0));
-    ::close(pidfd);
-    return got;
 }
 
 inline int ioas_map_file(ucmd& u, abi::iommu_ioas_map_file& cmd) {

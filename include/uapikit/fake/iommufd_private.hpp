@@ -66,6 +66,7 @@ inline void device_unbind(iommufd_ctx& ictx, platform& plat, uint32_t idev_id);
 inline int device_attach(iommufd_ctx& ictx, platform& plat, uint32_t idev_id, uint32_t* pt_id);
 inline int device_replace(iommufd_ctx& ictx, platform& plat, uint32_t idev_id, uint32_t* pt_id);
 inline void device_detach(iommufd_ctx& ictx, platform& plat, uint32_t idev_id);
+inline uint32_t hw_pagetable_detach(iommufd_ctx& ictx, uint32_t idev_id);
 inline int hw_pagetable_attach(iommufd_ctx& ictx, platform& plat, uint32_t hwpt_id, uint32_t idev_id);
 inline uint32_t access_create(iommufd_ctx& ictx, bool needs_pin, bool internal);
 inline int access_change_ioas(iommufd_ctx& ictx, platform& plat, uint32_t access_id, uint32_t new_ioas);

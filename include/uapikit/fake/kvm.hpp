@@ -32,7 +32,7 @@ inline int extension_value(const std::shared_ptr<struct vm>& vm, unsigned long c
 // a slot. Private slots (KVM_MEM_GUEST_MEMFD) need a VM with private
 // memory and a guest_memfd of this VM that covers them; they can only be
 // deleted afterwards.
-inline int set_memory_region(host& h, struct vm& vm, const memory_region2& r) {
+inline int set_memory_region(host& h, struct vm& vm, const memory_region2& r, const user_space& caller) {
     const bool has_private = vm.type == sw_protected_vm;
     uint32_t valid = mem_log_dirty_pages;
     if (has_private) valid |= mem_guest_memfd;
@@ -72,7 +72,7 @@ inline int set_memory_region(host& h, struct vm& vm, const memory_region2& r) {
         // kvm_gmem_bind(): a guest_memfd of this VM that covers the range,
         // whose pages no other slot is bound to.
         file* f = h.find(static_cast<int>(r.guest_memfd));
-        if (!f) return -EBADF;
+        if (!f) return caller_has_fd(caller, static_cast<int>(r.guest_memfd)) ? -EINVAL : -EBADF;
         auto* g = std::get_if<gmem_file>(&f->kind);
         if (!g || g->vm.get() != &vm) return -EINVAL;
         if (r.guest_memfd_offset + r.memory_size > g->size) return -EINVAL;
@@ -135,7 +135,7 @@ inline int vm_ioctl(host& h, const std::shared_ptr<struct vm>& vm, unsigned long
             const size_t size = request == set_user_memory_region ? 32 : sizeof r;
             if (caller.copy_from(&r, arg, size) < 0) return -EFAULT;
             if (request == set_user_memory_region && (r.flags & ~region_v1_flags)) return -EINVAL;
-            return set_memory_region(h, *vm, r);
+            return set_memory_region(h, *vm, r, caller);
         }
         case create_device: {
             create_device_args cd{};
@@ -169,8 +169,12 @@ inline int vfio_file_attr(host& h, kvm_vfio_file& d, uint64_t which, uint64_t ad
     if (which != dev_vfio_file_add && which != dev_vfio_file_del) return -ENXIO;
     int32_t fd = 0;
     if (caller.copy_from(&fd, addr, sizeof fd) < 0) return -EFAULT;
+    // fget() finds any open file: one the fake did not make is not VFIO's
+    // (EINVAL to add) and was never added (ENOENT to delete).
     file* f = h.find(fd);
+    const bool foreign = !f && caller_has_fd(caller, fd);
     if (which == dev_vfio_file_add) {
+        if (foreign) return -EINVAL;
         if (!f) return -EBADF;
         auto* v = std::get_if<vfio_device_file>(&f->kind);
         if (!v) return -EINVAL;  // not a VFIO file
@@ -181,6 +185,7 @@ inline int vfio_file_attr(host& h, kvm_vfio_file& d, uint64_t which, uint64_t ad
         v->kvm = d.vm;
         return 0;
     }
+    if (foreign) return -ENOENT;
     if (!f) return -EBADF;
     for (auto it = d.vfio.begin(); it != d.vfio.end(); ++it)
         if (*it == f) {

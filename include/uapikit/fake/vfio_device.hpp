@@ -22,8 +22,9 @@ inline int bind(host& h, vfio_device_file& df, uint64_t arg, const user_space& c
     if (caller.copy_from(&bind, arg, minsz) < 0) return -EFAULT;
     if (bind.argsz < minsz || bind.flags || bind.iommufd < 0) return -EINVAL;
     if (df.ctx) return -EINVAL;  // one file binds once
+    // iommufd_ctx_from_fd(): any open file that is not an iommufd is EBADFD.
     file* f = h.find(bind.iommufd);
-    if (!f) return -EBADF;
+    if (!f) return caller_has_fd(caller, bind.iommufd) ? -EBADFD : -EBADF;
     auto* i = std::get_if<iommufd_file>(&f->kind);
     if (!i) return -EBADFD;
     physical_device& dev = h.machine().devices.at(df.device);
