@@ -224,3 +224,64 @@ TEST_CASE("emit-calls refuses a role naming an id kind the description does not 
                              [](nlohmann::json& d) { d["commands"]["IOMMU_IOAS_MAP"]["fields"]["ioas_id"] = "in id pasid"; },
                              "IOMMU_IOAS_MAP.ioas_id: unknown id kind 'pasid'");
 }
+
+// iommufd's request macros are _IO(IOMMUFD_TYPE, nr) (Linux 6.12
+// include/uapi/linux/iommufd.h): they do not name their struct, so typed
+// calls need a command table. A manifest without one (what `scan` writes)
+// is refused rather than given calls that pass no struct; --commands
+// supplies the table.
+TEST_CASE("emit-calls refuses a manifest without a command table, naming --commands; with it the calls are the version's") {
+    fs::path dir = scratch("no-table");
+    const std::string abi = required_env("UAPIKIT_ABI_DIR");
+    auto manifest = nlohmann::json::parse(read_file(abi + "/linux-7.1/manifest.json"));
+    REQUIRE(manifest.contains("commands"));
+    manifest.erase("commands");
+    manifest.erase("version");  // as `scan` writes it
+    std::ofstream(dir / "scanned.json") << manifest.dump(1);
+    std::ofstream(dir / "calls.hpp") << "// an older file\n";
+    const std::string description = abi + "/surface/calls/iommufd.json";
+    auto refused = gen_in(dir, {"emit-calls", "scanned.json", "-d", description, "-o", "calls.hpp"});
+    INFO(refused.err);
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.err.find("error: emit-calls: IOMMU_DESTROY takes a struct") != std::string::npos);
+    CHECK(refused.err.find("--commands") != std::string::npos);
+    CHECK(read_file((dir / "calls.hpp").string()) == "// an older file\n");
+
+    // With the kit's table, the calls are those of linux-7.1, whose
+    // version.json names the same table; only the banner's command differs.
+    auto given = gen_in(dir, {"emit-calls", "scanned.json", "-d", description, "--commands", abi + "/surface/commands.json",
+                              "-o", "calls.hpp", "--raw-namespace", "linux_7_1"});
+    INFO(given.err);
+    REQUIRE(given.exit_code == 0);
+    REQUIRE(gen_in(dir, {"emit-calls", "linux-7.1", "--abi-dir", abi, "-d", description, "-o", "version.hpp"}).exit_code == 0);
+    auto body = [](const std::string& text) { return text.substr(text.find("#pragma once")); };
+    CHECK(body(read_file((dir / "calls.hpp").string())) == body(read_file((dir / "version.hpp").string())));
+}
+
+TEST_CASE("emit-calls for linux-6.12 gives calls that compile with its bindings and run on the fake") {
+    // 6.12 has 15 commands (0x80-0x8e) and no iommufd_hw_info_flags: the
+    // description's fallback role makes IOMMU_GET_HW_INFO's flags field 0.
+    fs::path dir = scratch("linux-6.12-calls");
+    const std::string abi = required_env("UAPIKIT_ABI_DIR");
+    fs::create_directories(dir / "uapikit/generated");
+    REQUIRE(gen_in(dir, {"emit", "linux-6.12", "--abi-dir", abi, "-o", "uapikit/generated/linux_6_12.hpp"}).exit_code == 0);
+    auto r = gen_in(dir, {"emit-calls", "linux-6.12", "--abi-dir", abi, "-d", abi + "/surface/calls/iommufd.json", "-o",
+                          "uapikit/generated/linux_6_12_calls.hpp"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    std::ofstream(dir / "use.cpp") << "#include <uapikit/generated/linux_6_12_calls.hpp>\n"
+                                      "#include <uapikit/fake/backend.hpp>\n"
+                                      "int main() {\n"
+                                      "    uapikit::fake::host h;\n"
+                                      "    uapikit::fake::iommufd_backend b(h);\n"
+                                      "    auto ioas = uapikit::ioas_alloc(b);\n"
+                                      "    if (!ioas) return 1;\n"
+                                      "    if (!uapikit::destroy(b, *ioas)) return 2;\n"
+                                      "    return uapikit::destroy(b, *ioas).error().code() == ENOENT ? 0 : 3;\n"
+                                      "}\n";
+    auto c = run_command({required_env("UAPIKIT_CLANGXX"), "-std=c++20", "-Wall", "-Wextra", "-Werror", "-I", dir.string(),
+                          "-I", required_env("UAPIKIT_INCLUDE"), (dir / "use.cpp").string(), "-o", (dir / "use").string()});
+    INFO(c.err);
+    REQUIRE(c.exit_code == 0);
+    CHECK(run_command({(dir / "use").string()}).exit_code == 0);
+}

@@ -36,16 +36,21 @@ bool has_ioctl_macro(const ir::TargetAbi& abi, const std::string& name) {
     return std::any_of(abi.macros.begin(), abi.macros.end(), [&](const ir::Macro& m) { return m.name == name && m.ioctl; });
 }
 
-// The rows of the command table whose request this version defines; every
-// such row must name a struct and field the version has.
+}  // namespace
+
 std::vector<ir::Command> read_commands(const fs::path& file, const ir::Manifest& manifest) {
     std::ifstream in(file);
     auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.contains("commands")) throw input_error(file.string() + ": not a command table");
+    if (j.is_discarded() || !j.is_object() || !j.contains("commands") || !j["commands"].is_array())
+        throw input_error(file.string() + ": not a command table (an object whose \"commands\" is an array)");
     std::vector<ir::Command> out;
     for (const auto& row : j["commands"]) {
-        ir::Command c{row.at("request").get<std::string>(), row.at("struct").get<std::string>(),
-                      row.at("last_required").get<std::string>()};
+        auto text = [&](const char* key) {
+            if (!row.is_object() || !row.contains(key) || !row[key].is_string())
+                throw input_error(file.string() + ": every row of \"commands\" needs a string \"" + key + "\"");
+            return row[key].get<std::string>();
+        };
+        ir::Command c{text("request"), text("struct"), text("last_required")};
         bool defined = std::all_of(manifest.targets.begin(), manifest.targets.end(),
                                    [&](const auto& t) { return has_ioctl_macro(t.second, c.request); });
         if (!defined) continue;
@@ -61,8 +66,6 @@ std::vector<ir::Command> read_commands(const fs::path& file, const ir::Manifest&
     }
     return out;
 }
-
-}  // namespace
 
 fs::path kernel_headers_from(const std::string& option) {
     if (!option.empty()) return option;

@@ -20,4 +20,9 @@ std::filesystem::path kernel_headers_from(const std::string& option);
 
 ir::Manifest build_version(const VersionSpec& version, const BuildPaths& paths);
 
+// The rows of a command table (abi/surface/commands.json's format) whose
+// request every target of `manifest` defines. Throws InputError for a file
+// that is not a table, or a row naming a struct or field the manifest lacks.
+std::vector<ir::Command> read_commands(const std::filesystem::path& file, const ir::Manifest& manifest);
+
 }  // namespace uapikit::abi

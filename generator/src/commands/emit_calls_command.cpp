@@ -1,5 +1,6 @@
 #include "commands/emit_calls_command.hpp"
 
+#include "abi/version_builder.hpp"
 #include "abi/version_catalog.hpp"
 #include "emit/call_description.hpp"
 #include "emit/cpp_bindings.hpp"
@@ -12,7 +13,7 @@ namespace uapikit::commands {
 
 std::function<int()> add_emit_calls_command(CLI::App& app) {
     struct State {
-        std::string subject, description, output, abi_dir, raw_namespace, raw_header, name_space;
+        std::string subject, description, output, abi_dir, raw_namespace, raw_header, name_space, commands;
     };
     auto state = std::make_shared<State>();
     CLI::App* cmd = app.add_subcommand("emit-calls", "Write typed calls for every command of a version.");
@@ -26,6 +27,10 @@ std::function<int()> add_emit_calls_command(CLI::App& app) {
     cmd->add_option("--raw-header", state->raw_header,
                     "How the calls include the bindings (default: uapikit/generated/RAW_NAMESPACE.hpp)");
     cmd->add_option("--namespace", state->name_space, "Put the calls in uapikit::NAME instead of uapikit");
+    cmd->add_option("--commands", state->commands,
+                    "Command table to use instead of the version's (format of abi/surface/commands.json; the\n"
+                    "rows whose request the version defines): for a manifest from `scan`, which has none")
+        ->check(CLI::ExistingFile);
     cmd->add_option("--abi-dir", state->abi_dir, "Folder of ABI versions (default: $UAPIKIT_ABI_DIR, else the kit's abi/)");
     cmd->footer(
         "The description gives, for each command, the role of each field of its argument struct:\n"
@@ -40,6 +45,7 @@ std::function<int()> add_emit_calls_command(CLI::App& app) {
     return [state] {
         AtomicFile file(state->output);
         abi::LoadedAbi loaded = abi::load_version_or_manifest(state->subject, state->abi_dir);
+        if (!state->commands.empty()) loaded.manifest.commands = abi::read_commands(state->commands, loaded.manifest);
         emit::CallDescription description = emit::read_call_description(state->description);
         emit::CallsOptions options;
         options.raw_namespace = state->raw_namespace.empty()
@@ -51,6 +57,7 @@ std::function<int()> add_emit_calls_command(CLI::App& app) {
         if (!state->raw_namespace.empty()) command += " --raw-namespace " + state->raw_namespace;
         if (!state->raw_header.empty()) command += " --raw-header " + state->raw_header;
         if (!state->name_space.empty()) command += " --namespace " + state->name_space;
+        if (!state->commands.empty()) command += " --commands " + state->commands;
         file.commit(emit::typed_calls(loaded.manifest, description, options, {loaded.label, command}));
         return 0;
     };

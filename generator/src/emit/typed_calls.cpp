@@ -129,8 +129,19 @@ private:
             if (it->second.hand_written.empty()) out.push_back({c.request, c.record});
         }
         if (manifest_.commands.empty())
-            for (const auto& [request, c] : d_.commands)
-                if (c.hand_written.empty() && has_macro(*ref_, request)) out.push_back({request, c.request_struct});
+            for (const auto& [request, c] : d_.commands) {
+                if (!c.hand_written.empty() || !has_macro(*ref_, request)) continue;
+                // A request macro such as _IO(IOMMUFD_TYPE, ...) does not name
+                // its struct: without a command table, a described struct
+                // must be named by the description, or the call would pass none.
+                if (c.request_struct.empty() && !c.fields.empty())
+                    throw input_error(
+                        "emit-calls: " + request + " takes a struct, and " +
+                        (manifest_.version.empty() ? std::string("this manifest") : "version '" + manifest_.version + "'") +
+                        " has no command table to say which (a manifest from `scan` has none): pass --commands FILE, "
+                        "e.g. the kit's abi/surface/commands.json");
+                out.push_back({request, c.request_struct});
+            }
         return out;
     }
 
