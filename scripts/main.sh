@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Set-up plus the main job on the shipped defaults: builds uapikit-gen,
-# scans Linux 6.12's linux/iommufd.h and linux/kvm.h for every supported
-# target into build/manifests/linux-6.12.json and prints a summary, then
+# Set-up plus the main job on the shipped defaults: builds uapikit-gen (and
+# the examples and the LD_PRELOAD library the README's tour runs), scans
+# Linux 6.12's linux/iommufd.h and linux/kvm.h for every supported target
+# into build/manifests/linux-6.12.json and prints a summary, then
 # reviews the shipped ABI versions (check on each proposal as posted, diff
 # along each proposal's history), and runs the confidential-VM vIOMMU flow
 # of examples/vmm-viommu on the fake backend.
 # (32-bit arm has no KVM, so its manifest lists linux/kvm.h under errors.)
+# UAPIKIT_JOBS sets how many compiles run at once (default: ninja's).
 set -euo pipefail
+if [[ $# -gt 0 ]]; then
+  case $1 in
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+               echo; echo "usage: scripts/main.sh (no arguments)"; exit 0 ;;
+    *) echo "scripts/main.sh: takes no arguments (got '$1'); see --help" >&2; exit 2 ;;
+  esac
+fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
@@ -16,7 +25,13 @@ tree=$(bash scripts/kernel-headers.sh build/cache)
 if [[ ! -f build/gcc/build.ninja ]]; then
   CXX=g++ meson setup build/gcc >build/gcc.setup.log 2>&1 || { cat build/gcc.setup.log; exit 1; }
 fi
-ninja -C build/gcc generator/uapikit-gen examples/vmm-viommu >/dev/null
+# What the README's tour runs too: the examples and the preload library.
+ninja_jobs=()
+[[ -n ${UAPIKIT_JOBS:-} ]] && ninja_jobs=(-j "$UAPIKIT_JOBS")
+ninja -C build/gcc "${ninja_jobs[@]}" generator/uapikit-gen preload/libuapikit-preload.so \
+  examples/vmm-viommu examples/qemu-passthrough examples/qemu-nested-smmuv3 examples/cloud-hypervisor \
+  examples/example_ioas examples/example_hwpt examples/example_viommu examples/example_vdevice \
+  examples/example_tsm_map >/dev/null
 
 targets=(x86_64-linux-gnu i386-linux-gnu aarch64-linux-gnu arm-linux-gnueabihf
          riscv64-linux-gnu powerpc64le-linux-gnu s390x-linux-gnu)

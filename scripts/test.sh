@@ -3,7 +3,15 @@
 # with clang++ 19 (both -Wall -Wextra, warnings as errors here only), runs the fast suites on the
 # g++ build and every suite on an AddressSanitizer + UndefinedBehavior-
 # Sanitizer clang build, then prints 'N passed, N failed' from the results.
+# UAPIKIT_JOBS sets how many compiles and tests run at once (default: nproc).
 set -uo pipefail
+if [[ $# -gt 0 ]]; then
+  case $1 in
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+               echo; echo "usage: scripts/test.sh (no arguments)"; exit 0 ;;
+    *) echo "scripts/test.sh: takes no arguments (got '$1'); see --help" >&2; exit 2 ;;
+  esac
+fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
@@ -31,7 +39,9 @@ if [[ $EUID -eq 0 && $want_hugetlb -gt 0 && -w /proc/sys/vm/nr_hugepages && $(ca
   echo "hugetlb: reserved $(cat /proc/sys/vm/nr_hugepages) of $want_hugetlb pages for the tests that map them; released at the end"
 fi
 
-jobs=$(nproc)
+jobs=${UAPIKIT_JOBS:-$(nproc)}
+ninja_jobs=()  # ninja's own default (nproc + 2) unless UAPIKIT_JOBS is set
+[[ -n ${UAPIKIT_JOBS:-} ]] && ninja_jobs=(-j "$UAPIKIT_JOBS")
 logs=()
 status=0
 build_failures=0
@@ -48,7 +58,7 @@ configure() {  # dir, compiler, extra meson args...
   else
     meson configure "$dir" -Dwerror=true -Dtests=true "$@" >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; return 1; }
   fi
-  ninja -C "$dir" >"$dir.build.log" 2>&1 || { tail -50 "$dir.build.log"; return 1; }
+  ninja -C "$dir" "${ninja_jobs[@]}" >"$dir.build.log" 2>&1 || { tail -50 "$dir.build.log"; return 1; }
 }
 
 mkdir -p build

@@ -227,6 +227,21 @@ TEST_CASE("the same inputs give a byte-identical manifest, whatever the parallel
     CHECK(m.dump().find(fs::absolute(fixtures()).string()) == std::string::npos);
 }
 
+TEST_CASE("a header or a target named twice is scanned and recorded once") {
+    fs::path dir = scratch("repeated");
+    auto once = run_command({gen(), "scan", "linux/uapikit_fixture.h", "-I", fixtures(), "--target", "x86_64-linux-gnu",
+                             "-o", (dir / "once.json").string()});
+    auto twice = run_command({gen(), "scan", "linux/uapikit_fixture.h", "linux/uapikit_fixture.h", "-I", fixtures(),
+                              "--target", "x86_64-linux-gnu", "--target", "x86_64-linux-gnu", "-o",
+                              (dir / "twice.json").string()});
+    REQUIRE(once.exit_code == 0);
+    REQUIRE(twice.exit_code == 0);
+    json m = json::parse(read_file((dir / "twice.json").string()));
+    CHECK(m["targets"].size() == 1);
+    CHECK(m["targets"]["x86_64-linux-gnu"]["headers"] == json::array({"linux/uapikit_fixture.h"}));
+    CHECK(read_file((dir / "twice.json").string()) == read_file((dir / "once.json").string()));
+}
+
 TEST_CASE("bad input: exit 2, a clear error, and nothing written") {
     fs::path dir = scratch("bad");
     fs::path out = dir / "m.json";

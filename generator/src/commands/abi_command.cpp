@@ -124,7 +124,7 @@ std::function<int()> add_abi_command(CLI::App& app) {
         sub->add_option("--kernel-headers", s->kernel_headers,
                         "Folder holding <arch>/include headers_install trees (default: $UAPIKIT_KERNEL_HEADERS, else "
                         "the build's cache)");
-        sub->add_option("-j,--jobs", s->jobs, "Parallel parses (default: number of CPUs)");
+        sub->add_option("-j,--jobs", s->jobs, "Parallel parses (default, or 0: number of CPUs)");
     }
     return [s] {
         abi::VersionCatalog catalog(abi::abi_dir_from(s->abi_dir));

@@ -5,6 +5,7 @@
 #include "scan/targets.hpp"
 #include "util/atomic_file.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -31,7 +32,7 @@ std::function<int()> add_scan_command(CLI::App& app) {
     cmd->add_option("-D", request->defines, "Define a macro for the parse: NAME or NAME=VALUE (repeatable)");
     cmd->add_option("--target", request->targets, "Target triple (repeatable; default x86_64-linux-gnu)");
     cmd->add_option("-o,--output", *output, "Manifest file to write")->required();
-    cmd->add_option("-j,--jobs", request->jobs, "Parallel parses (default: number of CPUs)");
+    cmd->add_option("-j,--jobs", request->jobs, "Parallel parses (default, or 0: number of CPUs)");
     cmd->add_flag("--keep-going", request->keep_going,
                   "List headers that do not compile under the target's \"errors\" instead of failing");
     cmd->add_flag("--partial", *partial,
@@ -41,6 +42,12 @@ std::function<int()> add_scan_command(CLI::App& app) {
         // Open the destination first: an unwritable path fails in
         // milliseconds, not after the scan.
         AtomicFile file(*output);
+        // A header named twice is scanned and recorded once, as a repeated
+        // --target is.
+        std::vector<std::string> unique;
+        for (const auto& h : request->headers)
+            if (std::find(unique.begin(), unique.end(), h) == unique.end()) unique.push_back(h);
+        request->headers = std::move(unique);
         // Each target's text is written while the others are still parsed.
         manifest::TargetTexts texts;
         request->on_target_merged = [&texts](const ir::TargetAbi& abi) { texts.add(abi); };
