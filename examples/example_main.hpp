@@ -50,9 +50,12 @@ int run_example(int argc, char** argv, const char* title, Flow flow, MakeDevices
         return flow(kernel, std::span<const char* const>(paths), ram.regions());
     }
     if (argc > 1) {
-        std::fprintf(stderr, "usage: %s [--dev-iommu /dev/vfio/devices/vfioN...]\n  runs on uapikit's fake host unless --dev-iommu is given\n",
+        // --help is a question, answered on stdout; anything else is a mistake.
+        const bool help = std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0;
+        std::fprintf(help ? stdout : stderr,
+                     "usage: %s [--dev-iommu /dev/vfio/devices/vfioN...]\n  runs on uapikit's fake host unless --dev-iommu is given\n",
                      argv[0]);
-        return 2;
+        return help ? 0 : 2;
     }
     uapikit::fake::host host;
     std::vector<std::string> names = make_devices(host);

@@ -110,8 +110,12 @@ int on_kernel() {
 int main(int argc, char** argv) {
     bool kernel = argc > 1 && std::strcmp(argv[1], "--dev-iommu") == 0;
     if (argc > 1 && !kernel) {
-        std::fprintf(stderr, "usage: %s [--dev-iommu]\n  runs on the fake host unless --dev-iommu is given\n", argv[0]);
-        return 2;
+        const bool help = std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0;
+        std::fprintf(help ? stdout : stderr,
+                     "usage: %s [--dev-iommu]\n  runs on the fake host unless --dev-iommu is given (then on this\n"
+                     "  machine's /dev/iommu and /dev/kvm, with the selftest mock device)\n",
+                     argv[0]);
+        return help ? 0 : 2;
     }
     return kernel ? on_kernel() : on_fake();
 }
