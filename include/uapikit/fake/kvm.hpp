@@ -6,6 +6,7 @@
 // not modelled: other ioctls answer as x86 KVM does for unknown numbers.
 #pragma once
 
+#include <uapikit/fake/caller_fds.hpp>
 #include <uapikit/fake/host.hpp>
 
 namespace uapikit::fake::kvm {

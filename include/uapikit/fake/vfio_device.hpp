@@ -7,6 +7,7 @@
 // the last reference to the file unbinds it.
 #pragma once
 
+#include <uapikit/fake/caller_fds.hpp>
 #include <uapikit/fake/host.hpp>
 #include <uapikit/fake/vfio_abi.hpp>
 
