@@ -5,7 +5,6 @@
 #include "scan/targets.hpp"
 #include "util/atomic_file.hpp"
 
-#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -42,12 +41,6 @@ std::function<int()> add_scan_command(CLI::App& app) {
         // Open the destination first: an unwritable path fails in
         // milliseconds, not after the scan.
         AtomicFile file(*output);
-        // A header named twice is scanned and recorded once, as a repeated
-        // --target is.
-        std::vector<std::string> unique;
-        for (const auto& h : request->headers)
-            if (std::find(unique.begin(), unique.end(), h) == unique.end()) unique.push_back(h);
-        request->headers = std::move(unique);
         // Each target's text is written while the others are still parsed.
         manifest::TargetTexts texts;
         request->on_target_merged = [&texts](const ir::TargetAbi& abi) { texts.add(abi); };

@@ -92,7 +92,9 @@ std::vector<PreparedTarget> prepare(const ScanRequest& request) {
             p.setup.include_dirs.push_back(fs::path(expanded).lexically_normal());
         }
         p.setup.roots = p.setup.include_dirs;
+        std::set<std::string> named;  // a header named twice is scanned and recorded once, as a target is
         for (const auto& spec : request.headers) {
+            if (!named.insert(spec).second) continue;
             p.headers.push_back(resolve_header(spec, p.setup.include_dirs, dirs, p.setup.roots));
             // With --keep-going, a header one architecture does not export
             // (linux/kvm.h on arm) is that target's failure, not the run's.
