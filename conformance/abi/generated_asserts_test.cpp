@@ -9,6 +9,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -103,5 +105,37 @@ TEST_CASE("a wrong offset in the manifest makes the generated asserts fail to co
     auto r = compile(dir / "tampered.cpp", manifest, "aarch64-linux-gnu", "c++20");
     CHECK(r.exit_code != 0);
     CHECK(r.err.find("iommu_viommu_alloc.kvm_vm_fd: offset") != std::string::npos);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("emit-tests prints, for each target, a clang++ command that compiles what it wrote") {
+    fs::path dir = scratch();
+    fs::path source = dir / "linux-7.1.cpp";
+    auto emit = run_command({required_env("UAPIKIT_GEN"), "emit-tests", "linux-7.1", "-o", source.string(), "--abi-dir",
+                             required_env("UAPIKIT_ABI_DIR"), "--kernel", required_env("UAPIKIT_KERNEL_HEADERS")});
+    INFO(emit.err);
+    REQUIRE(emit.exit_code == 0);
+    std::set<std::string> triples;
+    std::istringstream lines(emit.out);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("  clang++-19 ", 0) != 0) continue;
+        INFO(line);
+        CHECK(line.find('{') == std::string::npos);  // {abi} and {kernel} made real
+        std::istringstream words(line);
+        std::vector<std::string> argv;
+        for (std::string w; words >> w;) argv.push_back(w);
+        argv[0] = required_env("UAPIKIT_CLANGXX");  // the clang++ this build was configured with
+        REQUIRE(argv[1].rfind("--target=", 0) == 0);
+        triples.insert(argv[1].substr(9));
+        CHECK(argv.back() == source.string());
+        auto r = run_command(argv);
+        INFO(r.err);
+        CHECK(r.exit_code == 0);
+    }
+    json manifest = json::parse(read_file(required_env("UAPIKIT_ABI_DIR") + "/linux-7.1/manifest.json"));
+    std::set<std::string> expected;
+    for (const auto& [triple, abi] : manifest["targets"].items()) expected.insert(triple);
+    CHECK(triples == expected);
+    CHECK(triples.size() == 7);
     fs::remove_all(dir);
 }

@@ -20,12 +20,6 @@ void replace_all(std::string& s, std::string_view from, std::string_view to) {
         s.replace(pos, from.size(), to);
 }
 
-std::string with_paths(std::string dir, const BuildPaths& paths) {
-    replace_all(dir, "{abi}", paths.abi_dir.string());
-    replace_all(dir, "{kernel}", paths.kernel_headers.string());
-    return dir;
-}
-
 const ir::Record* find_record(const ir::TargetAbi& abi, const std::string& name) {
     for (const auto& r : abi.records)
         if (r.name == name) return &r;
@@ -65,6 +59,12 @@ std::vector<ir::Command> read_commands(const fs::path& file, const ir::Manifest&
         out.push_back(std::move(c));
     }
     return out;
+}
+
+std::string with_paths(std::string dir, const BuildPaths& paths) {
+    if (!paths.abi_dir.empty()) replace_all(dir, "{abi}", paths.abi_dir.string());
+    if (!paths.kernel_headers.empty()) replace_all(dir, "{kernel}", paths.kernel_headers.string());
+    return dir;
 }
 
 fs::path kernel_headers_from(const std::string& option) {

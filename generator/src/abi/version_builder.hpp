@@ -18,6 +18,10 @@ struct BuildPaths {
 // installed tool has no cache; build_version then says how to give one).
 std::filesystem::path kernel_headers_from(const std::string& option);
 
+// An -I folder of a version.json or a committed manifest with {abi} and
+// {kernel} made paths' folders; an empty path leaves its placeholder.
+std::string with_paths(std::string dir, const BuildPaths& paths);
+
 ir::Manifest build_version(const VersionSpec& version, const BuildPaths& paths);
 
 // The rows of a command table (abi/surface/commands.json's format) whose
