@@ -13,7 +13,9 @@ set -euo pipefail
 
 readonly SUPPORTED_VERSIONS=(6.12 6.1)
 readonly ARCHES=(x86 arm64 arm riscv powerpc s390)
-readonly MAX_JOBS=2
+# Architectures built at once: UAPIKIT_JOBS, as in main.sh and test.sh, or
+# the number of CPUs.
+MAX_JOBS=${UAPIKIT_JOBS:-$(nproc)}
 readonly STAMP=.uapikit-stamp
 # Bump whenever the extraction list or build recipe changes; it is part of
 # every stamp, so old caches are rebuilt automatically.
@@ -33,7 +35,8 @@ ${ARCHES[*]}.
 
 Outputs CACHE_DIR/linux-V/<arch>/include; prints CACHE_DIR/linux-V on
 stdout. Finished pieces are stamped and skipped on later runs.
-Set UAPIKIT_LINUX_TARBALL to use another tarball (for the chosen version).
+Set UAPIKIT_LINUX_TARBALL to use another tarball (for the chosen version),
+and UAPIKIT_JOBS to build that many architectures at once (default: nproc).
 EOF
 }
 
@@ -59,6 +62,8 @@ case " ${SUPPORTED_VERSIONS[*]} " in
     *) echo "kernel-headers.sh: unsupported version '$KVER' (supported: ${SUPPORTED_VERSIONS[*]})" >&2; exit 2 ;;
 esac
 readonly KVER
+[[ $MAX_JOBS =~ ^[1-9][0-9]*$ ]] || { echo "kernel-headers.sh: UAPIKIT_JOBS must be a number of jobs, 1 or more (got '$MAX_JOBS')" >&2; exit 2; }
+readonly MAX_JOBS
 TARBALL=${UAPIKIT_LINUX_TARBALL:-/usr/src/linux-source-${KVER}.tar.xz}
 readonly TARBALL
 readonly TOPDIR=linux-source-${KVER}

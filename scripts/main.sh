@@ -16,6 +16,8 @@ if [[ $# -gt 0 ]]; then
     *) echo "scripts/main.sh: takes no arguments (got '$1'); see --help" >&2; exit 2 ;;
   esac
 fi
+[[ -z ${UAPIKIT_JOBS:-} || $UAPIKIT_JOBS =~ ^[1-9][0-9]*$ ]] ||
+  { echo "scripts/main.sh: UAPIKIT_JOBS must be a number of jobs, 1 or more (got '$UAPIKIT_JOBS')" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
