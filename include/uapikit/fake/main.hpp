@@ -30,26 +30,31 @@ namespace uapikit::fake {
 
 inline void object_destroy(iommufd_ctx& ictx, platform& plat, uint32_t id) {
     auto& slot = ictx.objects.at(id);
-    std::visit(
+    // One dispatch on the kind: each family's destroy undoes what the
+    // object holds, and the id is freed after it, except an access's,
+    // which access_destroy() frees itself.
+    const bool id_freed = std::visit(
         [&](auto& o) {
             using T = std::decay_t<decltype(o)>;
-            if constexpr (std::is_same_v<T, ioas_object>) ioas_destroy(ictx, plat, o);
-            if constexpr (std::is_same_v<T, hwpt_paging_object>) hwpt_paging_destroy(ictx, plat, id, o);
-            if constexpr (std::is_same_v<T, hwpt_nested_object>) hwpt_nested_destroy(ictx, plat, o);
-            if constexpr (std::is_same_v<T, fault_object>) fault_destroy(o);
-            if constexpr (std::is_same_v<T, viommu_object>) viommu_destroy(ictx, plat, o);
-            if constexpr (std::is_same_v<T, vdevice_object>)
-                if (o.viommu) vdevice_destroy(ictx, plat, id, o);  // not when its device already took it
-            if constexpr (std::is_same_v<T, veventq_object>) veventq_destroy(ictx, id, o);
-            if constexpr (std::is_same_v<T, hw_queue_object>) hw_queue_destroy(ictx, plat, o);
-            if constexpr (std::is_same_v<T, selftest_object>) selftest_destroy(ictx, plat, o);
+            if constexpr (std::is_same_v<T, access_object>) {
+                access_destroy(ictx, plat, id);
+                return true;
+            } else {
+                if constexpr (std::is_same_v<T, ioas_object>) ioas_destroy(ictx, plat, o);
+                if constexpr (std::is_same_v<T, hwpt_paging_object>) hwpt_paging_destroy(ictx, plat, id, o);
+                if constexpr (std::is_same_v<T, hwpt_nested_object>) hwpt_nested_destroy(ictx, plat, o);
+                if constexpr (std::is_same_v<T, fault_object>) fault_destroy(o);
+                if constexpr (std::is_same_v<T, viommu_object>) viommu_destroy(ictx, plat, o);
+                if constexpr (std::is_same_v<T, vdevice_object>)
+                    if (o.viommu) vdevice_destroy(ictx, plat, id, o);  // not when its device already took it
+                if constexpr (std::is_same_v<T, veventq_object>) veventq_destroy(ictx, id, o);
+                if constexpr (std::is_same_v<T, hw_queue_object>) hw_queue_destroy(ictx, plat, o);
+                if constexpr (std::is_same_v<T, selftest_object>) selftest_destroy(ictx, plat, o);
+                return false;
+            }
         },
         slot.obj);
-    if (std::holds_alternative<access_object>(slot.obj)) {
-        access_destroy(ictx, plat, id);  // frees the id itself
-        return;
-    }
-    ictx.objects.erase(id);
+    if (!id_freed) ictx.objects.erase(id);
 }
 
 // iommufd_object_remove(): only an object nobody uses can go.
