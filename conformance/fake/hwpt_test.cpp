@@ -13,11 +13,6 @@
 
 using namespace uapikit::testing;
 
-namespace {
-constexpr uint64_t page = 4096;
-constexpr uint64_t aperture = abi::MOCK_APERTURE_START;
-}  // namespace
-
 // ---- paging HWPTs ------------------------------------------------------------------
 
 FAKE_CASE("hwpt: an unknown flag bit -> EOPNOTSUPP [6.12 hw_pagetable.c]") {

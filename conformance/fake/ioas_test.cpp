@@ -12,11 +12,6 @@
 
 using namespace uapikit::testing;
 
-namespace {
-constexpr uint64_t page = 4096;
-constexpr uint64_t aperture = abi::MOCK_APERTURE_START;
-}  // namespace
-
 FAKE_CASE("ioas: non-zero flags -> EOPNOTSUPP [6.12 ioas.c]") {
     int fd = open("/dev/iommu");
     abi::iommu_ioas_alloc cmd{};

@@ -27,6 +27,11 @@ namespace kvm = uapikit::fake::kvm;
 namespace vfio = uapikit::fake::vfio;
 using uapikit::fake::iommu_kind;
 
+// PAGE_SIZE of the machines the cases run on (x86_64 and arm64 with 4 KiB
+// pages), and the first IOVA of the selftest mock domain's aperture.
+inline constexpr uint64_t page = 4096;
+inline constexpr uint64_t aperture = abi::MOCK_APERTURE_START;
+
 struct mock {
     uint32_t stdev, hwpt, dev;
 };

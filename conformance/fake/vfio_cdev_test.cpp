@@ -9,7 +9,6 @@
 using namespace uapikit::testing;
 
 namespace {
-constexpr uint64_t page = 4096;
 vfio::bind_iommufd_args bind_args(int iommufd) { return {sizeof(vfio::bind_iommufd_args), 0, iommufd, 0}; }
 }  // namespace
 
