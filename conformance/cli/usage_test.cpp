@@ -69,6 +69,18 @@ TEST_CASE("usage: a missing manifest file is called missing, not an unknown vers
     CHECK(has(version.err, "linux-7.1"));  // the known ones are listed
 }
 
+TEST_CASE("usage: a --jobs that is not a whole number of 0 or more says what it wants") {
+    for (const char* bad : {"-1", "x", "1.5"}) {
+        auto r = gen({"scan", "linux/iommufd.h", "-o", "/tmp/unused.json", "-j", bad});
+        usage_error(r, "uapikit-gen scan");
+        CHECK(has(r.err, std::string("--jobs: '") + bad + "' is not a number of parallel parses"));
+    }
+    auto r = gen({"abi", "verify", "-j", "-2"});
+    usage_error(r, "uapikit-gen abi verify");
+    CHECK(has(r.err, "--jobs: '-2' is not a number of parallel parses"));
+    CHECK(!fs::exists("/tmp/unused.json"));
+}
+
 TEST_CASE("usage: every command's --help ends with its exit statuses") {
     for (const char* command : {"scan", "check", "diff", "report", "abi"}) {
         auto r = gen({command, "--help"});

@@ -1,5 +1,6 @@
 #include "commands/abi_command.hpp"
 
+#include "commands/jobs_option.hpp"
 #include "abi/version_builder.hpp"
 #include "manifest/manifest_json.hpp"
 #include "util/atomic_file.hpp"
@@ -124,7 +125,7 @@ std::function<int()> add_abi_command(CLI::App& app) {
         sub->add_option("--kernel-headers", s->kernel_headers,
                         "Folder holding <arch>/include headers_install trees (default: $UAPIKIT_KERNEL_HEADERS, else "
                         "the build's cache)");
-        sub->add_option("-j,--jobs", s->jobs, "Parallel parses (default, or 0: number of CPUs)");
+        add_jobs_option(sub, s->jobs);
     }
     return [s] {
         abi::VersionCatalog catalog(abi::abi_dir_from(s->abi_dir));

@@ -1,5 +1,6 @@
 #include "commands/scan_command.hpp"
 
+#include "commands/jobs_option.hpp"
 #include "manifest/manifest_json.hpp"
 #include "scan/scan_driver.hpp"
 #include "scan/targets.hpp"
@@ -31,7 +32,7 @@ std::function<int()> add_scan_command(CLI::App& app) {
     cmd->add_option("-D", request->defines, "Define a macro for the parse: NAME or NAME=VALUE (repeatable)");
     cmd->add_option("--target", request->targets, "Target triple (repeatable; default x86_64-linux-gnu)");
     cmd->add_option("-o,--output", *output, "Manifest file to write")->required();
-    cmd->add_option("-j,--jobs", request->jobs, "Parallel parses (default, or 0: number of CPUs)");
+    add_jobs_option(cmd, request->jobs);
     cmd->add_flag("--keep-going", request->keep_going,
                   "List headers that do not compile under the target's \"errors\" instead of failing");
     cmd->add_flag("--partial", *partial,
