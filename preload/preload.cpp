@@ -282,7 +282,13 @@ UAPIKIT_EXPORT int ioctl(int fd, unsigned long request, ...) noexcept {
         if (remote_owned(fd)) return remote_ioctl(fd, request, arg);
         in_fake guard;
         host& h = the_host();
-        if (h.owns(fd)) return guarded([&] { return h.ioctl(fd, request, arg); });
+        // Copied, not used in place: a C program may pass any pointer, and the
+        // kernel answers a bad one with EFAULT.
+        if (h.owns(fd))
+            return guarded([&] {
+                return h.ioctl(fd, request, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(arg)),
+                               uapikit::fake::user_space::own_copied());
+            });
     }
     auto f = next<ioctl_fn>("ioctl", real_ioctl);
     return f ? f(fd, request, arg) : missing();

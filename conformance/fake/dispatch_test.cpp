@@ -39,6 +39,32 @@ FAKE_CASE("dispatch: a null argument -> EFAULT [6.12 main.c]") {
     CHECK(host().snapshot() == before);
 }
 
+FAKE_CASE("dispatch: a struct in memory that is not mapped, or running into it -> EFAULT, not a crash "
+          "[6.12 main.c iommufd_fops_ioctl]") {
+    if (!via().copies_structs()) return;  // the typed layer passes its own objects
+    int fd = open("/dev/iommu");
+    // Two pages: the first readable, the second not.
+    void* mem = ::mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(mem != MAP_FAILED);
+    auto* bytes = static_cast<uint8_t*>(mem);
+    REQUIRE(::mprotect(bytes + page, page, PROT_NONE) == 0);
+    std::string before = host().snapshot();
+    // The leading size itself is unreadable (get_user fails).
+    CHECK(via().ioctl(fd, abi::IOMMU_IOAS_ALLOC, bytes + page) == -EFAULT);
+    CHECK(host().snapshot() == before);
+    // The size is readable but the 12-byte struct ends 4 bytes into the
+    // unreadable page (copy_struct_from_user fails).
+    abi::iommu_ioas_alloc cmd{sizeof cmd, 0, 0};
+    uint8_t* at = bytes + page - 8;
+    std::memcpy(at, &cmd, 8);
+    CHECK(via().ioctl(fd, abi::IOMMU_IOAS_ALLOC, at) == -EFAULT);
+    CHECK(host().snapshot() == before);
+    // The same struct where all of it is readable is allocated.
+    std::memcpy(bytes, &cmd, sizeof cmd);
+    CHECK(via().ioctl(fd, abi::IOMMU_IOAS_ALLOC, bytes) == 0);
+    ::munmap(mem, 2 * page);
+}
+
 FAKE_CASE("dispatch: the right slot with other type or direction bits -> ENOTTY [6.12 main.c]") {
     int fd = open("/dev/iommu");
     abi::iommu_ioas_alloc cmd{};

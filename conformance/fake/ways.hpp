@@ -33,6 +33,10 @@ struct way {
     virtual long write(int fd, const void* buf, size_t n) = 0;             // bytes or -errno
     virtual int close(int fd) = 0;                                          // 0 or -errno
     virtual fake::host& host() = 0;  // for wiring devices and reading state
+    // Whether command structs are copied as the kernel copies them, so a
+    // pointer to memory that is not there is EFAULT. The typed layer hands
+    // the fake its own objects, which it uses in place.
+    virtual bool copies_structs() const { return true; }
 };
 
 inline uint64_t address(const void* p) { return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(p)); }
@@ -57,6 +61,7 @@ public:
         return host_.close(fd);
     }
     fake::host& host() override { return host_; }
+    bool copies_structs() const override { return false; }
 
 private:
     fake::host host_;

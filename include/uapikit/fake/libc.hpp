@@ -23,7 +23,11 @@ public:
     }
 
     // The third argument is a pointer or a number, as the request wants.
-    int ioctl(int fd, unsigned long request, void* argument) { return result(host_->ioctl(fd, request, argument)); }
+    // Command structs are copied in and out as the kernel copies them, so
+    // a bad pointer is EFAULT, as from the preload.
+    int ioctl(int fd, unsigned long request, void* argument) {
+        return result(host_->ioctl(fd, request, address(argument), user_space::own_copied()));
+    }
     ssize_t read(int fd, void* buf, size_t count) { return result(host_->read(fd, address(buf), count)); }
     ssize_t write(int fd, const void* buf, size_t count) { return result(host_->write(fd, address(buf), count)); }
     int close(int fd) { return result(host_->close(fd)); }

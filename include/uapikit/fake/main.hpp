@@ -207,7 +207,7 @@ template <typename Op>
                                   uint64_t uarg) {
     using Arg = typename Op::arg;
     using traits = command_traits<Arg>;
-    const bool local = user.mm().pid == 0;
+    const bool local = user.in_place();  // else copied, so a bad pointer is EFAULT
     auto* here = reinterpret_cast<unsigned char*>(static_cast<uintptr_t>(uarg));
     uint32_t size;
     if (local) {
@@ -251,7 +251,8 @@ template <typename Op>
     return rc;
 }
 
-// The common call first: from this process, with the request and the
+// The common call first: from this process, when the caller's structs may
+// be used in place (user_space::in_place()), with the request and the
 // struct exactly the kernel's, in memory aligned for it. Every check of
 // run_checked() then passes, so the order of checks cannot matter, and the
 // handler works on the caller's struct in place: the kernel's copy would
@@ -261,7 +262,7 @@ template <typename Op>
 template <typename Op>
 int run(iommufd_ctx& ictx, platform& plat, const user_space& user, unsigned long request, uint64_t uarg) {
     using Arg = typename Op::arg;
-    if (user.mm().pid == 0 && uarg >= 4096 && uarg % alignof(Arg) == 0 &&
+    if (user.in_place() && uarg >= 4096 && uarg % alignof(Arg) == 0 &&
         request == command_traits<Arg>::request) [[likely]] {
         auto* arg = reinterpret_cast<Arg*>(static_cast<uintptr_t>(uarg));
         if (arg->size == sizeof(Arg) && !writes_into_struct(*arg, uarg)) {
@@ -291,7 +292,7 @@ inline int iommufd_ioctl(iommufd_ctx& ictx, platform& plat, const user_space& us
     if (run_fn f = run_table[nr - first_nr]) return f(ictx, plat, user, request, arg);
     // A slot the table leaves empty still reads the size first.
     uint32_t size;
-    if (user.mm().pid == 0 ? arg < 4096 : user.copy_from(&size, arg, sizeof size) < 0) return -EFAULT;
+    if (user.in_place() ? arg < 4096 : user.copy_from(&size, arg, sizeof size) < 0) return -EFAULT;
     return -ENOTTY;
 }
 

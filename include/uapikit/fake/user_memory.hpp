@@ -32,7 +32,22 @@ public:
     user_space() = default;
     explicit user_space(mm_id mm) : mm_(mm) {}
 
+    // The process the fake runs in, whose command structs are read and
+    // written only through copy_from() and copy_to(), as the kernel copies
+    // them: an unmapped or read-only struct is EFAULT, never a crash. The
+    // preload calls with this one, as a C program's pointer may be
+    // anything; user_space{} lets the dispatch use a struct in place, for
+    // callers whose structs are objects of their own (the typed layer).
+    static user_space own_copied() {
+        user_space u;
+        u.in_place_ = false;
+        return u;
+    }
+
     mm_id mm() const { return mm_; }
+    // Whether the dispatch may read and write the caller's command struct
+    // directly (main.hpp run()).
+    bool in_place() const { return mm_.pid == 0 && in_place_; }
 
     // 0, or -EFAULT when any byte of [src, src + n) is not readable.
     int copy_from(void* dst, uint64_t src, size_t n) const {
@@ -104,6 +119,7 @@ public:
 
 private:
     mm_id mm_;
+    bool in_place_ = true;
 
     pid_t target() const { return mm_.pid ? mm_.pid : ::getpid(); }
 
