@@ -39,8 +39,7 @@ FAKE_CASE("dispatch: a null argument -> EFAULT [6.12 main.c]") {
     CHECK(host().snapshot() == before);
 }
 
-FAKE_CASE("dispatch: a struct in memory that is not mapped, or running into it -> EFAULT, not a crash "
-          "[6.12 main.c iommufd_fops_ioctl]") {
+FAKE_CASE("dispatch: a struct in unmapped memory, or running into it -> EFAULT, not a crash [6.12 main.c]") {
     if (!via().copies_structs()) return;  // the typed layer passes its own objects
     int fd = open("/dev/iommu");
     // Two pages: the first readable, the second not.

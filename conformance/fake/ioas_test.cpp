@@ -350,6 +350,24 @@ FAKE_CASE("allow_iovas: automatic IOVAs come from the allowed ranges [6.12 io_pa
     CHECK(iova + 8 * page - 1 <= r.last);
 }
 
+FAKE_CASE("allow_iovas: two allowed ranges that touch are one span for automatic IOVAs [6.12 io_pagetable.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    // [1 MiB, 2 MiB) and [2 MiB, 3 MiB): a 2 MiB map fits only across both.
+    abi::iommu_iova_range r[2]{{0x100000, 0x1fffff}, {0x200000, 0x2fffff}};
+    abi::iommu_ioas_allow_iovas allow{};
+    allow.ioas_id = io;
+    allow.num_iovas = 2;
+    allow.allowed_iovas = address(r);
+    REQUIRE(call(fd, allow) == 0);
+    // A user address whose lowest set bit is 4 KiB, so the IOVA keeps only
+    // 4 KiB alignment and may start at 1 MiB.
+    constexpr uint64_t huge = 2 << 20;
+    buffer b(2 * huge + 2 * page);
+    const uint64_t va = ((b.address() + huge - 1) & ~(huge - 1)) + page;
+    CHECK(map(fd, io, va, huge) == 0x100000);
+}
+
 // ---- IOAS_COPY -------------------------------------------------------------------------
 
 FAKE_CASE("copy: a source range that is not mapped -> ENOENT [6.12 io_pagetable.c]") {

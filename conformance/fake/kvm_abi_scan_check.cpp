@@ -146,6 +146,7 @@ TEST_CASE("the fake's VFIO request numbers are Linux 6.12's") {
     CHECK(vfio::iommu_map_dma == vfio_value("VFIO_IOMMU_MAP_DMA"));
     CHECK(vfio::iommu_unmap_dma == vfio_value("VFIO_IOMMU_UNMAP_DMA"));
     CHECK(vfio::iommu_dirty_pages == vfio_value("VFIO_IOMMU_DIRTY_PAGES"));
+    CHECK(vfio::device_feature == vfio_value("VFIO_DEVICE_FEATURE"));
     CHECK(vfio::device_bind_iommufd == vfio_value("VFIO_DEVICE_BIND_IOMMUFD"));
     CHECK(vfio::device_attach_iommufd_pt == vfio_value("VFIO_DEVICE_ATTACH_IOMMUFD_PT"));
     CHECK(vfio::device_detach_iommufd_pt == vfio_value("VFIO_DEVICE_DETACH_IOMMUFD_PT"));
@@ -175,6 +176,10 @@ TEST_CASE("the fake's VFIO constants are Linux 6.12's") {
     CHECK(vfio::region_info_flag_read == vfio_value("VFIO_REGION_INFO_FLAG_READ"));
     CHECK(vfio::region_info_flag_write == vfio_value("VFIO_REGION_INFO_FLAG_WRITE"));
     CHECK(vfio::irq_info_eventfd == vfio_value("VFIO_IRQ_INFO_EVENTFD"));
+    CHECK(vfio::device_feature_mask == vfio_value("VFIO_DEVICE_FEATURE_MASK"));
+    CHECK(vfio::device_feature_get == vfio_value("VFIO_DEVICE_FEATURE_GET"));
+    CHECK(vfio::device_feature_set == vfio_value("VFIO_DEVICE_FEATURE_SET"));
+    CHECK(vfio::device_feature_probe == vfio_value("VFIO_DEVICE_FEATURE_PROBE"));
 }
 
 TEST_CASE("the fake's VFIO structs have Linux 6.12's layout") {
@@ -198,6 +203,7 @@ TEST_CASE("the fake's VFIO structs have Linux 6.12's layout") {
     }
     // The two with a flexible array: the fake declares what precedes it.
     CHECK(sizeof(vfio::iommu_type1_dma_unmap) == size(record("linux/vfio.h", "vfio_iommu_type1_dma_unmap")));
+    CHECK(sizeof(vfio::device_feature_header) == size(record("linux/vfio.h", "vfio_device_feature")));
     const json& ranges = record("linux/vfio.h", "vfio_iommu_type1_info_cap_iova_range");
     CHECK(sizeof(vfio::cap_iova_range_head) == offset(ranges, "iova_ranges"));
     CHECK(offsetof(vfio::cap_iova_range_head, nr_iovas) == offset(ranges, "nr_iovas"));

@@ -180,7 +180,7 @@ FAKE_CASE("kvm-vfio: FILE_DEL of a file never added -> ENOENT; an unknown attrib
     CHECK(host().snapshot() == before);
 }
 
-FAKE_CASE("kvm-vfio: HAS_DEVICE_ATTR knows FILE_ADD and FILE_DEL; GET_DEVICE_ATTR -> EPERM [6.12 virt/kvm/vfio.c]") {
+FAKE_CASE("kvm-vfio: HAS_DEVICE_ATTR knows FILE_ADD and FILE_DEL; GET_DEVICE_ATTR -> EPERM, before its argument is read [6.12 kvm_main.c]") {
     int dev = kvm_vfio(vm());
     kvm::device_attr add{0, kvm::dev_vfio_file, kvm::dev_vfio_file_add, 0};
     kvm::device_attr del{0, kvm::dev_vfio_file, kvm::dev_vfio_file_del, 0};
@@ -189,6 +189,9 @@ FAKE_CASE("kvm-vfio: HAS_DEVICE_ATTR knows FILE_ADD and FILE_DEL; GET_DEVICE_ATT
     CHECK(via().ioctl(dev, kvm::has_device_attr, &del) == 0);
     rejected(dev, other, ENXIO, kvm::has_device_attr);
     rejected(dev, add, EPERM, kvm::get_device_attr);
+    std::string before = host().snapshot();
+    CHECK(via().ioctl(dev, kvm::get_device_attr, nullptr) == -EPERM);
+    CHECK(host().snapshot() == before);
 }
 
 FAKE_CASE("kvm-vfio: the device holds the VFIO file: closing its fd keeps it bound until FILE_DEL [6.12 virt/kvm/vfio.c]") {

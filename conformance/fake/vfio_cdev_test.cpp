@@ -154,6 +154,26 @@ FAKE_CASE("vfio cdev: GET_INFO describes a resettable PCI device with its region
     rejected(v, shortsz, EINVAL, vfio::device_get_info);
 }
 
+FAKE_CASE("vfio cdev: DEVICE_FEATURE with a short argsz, an unknown flag, or GET with SET but no PROBE -> EINVAL; a feature the device lacks -> ENOTTY [6.12 vfio_main.c]") {
+    int fd = open("/dev/iommu");
+    int v = -1;
+    bound_device(fd, host().add_iommu(iommu_kind::arm_smmuv3), &v);
+    const uint32_t migration = 1;  // VFIO_DEVICE_FEATURE_MIGRATION
+    vfio::device_feature_header shortsz{0, vfio::device_feature_get | migration};
+    rejected(v, shortsz, EINVAL, vfio::device_feature);
+    vfio::device_feature_header unknown{sizeof unknown, (1u << 20) | migration};
+    rejected(v, unknown, EINVAL, vfio::device_feature);
+    vfio::device_feature_header both{sizeof both, vfio::device_feature_get | vfio::device_feature_set | migration};
+    rejected(v, both, EINVAL, vfio::device_feature);
+    // With PROBE, GET and SET together pass the header's checks; the device
+    // has no migration driver (vfio_ioctl_device_feature_migration: ENOTTY).
+    vfio::device_feature_header probe{
+        sizeof probe, vfio::device_feature_probe | vfio::device_feature_get | vfio::device_feature_set | migration};
+    rejected(v, probe, ENOTTY, vfio::device_feature);
+    vfio::device_feature_header get{sizeof get, vfio::device_feature_get | migration};
+    rejected(v, get, ENOTTY, vfio::device_feature);
+}
+
 FAKE_CASE("vfio cdev: GET_REGION_INFO places region i at i << 40; past the last -> EINVAL [6.12 include/linux/vfio_pci_core.h]") {
     int fd = open("/dev/iommu");
     int v = -1;

@@ -183,6 +183,23 @@ FAKE_CASE("vfio compat: with TYPE1 an unmap inside a mapping cuts it; with TYPE1
     CHECK(unmap(fd, io, 0x103000, 4096) == 4096);
 }
 
+FAKE_CASE("vfio compat: UNMAP_DMA of size 0 -> EINVAL, past the top of the IOVA space -> EOVERFLOW; size 0 is written back [6.12 vfio_compat.c]") {
+    int fd = open("/dev/iommu");
+    set_compat(*this, fd, ioas(fd));
+    buffer mem(4096);
+    auto m = dma_map(mem.address(), 0x100000, mem.size());
+    REQUIRE(via().ioctl(fd, vfio::iommu_map_dma, &m) == 0);
+    std::string before = host().snapshot();
+    auto empty = dma_unmap(0x100000, 0);
+    CHECK(via().ioctl(fd, vfio::iommu_unmap_dma, &empty) == -EINVAL);
+    CHECK(empty.size == 0);
+    auto wraps = dma_unmap(0xfffffffffffff000, 0x2000);
+    CHECK(via().ioctl(fd, vfio::iommu_unmap_dma, &wraps) == -EOVERFLOW);
+    CHECK(wraps.size == 0);  // the kernel copies the struct back with the bytes unmapped: none
+    CHECK(wraps.iova == 0xfffffffffffff000);
+    CHECK(host().snapshot() == before);
+}
+
 FAKE_CASE("vfio compat: GET_INFO with a short argsz -> EINVAL [6.12 vfio_compat.c]") {
     int fd = open("/dev/iommu");
     set_compat(*this, fd, ioas(fd));

@@ -175,25 +175,33 @@ public:
         if (alignment >= max_alignment) alignment = max_alignment;
         if (alignment < iova_alignment) return -EINVAL;
 
+        // The spans of the allowed ranges within [PAGE_SIZE, ULONG_MAX -
+        // PAGE_SIZE]: ranges that touch or overlap make one span, as the
+        // kernel's interval_tree_for_each_span() walks them.
         std::vector<iova_interval> windows;
         if (allowed.empty())
             windows.push_back({page_size, ULONG_MAX - page_size});
         else
             for (const auto& a : allowed) {
                 uint64_t s = std::max(a.start, page_size), l = std::min(a.last, ULONG_MAX - page_size);
-                if (s <= l) windows.push_back({s, l});
+                if (s > l) continue;
+                if (!windows.empty() && s <= windows.back().last + 1)
+                    windows.back().last = std::max(windows.back().last, l);
+                else
+                    windows.push_back({s, l});
             }
         for (const auto& w : windows) {
             uint64_t start = w.start;
             if (!io_pagetable_fits(&start, w.last, length, alignment, page_offset)) continue;
-            // The holes of reserved ranges and areas within the window.
+            // The holes of reserved ranges and areas from the aligned start
+            // to the window's end.
             std::vector<iova_interval> used;
             for (const auto& r : reserved)
-                if (r.range.start <= w.last && w.start <= r.range.last) used.push_back(r.range);
+                if (r.range.start <= w.last && start <= r.range.last) used.push_back(r.range);
             for (const auto& a : areas)
-                if (a.iova <= w.last && w.start <= a.last) used.push_back({a.iova, a.last});
+                if (a.iova <= w.last && start <= a.last) used.push_back({a.iova, a.last});
             std::sort(used.begin(), used.end(), [](auto a, auto b) { return a.start < b.start; });
-            uint64_t hole = w.start;
+            uint64_t hole = start;
             bool end_reached = false;
             auto try_hole = [&](uint64_t from, uint64_t to) {
                 uint64_t s = from;

@@ -200,9 +200,11 @@ inline int vfio_file_attr(host& h, kvm_vfio_file& d, uint64_t which, uint64_t ad
 
 inline int device_ioctl(host& h, kvm_vfio_file& d, unsigned long request, uint64_t arg, const user_space& caller) {
     if (request != set_device_attr && request != get_device_attr && request != has_device_attr) return -ENOTTY;
+    // The KVM-VFIO device has no get_attr: EPERM before the argument is
+    // read (kvm_device_ioctl_attr(), 6.12 kvm_main.c).
+    if (request == get_device_attr) return -EPERM;
     device_attr a{};
     if (caller.copy_from(&a, arg, sizeof a) < 0) return -EFAULT;
-    if (request == get_device_attr) return -EPERM;  // the KVM-VFIO device has no get_attr
     if (a.group != dev_vfio_file) return -ENXIO;
     if (request == has_device_attr) return a.attr == dev_vfio_file_add || a.attr == dev_vfio_file_del ? 0 : -ENXIO;
     return vfio_file_attr(h, d, a.attr, a.addr, caller);

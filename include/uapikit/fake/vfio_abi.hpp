@@ -22,6 +22,7 @@ inline constexpr unsigned long iommu_get_info = 0x3b70;      // VFIO_IOMMU_GET_I
 inline constexpr unsigned long iommu_map_dma = 0x3b71;       // VFIO_IOMMU_MAP_DMA
 inline constexpr unsigned long iommu_unmap_dma = 0x3b72;     // VFIO_IOMMU_UNMAP_DMA
 inline constexpr unsigned long iommu_dirty_pages = 0x3b75;   // VFIO_IOMMU_DIRTY_PAGES
+inline constexpr unsigned long device_feature = 0x3b75;      // VFIO_DEVICE_FEATURE (on a device fd)
 inline constexpr unsigned long device_bind_iommufd = 0x3b76;     // VFIO_DEVICE_BIND_IOMMUFD
 inline constexpr unsigned long device_attach_iommufd_pt = 0x3b77; // VFIO_DEVICE_ATTACH_IOMMUFD_PT
 inline constexpr unsigned long device_detach_iommufd_pt = 0x3b78; // VFIO_DEVICE_DETACH_IOMMUFD_PT
@@ -52,6 +53,10 @@ inline constexpr uint32_t pci_config_region_index = 7;     // VFIO_PCI_CONFIG_RE
 inline constexpr uint32_t region_info_flag_read = 1u << 0; // VFIO_REGION_INFO_FLAG_READ
 inline constexpr uint32_t region_info_flag_write = 1u << 1;
 inline constexpr uint32_t irq_info_eventfd = 1u << 0;      // VFIO_IRQ_INFO_EVENTFD
+inline constexpr uint32_t device_feature_mask = 0xffff;    // VFIO_DEVICE_FEATURE_MASK: the feature's number
+inline constexpr uint32_t device_feature_get = 1u << 16;   // VFIO_DEVICE_FEATURE_GET
+inline constexpr uint32_t device_feature_set = 1u << 17;   // VFIO_DEVICE_FEATURE_SET
+inline constexpr uint32_t device_feature_probe = 1u << 18; // VFIO_DEVICE_FEATURE_PROBE
 
 struct iommu_type1_dma_map {  // struct vfio_iommu_type1_dma_map
     uint32_t argsz;
@@ -59,6 +64,11 @@ struct iommu_type1_dma_map {  // struct vfio_iommu_type1_dma_map
     uint64_t vaddr;
     uint64_t iova;
     uint64_t size;
+};
+
+struct device_feature_header {  // struct vfio_device_feature (without data[])
+    uint32_t argsz;
+    uint32_t flags;
 };
 
 struct iommu_type1_dma_unmap {  // struct vfio_iommu_type1_dma_unmap (without data[])

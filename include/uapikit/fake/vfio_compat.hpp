@@ -143,10 +143,14 @@ inline int unmap_dma(ucmd& u, uint64_t arg) {
             if ((rc = cut_at(u.ictx, ioas->iopt, unmap.iova + unmap.size - 1)) < 0) return rc;
             if (unmap.iova && (rc = cut_at(u.ictx, ioas->iopt, unmap.iova - 1)) < 0) return rc;
         }
-        if (!unmap.size) return -EINVAL;
-        uint64_t last = unmap.iova + (unmap.size - 1);
-        if (last < unmap.iova) return -EOVERFLOW;
-        rc = iopt_unmap_range(u.ictx, u.plat, *ioas, unmap.iova, last, &unmapped);
+        // iopt_unmap_iova(): its refusals still write size 0 back below.
+        const uint64_t last = unmap.iova + (unmap.size - 1);
+        if (!unmap.size)
+            rc = -EINVAL;
+        else if (last < unmap.iova)
+            rc = -EOVERFLOW;
+        else
+            rc = iopt_unmap_range(u.ictx, u.plat, *ioas, unmap.iova, last, &unmapped);
     }
     unmap.size = unmapped;
     if (u.user.copy_to(arg, &unmap, minsz) < 0) return -EFAULT;

@@ -121,6 +121,22 @@ inline int get_irq_info(const user_space& caller, uint64_t arg) {
     return caller.copy_to(arg, &info, minsz) < 0 ? -EFAULT : 0;
 }
 
+// VFIO_DEVICE_FEATURE: the header's checks, in vfio_ioctl_device_feature()'s
+// order (6.12 vfio_main.c), then ENOTTY for a well-formed request of any
+// feature: the fake's devices offer none (no migration, no DMA logging).
+inline int device_feature(const user_space& caller, uint64_t arg) {
+    vfio::device_feature_header f{};
+    if (caller.copy_from(&f, arg, sizeof f) < 0) return -EFAULT;
+    if (f.argsz < sizeof f) return -EINVAL;
+    const uint32_t known =
+        vfio::device_feature_mask | vfio::device_feature_get | vfio::device_feature_set | vfio::device_feature_probe;
+    if (f.flags & ~known) return -EINVAL;
+    if (!(f.flags & vfio::device_feature_probe) && (f.flags & vfio::device_feature_set) &&
+        (f.flags & vfio::device_feature_get))
+        return -EINVAL;  // GET and SET together only with PROBE
+    return -ENOTTY;
+}
+
 }  // namespace vfio_cdev
 
 inline int vfio_device_ioctl(host& h, file&, vfio_device_file& df, unsigned long request, uint64_t arg,
@@ -134,6 +150,7 @@ inline int vfio_device_ioctl(host& h, file&, vfio_device_file& df, unsigned long
         case vfio::device_get_region_info: return vfio_cdev::get_region_info(caller, arg);
         case vfio::device_get_irq_info: return vfio_cdev::get_irq_info(caller, arg);
         case vfio::device_reset: return 0;
+        case vfio::device_feature: return vfio_cdev::device_feature(caller, arg);
         default: return -ENOTTY;
     }
 }
