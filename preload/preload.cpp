@@ -3,8 +3,9 @@
 //   LD_PRELOAD=libuapikit-preload.so ./vmm
 //
 // open() of /dev/iommu, /dev/kvm and /dev/vfio/devices/vfioN makes fake
-// fds; ioctl, read, write and close on fds the fake owns are answered by
-// it; every other call goes on to libc. The host's machine comes from
+// fds; ioctl, read, write, close and the dup family (dup, dup2, dup3,
+// fcntl's F_DUPFD) on fds the fake owns are answered by it; every other
+// call goes on to libc. The host's machine comes from
 // UAPIKIT_FAKE_TOPOLOGY (fake/topology.hpp). A child the program forks
 // reaches the files it inherited through its parent (remote.hpp).
 
@@ -155,11 +156,16 @@ using open2_fn = int (*)(const char*, int);
 using openat2_fn = int (*)(int, const char*, int);
 using ioctl_fn = int (*)(int, unsigned long, ...);
 using close_fn = int (*)(int);
+using dup_fn = int (*)(int);
+using dup2_fn = int (*)(int, int);
+using dup3_fn = int (*)(int, int, int);
+using fcntl_fn = int (*)(int, int, ...);
 using read_fn = ssize_t (*)(int, void*, size_t);
 using write_fn = ssize_t (*)(int, const void*, size_t);
 
 std::atomic<void*> real_open, real_open64, real_openat, real_openat64, real_ioctl, real_close, real_read, real_write;
 std::atomic<void*> real_open_2, real_open64_2, real_openat_2, real_openat64_2;
+std::atomic<void*> real_dup, real_dup2, real_dup3, real_fcntl, real_fcntl64;
 
 int missing() {
     errno = ENOSYS;
@@ -186,6 +192,39 @@ int route_open(const char* path, Next pass_on) {
         return guarded([&] { return the_host().open(path); });
     }
     return pass_on();
+}
+
+// dup(2) and its kin. A fake fd is a /dev/null descriptor, so `make`
+// duplicates that descriptor for real (at the number the call asks for),
+// and the host then gives the copy the same file. Under the lock: the
+// caller holds it.
+int dup_fake(host& h, int oldfd, int made) {
+    if (made < 0) return -1;  // errno from the real call
+    mark(made, true);
+    if (int rc = h.dup(oldfd, made); rc < 0) {
+        release_fd(made);
+        errno = -rc;
+        return -1;
+    }
+    return made;
+}
+
+// dup2(2) and dup3(2) onto `newfd`: a fake file there is closed first, as
+// the kernel closes whatever newfd named; then the new descriptor is the
+// fake's when oldfd is. `make` performs the real call.
+template <typename Make>
+int dup_onto(int oldfd, int newfd, Make make) {
+    if (inside || (!maybe_fake(oldfd) && !maybe_fake(newfd)) || remote_owned(oldfd) || remote_owned(newfd))
+        return make();
+    in_fake guard;
+    host& h = the_host();
+    if (oldfd == newfd || !h.owns(oldfd)) {
+        // Not the fake's to copy: newfd, if it was the fake's, stops being so.
+        if (oldfd != newfd && h.owns(newfd)) h.close(newfd);
+        return make();
+    }
+    if (h.owns(newfd)) h.close(newfd);
+    return dup_fake(h, oldfd, make());
 }
 
 }  // namespace uapikit::preload
@@ -333,6 +372,65 @@ UAPIKIT_EXPORT int close(int fd) {
     }
     auto f = next<close_fn>("close", real_close);
     return f ? f(fd) : missing();
+}
+
+UAPIKIT_EXPORT int dup(int oldfd) {
+    auto f = next<dup_fn>("dup", real_dup);
+    if (!f) return missing();
+    if (inside || !maybe_fake(oldfd) || remote_owned(oldfd)) return f(oldfd);
+    in_fake guard;
+    host& h = the_host();
+    if (!h.owns(oldfd)) return f(oldfd);
+    return dup_fake(h, oldfd, f(oldfd));
+}
+
+UAPIKIT_EXPORT int dup2(int oldfd, int newfd) {
+    auto f = next<dup2_fn>("dup2", real_dup2);
+    if (!f) return missing();
+    return dup_onto(oldfd, newfd, [&] { return f(oldfd, newfd); });
+}
+
+UAPIKIT_EXPORT int dup3(int oldfd, int newfd, int flags) {
+    auto f = next<dup3_fn>("dup3", real_dup3);
+    if (!f) return missing();
+    if (oldfd == newfd) return f(oldfd, newfd, flags);  // EINVAL from the kernel, nothing closed
+    return dup_onto(oldfd, newfd, [&] { return f(oldfd, newfd, flags); });
+}
+
+namespace {
+
+// fcntl(2): F_DUPFD and F_DUPFD_CLOEXEC of a fake fd copy it at the lowest
+// free number from the argument; every other command goes on unchanged.
+// The third argument is read as one machine word, as glibc's own wrapper
+// reads it, whatever the command.
+int route_fcntl(const char* name, std::atomic<void*>& cache, int fd, int cmd, void* arg) {
+    auto f = next<fcntl_fn>(name, cache);
+    if (!f) return missing();
+    if (inside || (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC) || !maybe_fake(fd) || remote_owned(fd))
+        return f(fd, cmd, arg);
+    in_fake guard;
+    host& h = the_host();
+    if (!h.owns(fd)) return f(fd, cmd, arg);
+    return dup_fake(h, fd, f(fd, cmd, arg));
+}
+
+}  // namespace
+
+UAPIKIT_EXPORT int fcntl(int fd, int cmd, ...) {
+    va_list ap;
+    va_start(ap, cmd);
+    void* arg = va_arg(ap, void*);
+    va_end(ap);
+    return route_fcntl("fcntl", real_fcntl, fd, cmd, arg);
+}
+
+// What a program built with 64-bit file offsets calls on glibc 2.28 and later.
+UAPIKIT_EXPORT int fcntl64(int fd, int cmd, ...) {
+    va_list ap;
+    va_start(ap, cmd);
+    void* arg = va_arg(ap, void*);
+    va_end(ap);
+    return route_fcntl("fcntl64", real_fcntl64, fd, cmd, arg);
 }
 
 // For tests that drive the preloaded fake and need to wire devices into it

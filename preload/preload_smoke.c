@@ -5,7 +5,7 @@
  * It declares the uapi itself instead of including uapikit's headers, so
  * nothing here knows about the fake. Layouts are those of uapikit's
  * "proposed" iommufd uapi on x86_64. */
-#define _DEFAULT_SOURCE /* mkstemp, openat, O_CLOEXEC, MAP_ANONYMOUS under -std=c11 */
+#define _GNU_SOURCE /* mkstemp, openat, O_CLOEXEC, MAP_ANONYMOUS, dup3 under -std=c11 */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -171,6 +171,41 @@ static void fork_checks(void) {
     check(close(fd) == 0, "close(iommufd) after fork");
 }
 
+/* A program that copies its descriptors, as Rust's File::try_clone
+ * (fcntl F_DUPFD_CLOEXEC) or a dup2() onto a chosen number does: each copy
+ * names the same iommufd, as the kernel shares one file between them. */
+static void dup_checks(void) {
+    int fd = open("/dev/iommu", O_RDWR);
+    struct iommu_ioas_alloc ioas = {.size = sizeof ioas};
+    check(fd >= 0 && ioctl(fd, IOMMU_IOAS_ALLOC, &ioas) == 0, "an IOAS to reach through copies of the fd");
+    if (fd < 0) return;
+
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+    check(high >= 100 && is_fake(high) && (fcntl(high, F_GETFD) & FD_CLOEXEC),
+          "fcntl(F_DUPFD_CLOEXEC, 100) gives a close-on-exec copy at 100 or above");
+    struct iommu_destroy destroy = {.size = sizeof destroy, .id = ioas.out_ioas_id};
+    check(ioctl(high, IOMMU_DESTROY, &destroy) == 0, "IOMMU_DESTROY through the copy finds the IOAS");
+    check_errno(ioctl(fd, IOMMU_DESTROY, &destroy), ENOENT, "IOMMU_DESTROY of it again through the original");
+
+    char path[] = "/tmp/uapikit-preload-dup-XXXXXX";
+    int file = mkstemp(path);
+    unlink(path);
+    check(file >= 0 && dup2(fd, file) == file && is_fake(file), "dup2() onto a regular file's number");
+    struct iommu_ioas_alloc again = {.size = sizeof again};
+    check(ioctl(file, IOMMU_IOAS_ALLOC, &again) == 0 && again.out_ioas_id == ioas.out_ioas_id,
+          "that number is now the iommufd: IOMMU_IOAS_ALLOC gives the freed id again");
+
+    int plain = open("/dev/zero", O_RDONLY);
+    check(plain >= 0 && dup2(plain, high) == high && !is_fake(high), "dup2() of a real file onto a copy");
+    check_errno(ioctl(high, IOMMU_DESTROY, &destroy), ENOTTY, "that number is the real file now");
+    check_errno(dup3(fd, fd, 0), EINVAL, "dup3() of an fd onto itself");
+
+    check(close(fd) == 0, "close(the original iommufd)");
+    destroy.id = again.out_ioas_id;
+    check(ioctl(file, IOMMU_DESTROY, &destroy) == 0, "the context lives on through the last copy");
+    check(close(file) == 0 && close(high) == 0 && close(plain) == 0, "close of the copies");
+}
+
 static void kvm_checks(void) {
     int kvm = openat(AT_FDCWD, "/dev/kvm", run_time_flags(O_RDWR | O_CLOEXEC));
     check(kvm >= 0 && is_fake(kvm), "open(\"/dev/kvm\") gives a fake fd");
@@ -206,6 +241,7 @@ static void passthrough_checks(void) {
 int main(void) {
     iommufd_checks();
     fork_checks();
+    dup_checks();
     kvm_checks();
     passthrough_checks();
     printf("%d failure(s)\n", failures);

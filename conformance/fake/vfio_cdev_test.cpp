@@ -220,3 +220,33 @@ FAKE_CASE("vfio cdev: the iommufd stays alive while a device is bound to it [6.1
     CHECK(attach(v, &pt) == 0);
     CHECK(pt > dev);
 }
+
+FAKE_CASE("vfio cdev: a dup of the iommufd or of the device fd names the same file; the device stays bound until its last fd closes [6.12 fs/file.c]") {
+    int fd = open("/dev/iommu");
+    int fd2 = via().dup(fd);
+    REQUIRE(fd2 >= 0);
+    keep(fd2);
+    CHECK(fd2 != fd);
+    // An IOAS made through the copy is the context's: DESTROY through the original finds it.
+    uint32_t io = ioas(fd2);
+    abi::iommu_destroy d{sizeof d, io};
+    CHECK(call(fd, d) == 0);
+    // BIND through the copy of the iommufd binds to the same context.
+    int v = vfio_device(host().add_iommu(iommu_kind::arm_smmuv3));
+    int dev = bind(v, fd2);
+    REQUIRE(dev > 0);
+    abi::iommu_destroy busy{sizeof busy, static_cast<uint32_t>(dev)};
+    rejected(fd, busy, EBUSY);  // a bound device is not the user's to destroy
+    // Closing one fd of the device keeps the file, and with it the binding.
+    int v2 = via().dup(v);
+    REQUIRE(v2 >= 0);
+    REQUIRE(via().close(v) == 0);
+    forget(v);
+    rejected(fd, busy, EBUSY);
+    uint32_t pt = ioas(fd);
+    CHECK(attach(v2, &pt) == 0);  // the copy still reaches the bound device
+    REQUIRE(via().close(v2) == 0);
+    abi::iommu_destroy gone{sizeof gone, static_cast<uint32_t>(dev)};
+    rejected(fd, gone, ENOENT);  // the last close unbound it
+    CHECK(via().dup(v2) == -EBADF);
+}

@@ -32,6 +32,7 @@ struct way {
     virtual long read(int fd, void* buf, size_t n) = 0;                    // bytes or -errno
     virtual long write(int fd, const void* buf, size_t n) = 0;             // bytes or -errno
     virtual int close(int fd) = 0;                                          // 0 or -errno
+    virtual int dup(int fd) = 0;                                            // fd or -errno
     virtual fake::host& host() = 0;  // for wiring devices and reading state
     // Whether command structs are copied as the kernel copies them, so a
     // pointer to memory that is not there is EFAULT. The typed layer hands
@@ -60,6 +61,7 @@ public:
         if (backends_.erase(fd)) return 0;  // the backend's destructor closes it
         return host_.close(fd);
     }
+    int dup(int fd) override { return host_.dup(fd); }
     fake::host& host() override { return host_; }
     bool copies_structs() const override { return false; }
 
@@ -75,6 +77,7 @@ public:
     long read(int fd, void* buf, size_t n) override { return wrap(libc_.read(fd, buf, n)); }
     long write(int fd, const void* buf, size_t n) override { return wrap(libc_.write(fd, buf, n)); }
     int close(int fd) override { return wrap(libc_.close(fd)); }
+    int dup(int fd) override { return wrap(libc_.dup(fd)); }
     fake::host& host() override { return host_; }
 
 private:
@@ -98,6 +101,7 @@ public:
     long read(int fd, void* buf, size_t n) override { return wrap(::read(fd, buf, n)); }
     long write(int fd, const void* buf, size_t n) override { return wrap(::write(fd, buf, n)); }
     int close(int fd) override { return wrap(::close(fd)); }
+    int dup(int fd) override { return wrap(::dup(fd)); }
     fake::host& host() override { return *host_; }
 
 private:

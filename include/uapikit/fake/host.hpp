@@ -156,6 +156,27 @@ public:
 
     bool owns(int fd) const { return fdt_.find(fd) != nullptr; }
 
+    // dup(2) of a fake fd: `newfd` then names the same file, which the
+    // kernel shares rather than copies (one struct file for both fds), so
+    // a call through either acts on one context or device, and the file
+    // is released only when the last of them closes. With newfd < 0 the
+    // host reserves the lowest free descriptor; otherwise newfd is one the
+    // caller already holds for it and that is not the host's (the
+    // preload's real dup of oldfd's /dev/null, at the number dup2(2),
+    // dup3(2) or F_DUPFD asked for). Answers newfd, -EBADF when oldfd is
+    // not the host's, or the reservation's -errno.
+    int dup(int oldfd, int newfd = -1) {
+        file* f = fdt_.find(oldfd);
+        if (!f) return -EBADF;
+        if (newfd < 0) {
+            newfd = fds_.reserve();
+            if (newfd < 0) return -errno;
+        }
+        f->refs++;
+        fdt_.insert(newfd, f);
+        return newfd;
+    }
+
     // ioctl(2) from this process: >= 0 on success, -errno on failure.
     int ioctl(int fd, unsigned long request, void* arg) {
         return ioctl(fd, request, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(arg)), user_space{});

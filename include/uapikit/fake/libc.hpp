@@ -31,6 +31,8 @@ public:
     ssize_t read(int fd, void* buf, size_t count) { return result(host_->read(fd, address(buf), count)); }
     ssize_t write(int fd, const void* buf, size_t count) { return result(host_->write(fd, address(buf), count)); }
     int close(int fd) { return result(host_->close(fd)); }
+    // A second fd for the file behind fd (host::dup).
+    int dup(int fd) { return result(host_->dup(fd)); }
 
     host& model() { return *host_; }
 
