@@ -263,20 +263,33 @@ if ((git_mode)); then
     git -C "$kernel_tree" rev-parse --verify --quiet "$ref^{commit}" >/dev/null || die_usage "unknown git revision '$ref'"
   done
   # A revision's slice of the tree (what headers_install reads), taken with
-  # git archive so the checkout itself is never touched.
+  # git archive so the checkout itself is never touched. git archive refuses
+  # a pathspec that matches nothing, and which of the later ones a tree has
+  # depends on its version (and on how a repository was sliced): those the
+  # revision lacks are left out.
   export_ref() {  # REF DIR
     mkdir -p "$2"
-    git -C "$kernel_tree" archive --format=tar "$1" -- Makefile scripts include/uapi tools/include \
-      ':(glob)arch/*/Makefile' ':(glob)arch/*/include/uapi/**' ':(glob)arch/*/tools/**' \
-      ':(glob)arch/*/entry/syscalls/**' ':(glob)arch/*/kernel/syscalls/**' ':(glob)arch/*/kernel/Makefile*' |
-      tar -x -C "$2"
+    local files spec specs=(Makefile scripts include/uapi ':(glob)arch/*/Makefile' ':(glob)arch/*/include/uapi/**')
+    local -A optional=(
+      [tools/include]='^tools/include/'
+      [':(glob)arch/*/tools/**']='^arch/[^/]+/tools/'
+      [':(glob)arch/*/entry/syscalls/**']='^arch/[^/]+/entry/syscalls/'
+      [':(glob)arch/*/kernel/syscalls/**']='^arch/[^/]+/kernel/syscalls/'
+      [':(glob)arch/*/kernel/Makefile*']='^arch/[^/]+/kernel/Makefile')
+    files=$(git -C "$kernel_tree" ls-tree -r --name-only "$1" -- tools arch) || return 1
+    for spec in "${!optional[@]}"; do
+      grep -qE "${optional[$spec]}" <<<"$files" && specs+=("$spec")
+    done
+    git -C "$kernel_tree" archive --format=tar "$1" -- "${specs[@]}" | tar -x -C "$2"
   }
   say "exporting $git_base"
-  export_ref "$git_base" "$work/base-src"
+  export_ref "$git_base" "$work/base-src" >"$work/export-base.log" 2>&1 ||
+    fail_step "git archive of $git_base" 2 "$work/export-base.log"
   install_headers "$work/base-src" "$work/base-headers"
   if [[ -n $git_head ]]; then
     say "exporting $git_head"
-    export_ref "$git_head" "$work/head-src"
+    export_ref "$git_head" "$work/head-src" >"$work/export-head.log" 2>&1 ||
+      fail_step "git archive of $git_head" 2 "$work/export-head.log"
     install_headers "$work/head-src" "$work/head-headers"
   else
     install_headers "$kernel_tree" "$work/head-headers"
@@ -303,6 +316,9 @@ fi
 
 # ---- the diff ----------------------------------------------------------------
 diff_args=(diff "$baseline" "$new")
+# Git mode without --header scans every uapi header of both revisions: a
+# header only one of them has was added or removed there.
+((git_mode && ${#headers[@]} == 0)) && diff_args+=(--whole-trees)
 for t in "${targets[@]}"; do diff_args+=(--target "$t"); done
 [[ -n $junit ]] && diff_args+=(--junit "$junit" --junit-suite "$suite")
 status=0

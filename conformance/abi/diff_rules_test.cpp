@@ -255,6 +255,46 @@ TEST_CASE("a partial new side: what it does not describe is not compared, not re
     CHECK(only(run(full, partial), "struct-removed").severity == Severity::Incompatible);
 }
 
+TEST_CASE("a header only one side scanned: not compared, unless both sides are whole trees (--whole-trees)") {
+    // The old tree has linux/gone.h, the new one linux/fresh.h instead (its
+    // struct of another layout, so not a rename); both have linux/demo.h.
+    auto in_header = [](ir::Record r, const std::string& file) {
+        r.origin.file = file;
+        return r;
+    };
+    ir::Manifest o = manifest(with_records({base(), in_header(record("gone_args", 8, 4, {u32("size", 0), u32("id", 4)}), "linux/gone.h")}));
+    ir::Manifest n = manifest(with_records({base(), in_header(record("fresh_args", 16, 8, {u32("size", 0), u32("flags", 4), u64("data", 8)}), "linux/fresh.h")}));
+    o.targets["x86_64-linux-gnu"].headers = {"linux/demo.h", "linux/gone.h"};
+    n.targets["x86_64-linux-gnu"].headers = {"linux/demo.h", "linux/fresh.h"};
+
+    auto scans = analysis::diff({"old", &o}, {"new", &n});
+    CHECK(scans.findings.empty());
+    CHECK(scans.not_covered.size() == 2);
+
+    analysis::DiffOptions trees;
+    trees.whole_trees = true;
+    auto r = analysis::diff({"old", &o}, {"new", &n}, trees);
+    CHECK(r.not_covered.empty());
+    auto removed = only(r, "struct-removed");
+    CHECK(removed.record == "gone_args");
+    CHECK(removed.severity == Severity::Incompatible);
+    auto added = only(r, "new-struct");
+    CHECK(added.record == "fresh_args");
+    CHECK(added.severity == Severity::Compatible);
+
+    // A header that is in the new tree but did not compile there is not a
+    // removal, whole trees or not: nothing of it was read.
+    n.targets["x86_64-linux-gnu"].headers.push_back("linux/gone.h");
+    n.targets["x86_64-linux-gnu"].errors.push_back({"linux/gone.h", "gone.h:1:1: error: unknown type name"});
+    for (const auto& options : {analysis::DiffOptions{}, trees}) {
+        auto broken = analysis::diff({"old", &o}, {"new", &n}, options);
+        CHECK(std::none_of(broken.findings.begin(), broken.findings.end(),
+                           [](const auto& f) { return f.kind == "struct-removed"; }));
+        CHECK(std::any_of(broken.not_covered.begin(), broken.not_covered.end(),
+                          [](const auto& c) { return c.name == "gone_args"; }));
+    }
+}
+
 TEST_CASE("a version built on the other one still reports its removals even when partial") {
     auto other = record("demo_other", 8, 4, {u32("size", 0), u32("id", 4)});
     Abi old_abi = with_records({base(), other});

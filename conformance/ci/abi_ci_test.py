@@ -220,6 +220,28 @@ class GitMode(unittest.TestCase):
         finally:
             write_text(path, original)
 
+    def test_a_removed_header_breaks_and_a_new_header_is_new(self):
+        # In the working tree only: linux/vfio_ccw.h goes (nothing else
+        # includes it) and a header nobody had before comes.
+        gone = os.path.join(self.repo, "include/uapi/linux/vfio_ccw.h")
+        fresh = os.path.join(self.repo, "include/uapi/linux/uapikit_trial.h")
+        original = read_text(gone)
+        try:
+            os.remove(gone)
+            write_text(fresh, "#ifndef _UAPI_UAPIKIT_TRIAL_H\n#define _UAPI_UAPIKIT_TRIAL_H\n#include <linux/types.h>\n"
+                              "struct uapikit_trial {\n\t__u32 size;\n\t__u32 flags;\n\t__u64 data;\n};\n#endif\n")
+            xml = os.path.join(self.tmp.name, "headers.xml")
+            r = run("--git-base", "HEAD", "--kernel-tree", self.repo, "--target", "x86_64-linux-gnu", "--junit", xml)
+            self.assertIn(r.returncode, (8, 12), r.stdout + r.stderr)
+            _, _, cases = junit(xml)
+            failed = [c.get("name") for c in cases if c.find("failure") is not None]
+            self.assertTrue(any("ccw_io_region" in n for n in failed), failed)
+            self.assertIn("uapikit_trial", r.stdout)
+            self.assertNotIn("not compared", r.stdout)
+        finally:
+            write_text(gone, original)
+            os.remove(fresh)
+
 
 class Usage(unittest.TestCase):
     def test_missing_option_value_is_a_usage_error(self):

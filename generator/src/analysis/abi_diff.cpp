@@ -49,6 +49,7 @@ struct Side {
     std::string triple;
     bool partial = false;
     std::set<std::string> scanned;  // headers given to scan
+    std::set<std::string> failed;   // of those, the ones that did not compile (the manifest's errors)
     const ir::TargetAbi* abi = nullptr;
     std::map<std::string, const ir::Record*> records;
     std::map<std::string, const ir::Enum*> enums;
@@ -59,6 +60,7 @@ struct Side {
     Side(const std::string& l, const ir::Manifest& m, const ir::TargetAbi& t)
         : label(l), triple(t.triple), partial(m.partial), abi(&t) {
         scanned.insert(t.headers.begin(), t.headers.end());
+        for (const auto& e : t.errors) failed.insert(e.header);
         for (const auto& r : t.records) records[r.name] = &r;
         for (const auto& e : t.enums) {
             enums[e.name] = &e;
@@ -98,10 +100,10 @@ struct TargetSides {
 
 class TargetDiff {
 public:
-    TargetDiff(const std::map<std::string, TargetSides>& all, const std::string& triple, bool lineage,
+    TargetDiff(const std::map<std::string, TargetSides>& all, const std::string& triple, const DiffOptions& options,
                FindingCollector& out)
         : all_(all), old_(*all.at(triple).old_side), new_(*all.at(triple).new_side), triple_(triple),
-          lineage_(lineage), out_(out) {}
+          lineage_(options.new_descends_from_old), whole_trees_(options.whole_trees), out_(out) {}
 
     void run() {
         records();
@@ -115,6 +117,7 @@ private:
     const Side& new_;
     std::string triple_;
     bool lineage_;
+    bool whole_trees_;
     FindingCollector& out_;
 
     void add(std::string kind, Severity s, std::string record, std::string field, std::optional<std::string> o,
@@ -124,11 +127,13 @@ private:
     }
 
     // A declaration present on one side only is compared when the other side
-    // claims to describe it: it is complete, and it scanned the header the
-    // declaration comes from.
+    // claims to describe it: it is complete, the header the declaration comes
+    // from compiled there, and it scanned that header, or (whole trees) its
+    // tree has no such header.
     bool describes(const Side& other, const Side& having, const ir::Origin& origin) const {
         if (other.partial && !lineage_) return false;
-        if (having.scanned.count(origin.file) && !other.scanned.count(origin.file)) return false;
+        if (other.failed.count(origin.file)) return false;
+        if (having.scanned.count(origin.file) && !other.scanned.count(origin.file)) return whole_trees_;
         return true;
     }
 
@@ -540,7 +545,7 @@ Report diff(const LabelledManifest& old_side, const LabelledManifest& new_side, 
             std::make_unique<Side>(new_side.label, *new_side.manifest, new_side.manifest->targets.at(triple));
     }
     FindingCollector out;
-    for (const auto& [triple, s] : sides) TargetDiff(sides, triple, options.new_descends_from_old, out).run();
+    for (const auto& [triple, s] : sides) TargetDiff(sides, triple, options, out).run();
     Report report = out.take();
     append_lints_of_changed_records(report, *old_side.manifest, *new_side.manifest);
     return report;

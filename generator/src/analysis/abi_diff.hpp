@@ -18,6 +18,11 @@ struct DiffOptions {
     // a partial NEW then still covers everything OLD describes, so what it
     // lacks was removed and what it adds is new.
     bool new_descends_from_old = false;
+    // Each side is every uapi header of its kernel tree (abi-ci's git mode):
+    // a header only one side scanned is one the other tree does not have, so
+    // its declarations were added or removed, not left out of the scan.
+    // (A header that did not compile on one side is never compared.)
+    bool whole_trees = false;
 };
 
 // Throws InputError when the two sides were scanned for different targets.

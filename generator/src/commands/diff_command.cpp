@@ -30,6 +30,7 @@ std::function<int()> add_diff_command(CLI::App& app) {
     struct State {
         std::string old_side, new_side;
         std::vector<std::string> targets;
+        bool whole_trees = false;
         FindingsOptions findings;
     };
     auto state = std::make_shared<State>();
@@ -38,12 +39,16 @@ std::function<int()> add_diff_command(CLI::App& app) {
     cmd->add_option("new", state->new_side, "The newer version: a name from abi/ or a manifest file")->required();
     cmd->add_option("--target", state->targets,
                     "Compare only this target (repeatable); both sides must have it. Default: all, which must match");
+    cmd->add_flag("--whole-trees", state->whole_trees,
+                  "Each side is every uapi header of its tree: a header only one side scanned was added or removed "
+                  "(its declarations are new or removed), not left out");
     add_findings_options(*cmd, state->findings);
     cmd->footer(std::string(
                     "Each change is compatible, a warning or incompatible by the rules in docs/abi-rules.md; the\n"
                     "iommufd size-field convention makes growth after the last field compatible. When one side is\n"
                     "a partial description, what only the other side has is listed as not compared, not as\n"
-                    "removed or new.\n\n"
+                    "removed or new; so is what comes from a header only one side scanned, unless --whole-trees\n"
+                    "says both sides are whole kernel trees.\n\n"
                     "Example:\n  uapikit-gen diff linux-7.1 kvm-vm-fd-v2\n\n") +
                 kFindingsExitStatus);
     return [state] {
@@ -58,6 +63,7 @@ std::function<int()> add_diff_command(CLI::App& app) {
             keep_targets(n, state->targets);
         }
         analysis::DiffOptions options;
+        options.whole_trees = state->whole_trees;
         if (!o.manifest.version.empty() && !n.manifest.version.empty()) {
             abi::VersionCatalog catalog(abi::abi_dir_from(state->findings.abi_dir));
             options.new_descends_from_old = catalog.descends_from(n.manifest.version, o.manifest.version);
