@@ -45,8 +45,11 @@ not compile, a failed headers_install); 1 tool error.
 EOF
 }
 
-die_usage() { echo "abi-ci.sh: error: $1 (try --help)" >&2; exit 2; }
-say() { echo "abi-ci.sh: $*" >&2; }
+# Messages carry the name the script was run by: abi-ci.sh in the tree,
+# uapikit-abi-ci once installed.
+me=$(basename "$0")
+die_usage() { echo "$me: error: $1 (try --help)" >&2; exit 2; }
+say() { echo "$me: $*" >&2; }
 
 baseline="" new="" kernel_tree="" headers_dir="" junit="" junit_suite="" work="" gen=""
 git_base="" git_head="" jobs=""
