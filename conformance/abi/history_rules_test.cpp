@@ -430,6 +430,61 @@ TEST_CASE("a 32-bit layout fixed to match its 64-bit kernel is reported as such,
     CHECK(d.exit_code == 4);
 }
 
+TEST_CASE("a 32-bit alignment that now matches its 64-bit kernel, sizes and offsets kept, is an alignment change") {
+    // VFIO's region info as in 6.1 and 6.12: argsz 0, flags 4, index 8,
+    // cap_offset 12, size 16, offset 24, 32 bytes on both targets and
+    // versions (gcc -m32 and -m64). Only i386's alignment changes, 4 -> 8:
+    // the 64-bit kernel read the same bytes before, so nothing was fixed.
+    auto side = [](const char* u64) {
+        return header(std::string("struct rg { __u32 argsz; __u32 flags; __u32 index; __u32 cap_offset; ") + u64 +
+                      " size; " + u64 + " offset; };\n");
+    };
+    Diff d = diff(side("__u64"), side("__aligned_u64"), {"x86_64-linux-gnu", "i386-linux-gnu"});
+    CHECK(d.of("compat-layout-fixed").empty());
+    CHECK(d.kinds() == std::vector<std::string>{"alignment-changed"});
+    auto aligned = d.about("alignment-changed", "rg");
+    CHECK(aligned["targets"] == json::array({"i386-linux-gnu"}));
+    CHECK(aligned["severity"] == "warning");
+    CHECK(aligned["old"] == "align 4");
+    CHECK(aligned["new"] == "align 8");
+    CHECK(d.exit_code == 4);
+}
+
+TEST_CASE("an alignment change that moves nothing in the record holding it is a warning, for both records") {
+    // VFIO's sparse mmap capability as in 6.1 and 6.12: the area is 16 bytes
+    // (off 0, size 8), the capability id 0, nr 4, areas[] at 8, 8 bytes, on
+    // both targets and versions (gcc -m32 and -m64). On i386 both go from
+    // alignment 4 to 8; no byte moves, so neither breaks the other.
+    auto side = [](const char* u64) {
+        return header(std::string("struct ar { ") + u64 + " off; " + u64 +
+                      " size; };\nstruct cap { __u32 id; __u32 nr; struct ar areas[]; };\n");
+    };
+    Diff d = diff(side("__u64"), side("__aligned_u64"), {"x86_64-linux-gnu", "i386-linux-gnu"});
+    CHECK(d.kinds() == std::vector<std::string>{"alignment-changed", "alignment-changed"});
+    for (const char* record : {"ar", "cap"}) {
+        auto aligned = d.about("alignment-changed", record);
+        CHECK(aligned["targets"] == json::array({"i386-linux-gnu"}));
+        CHECK(aligned["severity"] == "warning");
+    }
+    CHECK(d.exit_code == 4);
+}
+
+TEST_CASE("a new anonymous union before another: members are paired by name, not by their unnamed holders") {
+    // Old: a 0, the union of y and yb at 4, 8 bytes. New: a union of w and
+    // wb inserted at 4 pushes the old union to 8, 12 bytes.
+    Diff d = diff(header("struct an { __u32 a; union { __u32 y; __u8 yb[4]; }; };\n"),
+                  header("struct an { __u32 a; union { __u32 w; __u8 wb[4]; }; union { __u32 y; __u8 yb[4]; }; };\n"));
+    std::map<std::string, std::pair<std::string, std::string>> moved;
+    for (const auto& f : d.of("field-moved")) moved[f["field"]] = {f["old"], f["new"]};
+    CHECK(moved == std::map<std::string, std::pair<std::string, std::string>>{{"y", {"offset 4", "offset 8"}},
+                                                                             {"yb", {"offset 4", "offset 8"}}});
+    std::vector<std::string> inserted;
+    for (const auto& f : d.of("field-inserted")) inserted.push_back(f["field"]);
+    std::sort(inserted.begin(), inserted.end());
+    CHECK(inserted == std::vector<std::string>{"w", "wb"});
+    CHECK(d.exit_code == 12);
+}
+
 TEST_CASE("a one-element array turned flexible in place, the struct keeping its size, is compatible") {
     // The kernel's __DECLARE_FLEX_ARRAY, spelled out, beside a placeholder
     // that keeps the old size.

@@ -5,6 +5,7 @@
 #include "analysis/lints.hpp"
 #include "analysis/name_patterns.hpp"
 #include "analysis/uapi_rules.hpp"
+#include "ir/field_keys.hpp"
 #include "util/errors.hpp"
 
 #include <algorithm>
@@ -33,15 +34,6 @@ std::string number(const ir::Integer& v) {
 // The type of an anonymous struct or union member: its members are the
 // parent's (C11), so it is compared as part of the parent, never alone.
 bool is_anonymous_member_type(const std::string& name) { return name.find("::@") != std::string::npos; }
-
-// "struct foo[4]" -> "foo"; "" unless the type is a struct or union.
-std::string held_record(const std::string& canonical_type) {
-    std::string t = canonical_type.substr(0, canonical_type.find('['));
-    while (!t.empty() && t.back() == ' ') t.pop_back();
-    for (const char* prefix : {"struct ", "union "})
-        if (t.starts_with(prefix)) return t.substr(std::string_view(prefix).size());
-    return {};
-}
 
 // Everything one side of one target says, indexed for lookup.
 struct Side {
@@ -81,7 +73,7 @@ struct Side {
             holders = std::make_unique<std::map<std::string, std::vector<std::string>>>();
             for (const auto& r : abi->records)
                 for (const auto& f : r.fields)
-                    if (std::string held = held_record(f.canonical_type); !held.empty() && !f.anonymous) {
+                    if (std::string held = ir::held_record(f.canonical_type); !held.empty() && !f.anonymous) {
                         auto& list = (*holders)[held];
                         if (std::find(list.begin(), list.end(), r.name) == list.end()) list.push_back(r.name);
                     }
@@ -255,16 +247,19 @@ private:
     }
 
     // The records holding `name` by value whose own layout changed with it:
-    // the holding member moved, or the holder's size or alignment changed.
+    // the holding member moved, or the holder's alignment changed along with
+    // its size (its tail padding). A holder whose alignment alone changed
+    // moved no byte: that is its own alignment-changed, judged by its own
+    // holders.
     std::vector<std::string> holders_changed_with(const std::string& name) const {
         std::vector<std::string> out;
         for (const std::string& holder : new_.holders_of(name)) {
             const ir::Record* before = old_.record(holder);
             const ir::Record* after = new_.record(holder);
             if (!before || !after) continue;
-            bool changed = before->align != after->align;
+            bool changed = before->align != after->align && before->size != after->size;
             for (const auto& f : after->fields) {
-                if (held_record(f.canonical_type) != name) continue;
+                if (ir::held_record(f.canonical_type) != name) continue;
                 auto same = std::find_if(before->fields.begin(), before->fields.end(),
                                          [&](const ir::Field& x) { return x.name == f.name; });
                 if (same == before->fields.end() || same->offset_bits != f.offset_bits) changed = true;

@@ -140,11 +140,15 @@ private:
                        new_record().origin));
     }
 
-    // compat-layout-fixed: the 32-bit layout now equals the 64-bit one.
+    // compat-layout-fixed: the 32-bit size and offsets now equal the
+    // 64-bit ones. When only the 32-bit alignment changed (a plain __u64
+    // became __aligned_u64 with the offsets already right), the 64-bit
+    // kernel read the same bytes before: nothing was fixed for it, and the
+    // alignment change is judged as on any target.
     bool compat_layout_fixed() {
         if (!c_.wide_old || !c_.wide_new) return false;
         if (!same_data_layout(d_.new_view, *c_.wide_new, false) || !same_data_layout(*c_.wide_old, *c_.wide_new)) return false;
-        if (same_data_layout(d_.old_view, d_.new_view)) return false;
+        if (same_data_layout(d_.old_view, d_.new_view, false)) return false;
         cause(make("compat-layout-fixed", Severity::Warning, "", std::nullopt, c_.wide_target,
                    "layout now matches " + c_.wide_target +
                        ", where it did not change: a 32-bit process on a 64-bit kernel now passes what the kernel "
@@ -420,8 +424,9 @@ private:
                                          n.origin));
         else
             record_level_.push_back(make("alignment-changed", Severity::Warning, "", from, to,
-                                         "alignment changed with every offset in place: no scanned record holds it "
-                                         "by value, but arrays of it and structs elsewhere that embed it change layout",
+                                         "alignment changed with every offset in place: no scanned record that "
+                                         "holds it by value changes layout with it, but structs elsewhere that "
+                                         "embed it may",
                                          n.origin));
     }
 };

@@ -26,7 +26,7 @@ struct RecordContext {
     std::string wide_target;
     // Records that hold this one by value or as an array and whose own
     // layout changed with it (the holding member moved, or the holder's
-    // size or alignment changed).
+    // alignment changed along with its size).
     std::vector<std::string> embedded_in;
     // The records of each side, to compare a member's record type by layout
     // when its name changed (a renamed struct).

@@ -3,6 +3,7 @@
 #include "analysis/layout_rules.hpp"
 #include "analysis/layout_view.hpp"
 #include "analysis/uapi_rules.hpp"
+#include "ir/field_keys.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -193,21 +194,41 @@ void lint_compat_ioctls(const ir::TargetAbi& narrow, const ir::TargetAbi& wide, 
     }
 }
 
-// A 32-bit process on a 64-bit kernel passes its own layout: every record
-// must look the same on both sides of a compat pair.
-std::string layout_difference(const ir::Record& a, const ir::Record& b) {
+using RecordsByName = std::map<std::string, const ir::Record*>;
+
+// What a 32-bit process hands its 64-bit kernel through an ioctl is the
+// record's bytes: its size and where each member sits. Those must agree on
+// both sides of a compat pair. An alignment difference alone changes none
+// of those bytes; it shows only where another record embeds this one, and
+// there as that record's own size or offsets, so it is named as the cause
+// of a move and never reported by itself (docs/abi-rules.md).
+std::string layout_difference(const ir::Record& a, const ir::Record& b, const RecordsByName& a_records,
+                              const RecordsByName& b_records) {
+    std::vector<std::string> moved;
+    std::vector<std::string> a_keys = ir::field_keys(a), b_keys = ir::field_keys(b);
+    std::map<std::string, const ir::Field*> b_fields;
+    for (std::size_t i = 0; i < b.fields.size(); ++i) b_fields.emplace(b_keys[i], &b.fields[i]);
+    for (std::size_t i = 0; i < a.fields.size(); ++i) {
+        const ir::Field* f = &a.fields[i];
+        auto it = b_fields.find(a_keys[i]);
+        if (it == b_fields.end() || f->offset_bits == it->second->offset_bits) continue;
+        std::string what = ir::field_label(*f) + " at " + describe_offset(f->offset_bits) + " vs " +
+                           describe_offset(it->second->offset_bits);
+        // A member that holds a record aligned differently: the likely
+        // reason it moved.
+        std::string held = ir::held_record(f->canonical_type);
+        auto x = a_records.find(held), y = b_records.find(held);
+        if (!held.empty() && x != a_records.end() && y != b_records.end() && x->second->align != y->second->align)
+            what += " (" + (f->anonymous ? std::string("itself") : held) + " aligned to " +
+                    std::to_string(x->second->align) + " vs " + std::to_string(y->second->align) + ")";
+        moved.push_back(std::move(what));
+    }
+    if (a.size == b.size && moved.empty()) return {};
     std::string diff;
     auto note = [&](const std::string& what) { diff += (diff.empty() ? "" : ", ") + what; };
     if (a.size != b.size) note("size " + std::to_string(a.size) + " vs " + std::to_string(b.size));
     if (a.align != b.align) note("align " + std::to_string(a.align) + " vs " + std::to_string(b.align));
-    std::map<std::string, const ir::Field*> by_name;
-    for (const auto& f : b.fields) by_name[f.name] = &f;
-    for (const auto& f : a.fields) {
-        auto it = by_name.find(f.name);
-        if (it == by_name.end()) continue;
-        if (f.offset_bits != it->second->offset_bits)
-            note(f.name + " at " + describe_offset(f.offset_bits) + " vs " + describe_offset(it->second->offset_bits));
-    }
+    for (const auto& what : moved) note(what);
     return diff;
 }
 
@@ -216,14 +237,15 @@ void lint_compat_pairs(const ir::Manifest& m, const CheckOptions& options, Findi
         auto a = m.targets.find(narrow), b = m.targets.find(wide);
         if (a == m.targets.end() || b == m.targets.end()) continue;
         lint_compat_ioctls(a->second, b->second, options, out);
-        std::map<std::string, const ir::Record*> wide_records;
+        RecordsByName narrow_records, wide_records;
+        for (const auto& r : a->second.records) narrow_records[r.name] = &r;
         for (const auto& r : b->second.records) wide_records[r.name] = &r;
         HeaderScope scope(a->second.headers);
         for (const auto& r : a->second.records) {
             if (!options.all_files && !scope.contains(r.origin.file)) continue;
             auto other = wide_records.find(r.name);
             if (other == wide_records.end()) continue;
-            std::string diff = layout_difference(r, *other->second);
+            std::string diff = layout_difference(r, *other->second, narrow_records, wide_records);
             if (diff.empty()) continue;
             Finding f;
             f.kind = "compat-layout-differs";

@@ -1,6 +1,7 @@
 #include "emit/html_report.hpp"
 
 #include "analysis/uapi_rules.hpp"
+#include "ir/field_keys.hpp"
 #include "util/markup_escape.hpp"
 #include "version.hpp"
 
@@ -120,14 +121,16 @@ private:
     std::map<std::string, std::vector<const analysis::Finding*>> findings_;  // by record
     std::string out_;
 
-    // Field names whose place or size is not the same on every target.
+    // Fields (by ir::field_keys, as anonymous members share the empty
+    // name) whose place or size is not the same on every target.
     std::set<std::string> differing_between_targets(const std::string& name) const {
         std::map<std::string, std::set<std::string>> shapes;
         std::set<std::string> out;
         for (const auto& [triple, abi] : in_.manifest->targets) {
             const ir::Record* r = find(abi, name);
             if (!r) continue;
-            for (const auto& f : r->fields) shapes[f.name].insert(shape(f));
+            std::vector<std::string> keys = ir::field_keys(*r);
+            for (std::size_t i = 0; i < r->fields.size(); ++i) shapes[keys[i]].insert(shape(r->fields[i]));
         }
         for (const auto& [f, s] : shapes)
             if (s.size() > 1) out.insert(f);
@@ -209,6 +212,9 @@ private:
     // and the lines of bytes.
     std::string grid(const std::string& triple, const ir::Record& r, const std::set<std::string>& differing) {
         std::vector<const ir::Field*> owner = byte_owners(r);
+        std::map<const ir::Field*, bool> target_differs;
+        std::vector<std::string> keys = ir::field_keys(r);
+        for (std::size_t i = 0; i < r.fields.size(); ++i) target_differs[&r.fields[i]] = differing.count(keys[i]) > 0;
         std::vector<bool> differs = differs_from_other_version(triple, r);
         const ir::Record* other = find(in_.against, triple, r.name);
         bool shape_differs = in_.against && (!other || other->size != r.size || other->align != r.align);
@@ -236,7 +242,7 @@ private:
                 const ir::Field* f = owner[b];
                 std::uint64_t run_end = b;
                 while (run_end < end && owner[run_end] == f) ++run_end;
-                out += segment(f, b, run_end, alt[f], differing, differs);
+                out += segment(f, b, run_end, alt[f], f && target_differs[f], differs);
                 b = run_end;
             }
             out += "</div>\n";
@@ -245,7 +251,7 @@ private:
     }
 
     std::string segment(const ir::Field* f, std::uint64_t begin, std::uint64_t end, bool alt,
-                        const std::set<std::string>& differing, const std::vector<bool>& differs) const {
+                        bool differs_between_targets, const std::vector<bool>& differs) const {
         std::string name = f ? label_of(*f) : "padding";
         std::string out = "<span class=\"seg " + std::string(f ? "field" : "padding") + "\" data-field=\"" +
                           markup_escape(name) + "\"><span class=\"label\" title=\"" + markup_escape(name) + "\">" +
@@ -253,7 +259,7 @@ private:
         for (std::uint64_t b = begin; b < end; ++b) {
             std::string offset = std::to_string(b);
             std::string cls = f ? std::string("byte field") + (alt ? "" : " alt") : "byte padding";
-            if (f && differing.count(f->name)) cls += " differs-target";
+            if (differs_between_targets) cls += " differs-target";
             if (differs[b]) cls += " differs-version";
             std::string title = f ? label_of(*f) + ": " + f->type + ", byte " + offset : "padding, byte " + offset;
             out += "<span class=\"" + cls + "\"" + (f ? " data-field=\"" + markup_escape(label_of(*f)) + "\"" : std::string()) +
