@@ -30,7 +30,7 @@ struct mm_id {
 class user_space {
 public:
     user_space() = default;
-    explicit user_space(mm_id mm) : mm_(mm) {}
+    explicit user_space(mm_id mm) : mm_(mm), copied_(mm.pid != 0) {}
 
     // The process the fake runs in, whose command structs are read and
     // written only through copy_from() and copy_to(), as the kernel copies
@@ -40,14 +40,14 @@ public:
     // callers whose structs are objects of their own (the typed layer).
     static user_space own_copied() {
         user_space u;
-        u.in_place_ = false;
+        u.copied_ = true;
         return u;
     }
 
     mm_id mm() const { return mm_; }
     // Whether the dispatch may read and write the caller's command struct
     // directly (main.hpp run()).
-    bool in_place() const { return mm_.pid == 0 && in_place_; }
+    bool in_place() const { return !copied_; }
 
     // 0, or -EFAULT when any byte of [src, src + n) is not readable.
     int copy_from(void* dst, uint64_t src, size_t n) const {
@@ -119,7 +119,9 @@ public:
 
 private:
     mm_id mm_;
-    bool in_place_ = true;
+    // Never false for another process. Stored this way round so that
+    // user_space{}, made on every call of the typed layer, is all zeros.
+    bool copied_ = false;
 
     pid_t target() const { return mm_.pid ? mm_.pid : ::getpid(); }
 
