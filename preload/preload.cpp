@@ -194,10 +194,10 @@ int route_open(const char* path, Next pass_on) {
     return pass_on();
 }
 
-// dup(2) and its kin. A fake fd is a /dev/null descriptor, so `make`
+// dup(2) and its kin. A fake fd is a /dev/null descriptor, so the caller
 // duplicates that descriptor for real (at the number the call asks for),
-// and the host then gives the copy the same file. Under the lock: the
-// caller holds it.
+// giving `made`, and the host then gives the copy the same file. Under the
+// lock: the caller holds it.
 int dup_fake(host& h, int oldfd, int made) {
     if (made < 0) return -1;  // errno from the real call
     mark(made, true);
@@ -219,8 +219,13 @@ int dup_onto(int oldfd, int newfd, Make make) {
     in_fake guard;
     host& h = the_host();
     if (oldfd == newfd || !h.owns(oldfd)) {
-        // Not the fake's to copy: newfd, if it was the fake's, stops being so.
-        if (oldfd != newfd && h.owns(newfd)) h.close(newfd);
+        // Not the fake's to copy: newfd, if it was the fake's, stops being
+        // so, unless the call fails first on a closed oldfd (EBADF), which
+        // leaves newfd alone.
+        if (oldfd != newfd && h.owns(newfd)) {
+            if (syscall(SYS_fcntl, oldfd, F_GETFD) < 0) return -1;  // errno EBADF
+            h.close(newfd);
+        }
         return make();
     }
     if (h.owns(newfd)) h.close(newfd);
@@ -393,7 +398,8 @@ UAPIKIT_EXPORT int dup2(int oldfd, int newfd) {
 UAPIKIT_EXPORT int dup3(int oldfd, int newfd, int flags) {
     auto f = next<dup3_fn>("dup3", real_dup3);
     if (!f) return missing();
-    if (oldfd == newfd) return f(oldfd, newfd, flags);  // EINVAL from the kernel, nothing closed
+    // The kernel's EINVALs, before newfd is touched.
+    if (oldfd == newfd || (flags & ~O_CLOEXEC)) return f(oldfd, newfd, flags);
     return dup_onto(oldfd, newfd, [&] { return f(oldfd, newfd, flags); });
 }
 

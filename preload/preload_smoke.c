@@ -195,6 +195,9 @@ static void dup_checks(void) {
     check(ioctl(file, IOMMU_IOAS_ALLOC, &again) == 0 && again.out_ioas_id == ioas.out_ioas_id,
           "that number is now the iommufd: IOMMU_IOAS_ALLOC gives the freed id again");
 
+    check_errno(dup2(1000, high), EBADF, "dup2() of a closed fd onto a copy");
+    struct iommu_ioas_alloc kept = {.size = sizeof kept};
+    check(ioctl(high, IOMMU_IOAS_ALLOC, &kept) == 0, "the copy is still the iommufd after that failed dup2()");
     int plain = open("/dev/zero", O_RDONLY);
     check(plain >= 0 && dup2(plain, high) == high && !is_fake(high), "dup2() of a real file onto a copy");
     check_errno(ioctl(high, IOMMU_DESTROY, &destroy), ENOTTY, "that number is the real file now");
