@@ -1,7 +1,7 @@
 #include "commands/abi_command.hpp"
 
-#include "commands/jobs_option.hpp"
 #include "abi/version_builder.hpp"
+#include "commands/jobs_option.hpp"
 #include "manifest/manifest_json.hpp"
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"
