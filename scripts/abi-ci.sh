@@ -54,8 +54,18 @@ say() { echo "$me: $*" >&2; }
 baseline="" new="" kernel_tree="" headers_dir="" junit="" junit_suite="" work="" gen=""
 git_base="" git_head="" jobs=""
 headers=() targets=()
+value_options='--baseline|--new|--kernel-tree|--headers-dir|--header|--target|--junit|--junit-suite|--work|--gen|--git-base|--git-head|-j|--jobs'
 while (($#)); do
   opt=$1
+  # The joined spellings as well: --jobs=4, --header=linux/iommufd.h, -j4.
+  if [[ $opt == --*=* ]]; then
+    set -- "${opt%%=*}" "${opt#*=}" "${@:2}"
+    opt=$1
+    [[ $opt =~ ^($value_options)$ ]] || die_usage "$opt takes no value"
+  elif [[ $opt == -j?* ]]; then
+    set -- -j "${opt#-j}" "${@:2}"
+    opt=$1
+  fi
   case $opt in
     -h|--help) usage; exit 0 ;;
     --baseline|--new|--kernel-tree|--headers-dir|--header|--target|--junit|--junit-suite|--work|--gen|--git-base|--git-head|-j|--jobs)
@@ -84,6 +94,8 @@ done
 
 # ---- check the command line before doing anything -------------------------
 git_mode=0
+given_headers=${#headers[@]}
+narrowed=0
 if [[ -n $git_base ]]; then
   git_mode=1
   [[ -z $baseline ]] || die_usage "--git-base and --baseline exclude each other"
@@ -315,6 +327,7 @@ elif [[ -z $new ]]; then
   fi
   new=$work/new.json
   scan new "$headers_dir" "$new" "${headers[@]}"
+  ((given_headers == 0)) || narrowed=1
 fi
 
 # ---- the diff ----------------------------------------------------------------
@@ -322,6 +335,9 @@ diff_args=(diff "$baseline" "$new")
 # Git mode without --header scans every uapi header of both revisions: a
 # header only one of them has was added or removed there.
 ((git_mode && ${#headers[@]} == 0)) && diff_args+=(--whole-trees)
+# Against a baseline manifest, --header narrows the new scan only: what the
+# baseline has from headers that scan never read is not compared.
+((narrowed)) && diff_args+=(--narrowed)
 for t in "${targets[@]}"; do diff_args+=(--target "$t"); done
 [[ -n $junit ]] && diff_args+=(--junit "$junit" --junit-suite "$suite")
 status=0

@@ -295,6 +295,44 @@ TEST_CASE("a header only one side scanned: not compared, unless both sides are w
     }
 }
 
+TEST_CASE("a new side narrowed to some headers: what the old side has from headers it never reached is not compared") {
+    // The old side is a whole tree: linux/demo.h, and linux/kvm.h, which
+    // brings asm/kvm.h. The new side scanned linux/demo.h alone (abi-ci
+    // --header), so it never read asm/kvm.h, nor linux/kvm.h.
+    auto in_header = [](ir::Record r, const std::string& file) {
+        r.origin.file = file;
+        return r;
+    };
+    auto kvm_regs = in_header(record("kvm_regs", 8, 8, {u64("rax", 0)}), "asm/kvm.h");
+    auto kvm_run = in_header(record("kvm_run", 8, 8, {u64("exit_reason", 0)}), "linux/kvm.h");
+    ir::Manifest o = manifest(with_records({base(), kvm_regs, kvm_run}));
+    ir::Manifest n = manifest(with_records({base()}));
+    o.targets["x86_64-linux-gnu"].headers = {"linux/demo.h", "linux/kvm.h"};
+    n.targets["x86_64-linux-gnu"].headers = {"linux/demo.h"};
+
+    // The new side scanned a strict subset of the old side's headers: narrowed.
+    auto subset = analysis::diff({"old", &o}, {"new", &n});
+    CHECK(subset.findings.empty());
+    CHECK(subset.not_covered.size() == 2);
+
+    // The header it scanned is one the old tree lacks (linux/iommufd.h
+    // against a 6.1 baseline): only DiffOptions::new_narrowed tells.
+    n.targets["x86_64-linux-gnu"].headers = {"linux/demo.h", "linux/later.h"};
+    auto unmarked = analysis::diff({"old", &o}, {"new", &n});
+    CHECK(only(unmarked, "struct-removed").record == "kvm_regs");
+    analysis::DiffOptions narrowed;
+    narrowed.new_narrowed = true;
+    auto marked = analysis::diff({"old", &o}, {"new", &n}, narrowed);
+    CHECK(marked.findings.empty());
+    CHECK(marked.not_covered.size() == 2);
+
+    // What the narrowed side did reach is still compared: asm/kvm.h read
+    // there without kvm_regs means kvm_regs was removed.
+    n.targets["x86_64-linux-gnu"].records.push_back(in_header(record("kvm_sregs", 8, 8, {u64("cr0", 0)}), "asm/kvm.h"));
+    auto reached = analysis::diff({"old", &o}, {"new", &n}, narrowed);
+    CHECK(only(reached, "struct-removed").record == "kvm_regs");
+}
+
 TEST_CASE("a version built on the other one still reports its removals even when partial") {
     auto other = record("demo_other", 8, 4, {u32("size", 0), u32("id", 4)});
     Abi old_abi = with_records({base(), other});

@@ -132,6 +132,29 @@ class KernelTree(unittest.TestCase):
             self.assertEqual(len(starts), 2)
             self.assertLess(starts[1], ends[0], "the second headers_install started after the first ended")
 
+    def test_header_narrows_the_new_scan_against_a_whole_tree_baseline(self):
+        # The baseline: every linux/ header of the 6.12 x86 tree but
+        # linux/iommufd.h, as a tree from before iommufd (6.1). The check: the
+        # 6.12 tree, narrowed to linux/iommufd.h. What the baseline has from
+        # headers that scan never read (asm/kvm.h through linux/kvm.h) is not
+        # compared, so nothing changed. Without abi-ci's --narrowed, diff
+        # called such declarations removed. The options use the joined
+        # spellings (--header=H, -j1).
+        include = os.path.join(HEADERS, "x86", "include")
+        headers = sorted(os.path.join("linux", f) for f in os.listdir(os.path.join(include, "linux"))
+                         if f.endswith(".h") and f != "iommufd.h")
+        with tempfile.TemporaryDirectory() as tmp:
+            whole = os.path.join(tmp, "whole.json")
+            scan = subprocess.run([GEN, "scan", *headers, "-I", os.path.join(HEADERS, "{arch}", "include"),
+                                   "--target", "x86_64-linux-gnu", "--keep-going", "-o", whole],
+                                  capture_output=True, text=True)
+            self.assertEqual(scan.returncode, 0, scan.stderr)
+            r = run("--baseline", whole, "--headers-dir", HEADERS, "--header=linux/iommufd.h",
+                    "--target=x86_64-linux-gnu", "-j1")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertNotIn("removed", r.stdout)
+            self.assertIn("not compared", r.stdout)
+
     def test_scan_failure_still_writes_junit_with_one_error_case(self):
         with tempfile.TemporaryDirectory() as tmp:
             tree = os.path.join(tmp, "hd", "x86", "include")
@@ -249,6 +272,16 @@ class Usage(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("--baseline needs a value", r.stderr)
         self.assertNotIn("unbound variable", r.stderr)
+
+    def test_joined_option_values(self):
+        r = run("--baseline=linux-7.1", "--new=kvm-vm-fd-v2", "--jobs=1")
+        self.assertEqual(r.returncode, 4, r.stderr)
+        r = run("--baseline", "linux-7.1", "--new", "kvm-vm-fd-v2", "-j0")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--jobs takes a positive number, not '0'", r.stderr)
+        r = run("--help=yes")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--help takes no value", r.stderr)
 
     def test_help_is_usage_only(self):
         r = run("--help")

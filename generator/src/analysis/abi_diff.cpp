@@ -42,6 +42,10 @@ struct Side {
     bool partial = false;
     std::set<std::string> scanned;  // headers given to scan
     std::set<std::string> failed;   // of those, the ones that did not compile (the manifest's errors)
+    // Every file a declaration of this side comes from: the scanned headers
+    // and what they include. A manifest does not list the files a scan only
+    // reached, so this stands in for that list.
+    std::set<std::string> files;
     const ir::TargetAbi* abi = nullptr;
     std::map<std::string, const ir::Record*> records;
     std::map<std::string, const ir::Enum*> enums;
@@ -53,12 +57,19 @@ struct Side {
         : label(l), triple(t.triple), partial(m.partial), abi(&t) {
         scanned.insert(t.headers.begin(), t.headers.end());
         for (const auto& e : t.errors) failed.insert(e.header);
-        for (const auto& r : t.records) records[r.name] = &r;
+        for (const auto& r : t.records) {
+            records[r.name] = &r;
+            files.insert(r.origin.file);
+        }
         for (const auto& e : t.enums) {
             enums[e.name] = &e;
+            files.insert(e.origin.file);
             for (const auto& c : e.constants) constants[c.name] = {&e, &c};
         }
-        for (const auto& mac : t.macros) macros[mac.name] = &mac;
+        for (const auto& mac : t.macros) {
+            macros[mac.name] = &mac;
+            files.insert(mac.origin.file);
+        }
         lookup = [this](const std::string& name) -> const ir::Record* {
             auto it = records.find(name);
             return it == records.end() ? nullptr : it->second;
@@ -95,7 +106,8 @@ public:
     TargetDiff(const std::map<std::string, TargetSides>& all, const std::string& triple, const DiffOptions& options,
                FindingCollector& out)
         : all_(all), old_(*all.at(triple).old_side), new_(*all.at(triple).new_side), triple_(triple),
-          lineage_(options.new_descends_from_old), whole_trees_(options.whole_trees), out_(out) {}
+          lineage_(options.new_descends_from_old), whole_trees_(options.whole_trees), out_(out),
+          old_is_narrower_(narrower(old_, new_)), new_is_narrower_(options.new_narrowed || narrower(new_, old_)) {}
 
     void run() {
         records();
@@ -111,6 +123,13 @@ private:
     bool lineage_;
     bool whole_trees_;
     FindingCollector& out_;
+    bool old_is_narrower_;  // the old side scanned some of the new side's headers and nothing else
+    bool new_is_narrower_;  // the same of the new side, or DiffOptions::new_narrowed
+
+    static bool narrower(const Side& a, const Side& b) {
+        return a.scanned.size() < b.scanned.size() &&
+               std::includes(b.scanned.begin(), b.scanned.end(), a.scanned.begin(), a.scanned.end());
+    }
 
     void add(std::string kind, Severity s, std::string record, std::string field, std::optional<std::string> o,
              std::optional<std::string> n, std::string message, const ir::Origin& origin) {
@@ -120,13 +139,17 @@ private:
 
     // A declaration present on one side only is compared when the other side
     // claims to describe it: it is complete, the header the declaration comes
-    // from compiled there, and it scanned that header, or (whole trees) its
-    // tree has no such header.
+    // from compiled there, and it scanned that header (whole trees: or its
+    // tree has no such header). A header a scanned one includes (asm/kvm.h
+    // through linux/kvm.h) is described by the other side unless that side
+    // is the narrower one (DiffOptions::new_narrowed) and reached nothing
+    // from it.
     bool describes(const Side& other, const Side& having, const ir::Origin& origin) const {
         if (other.partial && !lineage_) return false;
         if (other.failed.count(origin.file)) return false;
-        if (having.scanned.count(origin.file) && !other.scanned.count(origin.file)) return whole_trees_;
-        return true;
+        if (whole_trees_) return true;
+        if (having.scanned.count(origin.file)) return other.scanned.count(origin.file) > 0;
+        return other.files.count(origin.file) || !(&other == &old_ ? old_is_narrower_ : new_is_narrower_);
     }
 
     bool only_on_one_side(const Side& having, const Side& other, const char* kind, const std::string& name,

@@ -23,6 +23,12 @@ struct DiffOptions {
     // its declarations were added or removed, not left out of the scan.
     // (A header that did not compile on one side is never compared.)
     bool whole_trees = false;
+    // NEW scanned only some headers of the tree OLD describes more of
+    // (abi-ci --header against a whole-tree baseline): a file NEW neither
+    // scanned nor reached says nothing about it, so what OLD has from there
+    // is not compared. Implied when NEW scanned a strict subset of OLD's
+    // headers; this also covers a header OLD's tree did not have yet.
+    bool new_narrowed = false;
 };
 
 // Throws InputError when the two sides were scanned for different targets.

@@ -31,6 +31,7 @@ std::function<int()> add_diff_command(CLI::App& app) {
         std::string old_side, new_side;
         std::vector<std::string> targets;
         bool whole_trees = false;
+        bool narrowed = false;
         FindingsOptions findings;
     };
     auto state = std::make_shared<State>();
@@ -42,6 +43,11 @@ std::function<int()> add_diff_command(CLI::App& app) {
     cmd->add_flag("--whole-trees", state->whole_trees,
                   "Each side is every uapi header of its tree: a header only one side scanned was added or removed "
                   "(its declarations are new or removed), not left out");
+    cmd->add_flag("--narrowed", state->narrowed,
+                  "The new side scanned only some of the headers the old side describes (a check narrowed to a few "
+                  "headers against a whole-tree baseline): what the old side has from a header the new side neither "
+                  "scanned nor reached through one it scanned is not compared")
+        ->excludes("--whole-trees");
     add_findings_options(*cmd, state->findings);
     cmd->footer(std::string(
                     "Each change is compatible, a warning or incompatible by the rules in docs/abi-rules.md; the\n"
@@ -64,6 +70,7 @@ std::function<int()> add_diff_command(CLI::App& app) {
         }
         analysis::DiffOptions options;
         options.whole_trees = state->whole_trees;
+        options.new_narrowed = state->narrowed;
         if (!o.manifest.version.empty() && !n.manifest.version.empty()) {
             abi::VersionCatalog catalog(abi::abi_dir_from(state->findings.abi_dir));
             options.new_descends_from_old = catalog.descends_from(n.manifest.version, o.manifest.version);
