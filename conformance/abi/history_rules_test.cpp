@@ -503,6 +503,16 @@ TEST_CASE("an unnamed member type that became a union holding its old member at 
     CHECK(d.severity_of("record-kind-changed") == "compatible");
     CHECK(d.severity_of("union-member-added") == "compatible");
     for (const auto& f : d.findings) CHECK(f["severity"] != "incompatible");
+    // The member `shared` keeps its type, which changed kind: that is the
+    // type's finding above, not a second one (a warning) about the member.
+    CHECK(d.of("field-type-changed").empty());
+}
+
+TEST_CASE("a named struct that became a union is one finding about it, not one more about each member of its type") {
+    Diff d = diff(header("struct inner { __u64 gfn; };\nstruct outer { __u32 type; __u32 pad; struct inner in; };\n"),
+                  header("union inner { __u64 gfn; };\nstruct outer { __u32 type; __u32 pad; union inner in; };\n"));
+    CHECK(d.about("record-kind-changed", "inner")["severity"] == "incompatible");
+    CHECK(d.of("field-type-changed").empty());
 }
 
 TEST_CASE("a request whose argument grew: compatible where the handler ignores the size (DRM), a break elsewhere") {

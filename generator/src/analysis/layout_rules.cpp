@@ -353,8 +353,21 @@ private:
         return x && y && same_layout(*x, *y);
     }
 
+    // The same record, now declared with the other keyword (struct x ->
+    // union x, named or not): the record's own diff judges that change
+    // (record-kind-changed), so the member does not report it again.
+    static bool only_record_kind_differs(const std::string& a, const std::string& b) {
+        auto tag = [](std::string_view t) {
+            for (std::string_view prefix : {"struct ", "union "})
+                if (t.starts_with(prefix)) return t.substr(prefix.size());
+            return std::string_view{};
+        };
+        return a != b && !tag(a).empty() && tag(a) == tag(b);
+    }
+
     void type_changed(const MemberPair& p) {
         const ir::Field &o = *p.old_member->field, &n = *p.new_member->field;
+        if (only_record_kind_differs(o.canonical_type, n.canonical_type)) return;
         if (o.canonical_type != n.canonical_type && same_record_renamed(o, n))
             cause(make("field-type-renamed", Severity::Compatible, display_name(*p.new_member), o.canonical_type,
                        n.canonical_type, "the member's struct was renamed with the same layout",
