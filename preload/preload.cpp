@@ -209,6 +209,17 @@ int dup_fake(host& h, int oldfd, int made) {
     return made;
 }
 
+// dup(2) and fcntl(2)'s F_DUPFD of `oldfd`, at a number the kernel picks:
+// the copy is the fake's when oldfd is. `make` performs the real call.
+template <typename Make>
+int dup_from(int oldfd, Make make) {
+    if (inside || !maybe_fake(oldfd) || remote_owned(oldfd)) return make();
+    in_fake guard;
+    host& h = the_host();
+    if (!h.owns(oldfd)) return make();
+    return dup_fake(h, oldfd, make());
+}
+
 // dup2(2) and dup3(2) onto `newfd`: a fake file there is closed first, as
 // the kernel closes whatever newfd named; then the new descriptor is the
 // fake's when oldfd is. `make` performs the real call.
@@ -382,11 +393,7 @@ UAPIKIT_EXPORT int close(int fd) {
 UAPIKIT_EXPORT int dup(int oldfd) {
     auto f = next<dup_fn>("dup", real_dup);
     if (!f) return missing();
-    if (inside || !maybe_fake(oldfd) || remote_owned(oldfd)) return f(oldfd);
-    in_fake guard;
-    host& h = the_host();
-    if (!h.owns(oldfd)) return f(oldfd);
-    return dup_fake(h, oldfd, f(oldfd));
+    return dup_from(oldfd, [&] { return f(oldfd); });
 }
 
 UAPIKIT_EXPORT int dup2(int oldfd, int newfd) {
@@ -412,12 +419,8 @@ namespace {
 int route_fcntl(const char* name, std::atomic<void*>& cache, int fd, int cmd, void* arg) {
     auto f = next<fcntl_fn>(name, cache);
     if (!f) return missing();
-    if (inside || (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC) || !maybe_fake(fd) || remote_owned(fd))
-        return f(fd, cmd, arg);
-    in_fake guard;
-    host& h = the_host();
-    if (!h.owns(fd)) return f(fd, cmd, arg);
-    return dup_fake(h, fd, f(fd, cmd, arg));
+    if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC) return f(fd, cmd, arg);
+    return dup_from(fd, [&] { return f(fd, cmd, arg); });
 }
 
 }  // namespace
