@@ -337,6 +337,33 @@ TEST_CASE("moved to the asm/ header of the architecture that uses it: not remove
     CHECK(d.exit_code == 4);
 }
 
+TEST_CASE("moved to the asm/ header of one architecture: one finding per declaration for every target that lost it") {
+    // x86 (x86_64 and i386) keeps the declarations in its asm/ header;
+    // arm64 and riscv lose them. Each loss is one finding naming both losing
+    // targets, and where the declaration went names both x86 targets.
+    auto tree = [](bool moved) {
+        Side s;
+        s.include = "{arch}/include";
+        std::string decl = "struct mv_x86_only { unsigned int a; };\n#define MV_X86_FLAG 4\n";
+        for (const std::string a : {"x86", "arm64", "riscv"}) {
+            s.files[a + "/include/linux/history.h"] = std::string("#include <asm/history.h>\n") + (moved ? "" : decl);
+            s.files[a + "/include/asm/history.h"] = moved && a == "x86" ? decl : "";
+        }
+        return s;
+    };
+    Diff d = diff(tree(false), tree(true),
+                  {"x86_64-linux-gnu", "i386-linux-gnu", "aarch64-linux-gnu", "riscv64-linux-gnu"});
+    CHECK(d.kinds() == std::vector<std::string>{"moved-to-arch-header", "moved-to-arch-header"});
+    for (const auto& f : d.findings) {
+        auto targets = f["targets"].get<std::vector<std::string>>();
+        std::sort(targets.begin(), targets.end());
+        CHECK(targets == std::vector<std::string>{"aarch64-linux-gnu", "riscv64-linux-gnu"});
+        CHECK(f["new"] == "asm/history.h of i386-linux-gnu, x86_64-linux-gnu");
+    }
+    // The text names no single target in the message, so it is one line each.
+    CHECK(std::count(d.text.begin(), d.text.end(), '\n') == 3);  // two findings and the summary
+}
+
 TEST_CASE("moved to another linux/ header: moved-to-header, naming both files, not removed and not silent") {
     auto tree = [](bool moved) {
         const std::string decl = "struct mv_rec { unsigned int a; };\n#define MV_FLAG 4\nenum mv_kind { MV_A, MV_B };\n";

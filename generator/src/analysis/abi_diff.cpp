@@ -162,26 +162,34 @@ private:
     // ---- moved declarations ---------------------------------------------
 
     // moved-to-arch-header: a declaration of a linux/ header that this
-    // target no longer has, because it now lives in another architecture's
-    // asm/ header (linux/kvm.h -> asm/kvm.h). Returns that target and file.
-    std::optional<std::pair<std::string, std::string>> moved_to_arch(const std::string& old_file,
-                                                                      const auto& find_origin) const {
+    // target no longer has, because it now lives in other architectures'
+    // asm/ headers (linux/kvm.h -> asm/kvm.h). Returns where, for every
+    // other target that has it there: "asm/kvm.h of i386-linux-gnu,
+    // x86_64-linux-gnu", the same text whichever target lost it, so the
+    // targets that lost it share one finding.
+    std::optional<std::string> moved_to_arch(const std::string& old_file, const auto& find_origin) const {
         if (!old_file.starts_with("linux/")) return std::nullopt;
-        for (const auto& [triple, sides] : all_) {
-            if (triple == triple_) continue;
+        std::map<std::string, std::vector<std::string>> targets_by_file;
+        for (const auto& [triple, sides] : all_)
             if (auto o = find_origin(*sides.new_side); o && o->file.starts_with("asm/"))
-                return std::pair{triple, o->file};
+                targets_by_file[o->file].push_back(triple);
+        if (targets_by_file.empty()) return std::nullopt;
+        std::string where;
+        for (const auto& [file, triples] : targets_by_file) {
+            where += (where.empty() ? "" : "; ") + file + " of ";
+            for (std::size_t i = 0; i < triples.size(); ++i) where += (i ? ", " : "") + triples[i];
         }
-        return std::nullopt;
+        return where;
     }
 
     bool report_moved_to_arch(const std::string& record, const std::string& field, const ir::Origin& old_origin,
                               const auto& find_origin) {
         auto moved = moved_to_arch(old_origin.file, find_origin);
         if (!moved) return false;
-        add("moved-to-arch-header", Severity::Warning, record, field, old_origin.file, moved->second + " of " + moved->first,
-            "moved from " + old_origin.file + " to the asm/ header of the architectures that use it; programs for " +
-                triple_ + " that named it no longer build",
+        add("moved-to-arch-header", Severity::Warning, record, field, old_origin.file, *moved,
+            "moved from " + old_origin.file +
+                " to the asm/ header of the architectures that use it; programs for the targets listed that named it "
+                "no longer build",
             old_origin);
         return true;
     }
@@ -428,9 +436,10 @@ private:
             return std::nullopt;
         });
         if (!moved) return false;
-        add("moved-to-arch-header", Severity::Warning, name, "", old_record->origin.file, moved->second + " of " + moved->first,
+        add("moved-to-arch-header", Severity::Warning, name, "", old_record->origin.file, *moved,
             "its argument struct " + record + " moved from " + old_record->origin.file +
-                " to the asm/ header of the architectures that use it, so it no longer evaluates for " + triple_,
+                " to the asm/ header of the architectures that use it, so it no longer evaluates for the targets "
+                "listed",
             before.origin);
         return true;
     }
