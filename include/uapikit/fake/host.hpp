@@ -68,6 +68,7 @@ public:
         plat_.access_of_fd = [](void* h, int fd, iommufd_ctx** ictx, uint32_t* id) {
             return static_cast<host*>(h)->access_of(fd, ictx, id);
         };
+        plat_.close_fd = [](void* h, int fd) { static_cast<host*>(h)->close(fd); };
         plat_.mock_iommu();  // the selftest's mock driver is always loaded
     }
     host(const host&) = delete;

@@ -198,6 +198,43 @@ inline bool writes_into_struct(const abi::iommu_ioas_iova_ranges& c, uint64_t se
 inline bool writes_into_struct(const abi::iommu_hwpt_get_dirty_bitmap&, uint64_t) { return true; }
 inline bool writes_into_struct(const abi::iommu_test_cmd&, uint64_t) { return true; }
 
+// A reply that cannot be written (the caller's struct is read-only) fails
+// in iommufd_ucmd_respond() with EFAULT. Each command that makes an object
+// then aborts it with everything it holds, and the fd it made is never
+// installed (iommufd_object_abort_and_destroy() in 6.12's alloc handlers and
+// the selftest's MOCK_DOMAIN and CREATE_ACCESS; mainline does it for every
+// object made through ucmd->new_obj). Other commands keep what they did.
+template <typename Arg>
+constexpr bool makes_object(const Arg&) {
+    return std::is_same_v<Arg, abi::iommu_ioas_alloc> || std::is_same_v<Arg, abi::iommu_hwpt_alloc> ||
+           std::is_same_v<Arg, abi::iommu_fault_alloc> || std::is_same_v<Arg, abi::iommu_viommu_alloc> ||
+           std::is_same_v<Arg, abi::iommu_vdevice_alloc> || std::is_same_v<Arg, abi::iommu_veventq_alloc> ||
+           std::is_same_v<Arg, abi::iommu_hw_queue_alloc>;
+}
+inline bool makes_object(const abi::iommu_test_cmd& c) {
+    return c.op == abi::IOMMU_TEST_OP_MOCK_DOMAIN || c.op == abi::IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS ||
+           c.op == abi::IOMMU_TEST_OP_CREATE_ACCESS;
+}
+// The fd the command made for its object, or -1.
+template <typename Arg>
+int made_fd(const Arg&) {
+    return -1;
+}
+inline int made_fd(const abi::iommu_fault_alloc& c) { return static_cast<int>(c.out_fault_fd); }
+inline int made_fd(const abi::iommu_veventq_alloc& c) { return static_cast<int>(c.out_veventq_fd); }
+inline int made_fd(const abi::iommu_test_cmd& c) {
+    return c.op == abi::IOMMU_TEST_OP_CREATE_ACCESS ? static_cast<int>(c.create_access.out_access_fd) : -1;
+}
+
+// Undoes the object a call made at `id` (the id free when it began), if
+// the command makes one and it did. An access goes with its fd.
+template <typename Arg>
+void abort_made_object(iommufd_ctx& ictx, platform& plat, uint32_t id, const Arg& cmd) {
+    if (!makes_object(cmd) || !ictx.objects.allocated(id)) return;
+    if (int fd = made_fd(cmd); fd >= 0) plat.close_object_fd(fd);
+    if (ictx.objects.allocated(id)) object_destroy(ictx, plat, id);
+}
+
 // Steps 2 to 6 for one command, typed per command so every copy has a
 // size the compiler knows: the whole path, in the kernel's order, with the
 // struct copied in and out. run() below sends here every call its in-place
@@ -241,12 +278,15 @@ template <typename Op>
         std::memcpy(&kernel, here, n);
     else if (user.copy_from(&kernel, uarg, n) < 0)
         return -EFAULT;
+    const uint32_t new_id = ictx.objects.next_id();  // the id of an object the handler makes
     int rc = Op::handler(u, kernel);
     if (u.responded) {
-        if (local)
+        if (local) {
             std::memcpy(here, &kernel, n);
-        else if (user.copy_to(uarg, &kernel, n) < 0)
+        } else if (user.copy_to(uarg, &kernel, n) < 0) {
+            abort_made_object(ictx, plat, new_id, kernel);
             return -EFAULT;
+        }
     }
     return rc;
 }

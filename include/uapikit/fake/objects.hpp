@@ -203,6 +203,10 @@ public:
     const slot* find(uint32_t id) const { return const_cast<object_table*>(this)->find(id); }
     // Whether the reserved or published object `id` is published.
     bool published(uint32_t id) const { return state_[id - 1] >= published_base; }
+    // The id the next alloc() takes (the lowest free one), and whether an
+    // id is taken, published or not.
+    uint32_t next_id() const { return first_free_; }
+    bool allocated(uint32_t id) const { return id - 1 < state_.size() && state_[id - 1] != free_id; }
     // Published or not: for the code that made it.
     slot& at(uint32_t id) { return slot_at(id - 1); }
     template <typename T>

@@ -86,10 +86,15 @@ struct platform {
     int (*new_fd)(void* host, iommufd_ctx& ictx, uint32_t id, file_role role, const user_space& caller) = nullptr;
     // The selftest access behind an fd: its context and object id.
     bool (*access_of_fd)(void* host, int fd, iommufd_ctx** ictx, uint32_t* id) = nullptr;
+    // Closes an fd new_fd made, when the call that made it fails after all.
+    void (*close_fd)(void* host, int fd) = nullptr;
     void* host = nullptr;
     std::shared_ptr<struct vm> vm_of(int fd) const { return vm_of_fd ? vm_of_fd(host, fd) : nullptr; }
     int new_object_fd(iommufd_ctx& ictx, uint32_t id, file_role role, const user_space& caller) {
         return new_fd ? new_fd(host, ictx, id, role, caller) : -ENOTTY;
+    }
+    void close_object_fd(int fd) {
+        if (close_fd) close_fd(host, fd);
     }
 
     explicit platform(memlock_policy policy = {}) : pins(policy) {}
