@@ -95,6 +95,43 @@ TEST_CASE("interior padding is named as interior, by the members around it, and 
     CHECK(padding[0].origin.column == 8);
 }
 
+// The suggested declaration must fill the hole exactly: a lone __uN only
+// where the hole is N/8 bytes long and starts at a multiple of N/8 (else the
+// compiler would move it), bytes otherwise. Each struct below is
+// { __u8 head[offset]; } padded by its alignment to offset + size bytes.
+TEST_CASE("implicit-padding suggests a reserved field of the hole's size and alignment") {
+    struct Case {
+        std::uint64_t offset, size;
+        const char* declaration;
+    };
+    const Case cases[] = {
+        {9, 1, "(__u8 __reserved)"},       // isst_clos_param: 1 byte after 9
+        {258, 2, "(__u16 __reserved)"},    // ipmi_ssif_msg: 2 bytes after 258
+        {1, 2, "(__u8 __reserved[2])"},    // 2 bytes, but at an odd offset
+        {21, 3, "(__u8 __reserved[3])"},   // kvm_run's iocsr_io: 3 bytes
+        {4, 4, "(__u32 __reserved)"},      // the old one-size-fits-all answer
+        {2, 4, "(__u8 __reserved[4])"},    // 4 bytes only 2-aligned
+        {19, 5, "(__u8 __reserved[5])"},   // isst_perf_level_cpu_mask's tail
+        {8, 8, "(__u64 __reserved)"},      // 8 bytes 8-aligned
+        {4, 8, "(__u8 __reserved[8])"},    // 8 bytes only 4-aligned
+        {16, 16, "(__u8 __reserved[16])"}, // wider than any integer
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.offset);
+        CAPTURE(c.size);
+        ir::Manifest m;
+        target(m, "x86_64-linux-gnu")
+            .records.push_back(record("demo_pad", "linux/demo.h", c.offset + c.size, 8,
+                                      {field("head", "__u8[" + std::to_string(c.offset) + "]", "unsigned char[" +
+                                             std::to_string(c.offset) + "]", 0, c.offset, 1)},
+                                      {{c.offset, c.size}}));
+        auto padding = of_kind(analysis::check(m, {}), "implicit-padding");
+        REQUIRE(padding.size() == 1);
+        CHECK(padding[0].message.find(std::string(": name it ") + c.declaration + " so callers must zero it") !=
+              std::string::npos);
+    }
+}
+
 TEST_CASE("a clean struct gives no findings and exit status 0") {
     ir::Manifest m;
     target(m, "x86_64-linux-gnu").records.push_back(record(

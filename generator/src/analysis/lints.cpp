@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <string>
 #include <tuple>
 
 namespace uapikit::analysis {
@@ -17,6 +18,16 @@ namespace {
 ir::Origin at(const ir::Record& r) { return r.origin; }
 
 ir::Origin at(const LayoutView& view, const Member& m) { return origin_of(*view.groups()[m.group].record, *m.field); }
+
+// The declaration that would take the place of `size` bytes of padding at
+// byte `offset`: one fixed-width integer when the hole has that integer's
+// size and its natural alignment (so the compiler puts it exactly there),
+// otherwise an array of bytes, which fits anywhere.
+std::string reserved_declaration(std::uint64_t offset, std::uint64_t size) {
+    for (std::uint64_t width : {1u, 2u, 4u, 8u})
+        if (size == width && offset % width == 0) return "__u" + std::to_string(8 * width) + " __reserved";
+    return "__u8 __reserved[" + std::to_string(size) + "]";
+}
 
 // A hole is described by where it sits: between the named members around
 // it (anonymous structs and unions looked through), or after the last one.
@@ -40,7 +51,8 @@ void lint_padding(const ir::Record& r, const RecordLookup& lookup, const std::st
         f.record = r.name;
         f.message = std::to_string(hole.size) + " byte" + (hole.size == 1 ? "" : "s") + " of implicit " +
                     (tail ? "tail" : "interior") + " padding at offset " + std::to_string(hole.offset) + place +
-                    ": name it (__u32 __reserved) so callers must zero it and it can be used later";
+                    ": name it (" + reserved_declaration(hole.offset, hole.size) +
+                    ") so callers must zero it and it can be used later";
         // Where a reserved field would be written: before the next member,
         // or after the last one.
         f.origin = after && !tail ? at(view, *after) : before ? at(view, *before) : at(r);
