@@ -145,6 +145,44 @@ TEST_CASE("reserved-repurposed: __spare[12] giving two fields its first bytes, n
     CHECK(d.exit_code == 4);
 }
 
+TEST_CASE("reserved-repurposed: a reserved field taking another's bytes repurposes nothing (io_uring_sync_cancel_reg)") {
+    // 6.1 -> 6.12 of linux/io_uring.h: addr 0, fd 8, flags 12, a 16-byte
+    // timeout at 16, then 32 reserved bytes at 32. 6.12 gives the first of
+    // them to opcode and names the rest pad (33..39) and pad2 (40..63).
+    const std::string head =
+        "struct sc_ts { __u64 tv_sec; __u64 tv_nsec; };\n"
+        "struct sc { __u64 addr; __s32 fd; __u32 flags; struct sc_ts timeout; ";
+    Diff d = diff(header(head + "__u64 pad[4]; };\n"), header(head + "__u8 opcode; __u8 pad[7]; __u64 pad2[3]; };\n"));
+    CHECK(d.kinds() == std::vector<std::string>{"reserved-repurposed"});
+    auto f = d.about("reserved-repurposed", "sc");
+    CHECK(f["field"] == "opcode");
+    CHECK(f["old"] == "pad");
+    CHECK(f["new"] == "opcode at offset 32");
+    CHECK(d.text.find("pad2") == std::string::npos);
+    CHECK(d.exit_code == 4);
+}
+
+TEST_CASE("reserved-repurposed: resv or pad inside a data field's name, or old padding under a reserved name") {
+    // need_resv_pool (mtd/ubi-user.h, 6.12) and ipaddr carry data although
+    // their names hold resv and pad: taking reserved bytes, they are
+    // reported. rz's __reserved covers pad (4..5) and two bytes of old
+    // implicit padding (6..7), which callers may have left unset.
+    Diff d = diff(header("struct ua { __u32 num; __u16 max; __u8 disable; __u8 padding[9]; };\n"
+                         "struct ip { __u32 id; __u32 pad[2]; };\n"
+                         "struct rz { __u32 a; __u16 pad; __u64 b; };\n"),
+                  header("struct ua { __u32 num; __u16 max; __u8 disable; __u8 need_resv_pool; __u8 padding[8]; };\n"
+                         "struct ip { __u32 id; __u32 ipaddr; __u32 pad[1]; };\n"
+                         "struct rz { __u32 a; __u32 __reserved; __u64 b; };\n"));
+    CHECK(d.kinds() ==
+          std::vector<std::string>{"field-added-in-padding", "reserved-repurposed", "reserved-repurposed"});
+    CHECK(d.about("reserved-repurposed", "ua")["field"] == "need_resv_pool");
+    CHECK(d.about("reserved-repurposed", "ua")["new"] == "need_resv_pool at offset 7");
+    CHECK(d.about("reserved-repurposed", "ip")["field"] == "ipaddr");
+    CHECK(d.about("reserved-repurposed", "ip")["new"] == "ipaddr at offset 4");
+    CHECK(d.about("field-added-in-padding", "rz")["field"] == "__reserved");
+    CHECK(d.exit_code == 4);
+}
+
 TEST_CASE("reserved-repurposed does not cover a reserved field pushed into former padding: that move breaks") {
     // reserved goes from offset 8 to 12, where old callers may leave garbage.
     Diff d = diff(header("struct am { __aligned_u64 off; __u32 reserved; };\n"),

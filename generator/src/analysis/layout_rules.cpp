@@ -175,9 +175,20 @@ private:
         if (old_unused_.covers(a.begin, inside_end)) {
             if (a.unnamed()) return;  // bits that stay unused
             std::vector<std::string> reserved;
+            BitRanges reserved_bits;
             for (const Member& m : d_.old_view.members())
-                if (m.reserved && m.begin < inside_end && a.begin < m.end) reserved.push_back(*m.name);
-            if (!reserved.empty())
+                if (m.reserved && m.begin < inside_end && a.begin < m.end) {
+                    reserved.push_back(*m.name);
+                    reserved_bits.add(m.begin, m.end);
+                }
+            if (a.reserved && reserved_bits.covers(a.begin, inside_end)) {
+                // Bytes kept for later under another name (pad[4] split
+                // into pad[7] and pad2[3]): nothing is put to use, but a
+                // field it pushed is still explained by it.
+                pushes_.push_back(took_bytes(a, reserved));
+                return;
+            }
+            if (!reserved.empty() && !a.reserved)
                 reserved_repurposed(a, reserved);
             else
                 added_in_padding(a);
@@ -245,8 +256,12 @@ private:
                        at(d_.new_view, m)));
     }
 
+    static Cause took_bytes(const Member& a, const std::vector<std::string>& reserved) {
+        return {a.begin, *a.name + " took the bytes of " + list(reserved) + " at " + describe_offset(a.begin)};
+    }
+
     void reserved_repurposed(const Member& a, const std::vector<std::string>& reserved) {
-        pushes_.push_back({a.begin, *a.name + " took the bytes of " + list(reserved) + " at " + describe_offset(a.begin)});
+        pushes_.push_back(took_bytes(a, reserved));
         cause(make("reserved-repurposed", Severity::Warning, *a.name, list(reserved), *a.name + " at " + describe_offset(a.begin),
                    "takes the bytes of reserved field " + list(reserved) +
                        ": old callers pass 0 there, so this is compatible only if 0 keeps the old behaviour and the "
