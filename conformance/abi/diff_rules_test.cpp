@@ -1,6 +1,7 @@
 // diff's classification rules on hand-built layouts: every expectation is
 // the rule from docs/abi-rules.md applied to offsets computed by hand.
 #include "analysis/abi_diff.hpp"
+#include "analysis/report_output.hpp"
 #include "util/errors.hpp"
 
 #include <doctest/doctest.h>
@@ -372,4 +373,48 @@ TEST_CASE("sides scanned for different targets are refused") {
     ir::Manifest o = manifest(with_records({base()}), {"x86_64-linux-gnu"});
     ir::Manifest n = manifest(with_records({base()}), {"x86_64-linux-gnu", "i386-linux-gnu"});
     CHECK_THROWS_AS(analysis::diff({"old", &o}, {"new", &n}), InputError);
+}
+
+TEST_CASE("findings come in header order: file, line, column, then record, field and kind") {
+    // The rules run removals first and lints last; a reader wants the
+    // header from top to bottom. Lines: a new command at 2, demo at 10 with
+    // extra (added in its tail padding) at 14, the flags enum at 30, and
+    // three commands sharing line 40, which their names then order.
+    auto old_rec = record("demo", 16, 8, {u64("addr", 0), u32("len", 8)}, {{12, 4}});
+    auto new_rec = record("demo", 16, 8, {u64("addr", 0), u32("len", 8), u32("extra", 12)});
+    new_rec.fields[2].line = 14;
+    new_rec.fields[2].column = 8;
+    ir::Macro early = ioctl_macro("DEMO_NEW_A", 0x83);
+    early.origin.line = 2;
+    Abi old_abi = with_records({old_rec});
+    old_abi.enums = {enumeration("demo_flags", {{"DEMO_A", 1}, {"DEMO_B", 2}})};
+    old_abi.macros = {ioctl_macro("DEMO_OLD", 0x80)};
+    Abi new_abi = with_records({new_rec});
+    new_abi.enums = {enumeration("demo_flags", {{"DEMO_A", 1}, {"DEMO_B", 2}, {"DEMO_C", 4}})};
+    new_abi.macros = {ioctl_macro("DEMO_Z", 0x82), ioctl_macro("DEMO_Y", 0x81), early};
+
+    auto r = run(old_abi, new_abi);
+    std::vector<std::string> order;
+    for (const auto& f : r.findings)
+        order.push_back(std::to_string(f.origin.line) + " " + f.record + (f.field.empty() ? "" : "." + f.field) + " " + f.kind);
+    CHECK(order == std::vector<std::string>{"2 DEMO_NEW_A new-command", "14 demo.extra field-added-in-padding",
+                                            "30 demo_flags.DEMO_C new-constant", "40 DEMO_OLD command-removed",
+                                            "40 DEMO_Y new-command", "40 DEMO_Z new-command"});
+
+    // The text report keeps that order, one line per finding, then the count.
+    std::string text = analysis::to_text(r);
+    std::vector<std::string> places;
+    for (std::size_t at = 0; at < text.size();) {
+        std::size_t end = text.find('\n', at);
+        std::string line = text.substr(at, end - at);
+        places.push_back(line.substr(0, line.find(": ")));
+        at = end + 1;
+    }
+    CHECK(places == std::vector<std::string>{"linux/demo.h:2:9", "linux/demo.h:14:8", "linux/demo.h:30:6",
+                                             "linux/demo.h:40:9", "linux/demo.h:40:9", "linux/demo.h:40:9",
+                                             "6 findings"});
+
+    // The same two sides given in another order report the same sequence.
+    std::reverse(new_abi.macros.begin(), new_abi.macros.end());
+    CHECK(analysis::to_text(run(old_abi, new_abi)) == text);
 }

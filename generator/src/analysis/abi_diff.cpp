@@ -575,6 +575,7 @@ Report diff(const LabelledManifest& old_side, const LabelledManifest& new_side, 
     for (const auto& [triple, s] : sides) TargetDiff(sides, triple, options, out).run();
     Report report = out.take();
     append_lints_of_changed_records(report, *old_side.manifest, *new_side.manifest);
+    sort_by_location(report);
     return report;
 }
 

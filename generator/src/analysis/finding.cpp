@@ -87,6 +87,15 @@ void subtract_known(Report& report, const Report& known) {
     report.findings = std::move(kept);
 }
 
+void sort_by_location(Report& report) {
+    auto key = [](const Finding& f) {
+        return std::tie(f.origin.file, f.origin.line, f.origin.column, f.record, f.field, f.kind, f.severity, f.old_value,
+                        f.new_value, f.message, f.targets);
+    };
+    std::sort(report.findings.begin(), report.findings.end(),
+              [&](const Finding& a, const Finding& b) { return key(a) < key(b); });
+}
+
 int exit_status(const Report& report) {
     int status = 0;
     for (const auto& f : report.findings) status |= f.severity == Severity::Incompatible ? 8 : 4;

@@ -59,6 +59,11 @@ private:
 // a baseline.
 void subtract_known(Report& report, const Report& known);
 
+// Puts the findings in the order a reader walks the headers: by file, line
+// and column, then record, field and kind. The other parts only break ties,
+// so the order is the same however the rules happened to produce them.
+void sort_by_location(Report& report);
+
 // abidiff-style bitmask: 0 nothing, 4 compatible changes or warnings only,
 // 8 set when anything is incompatible (12 when both kinds are present).
 int exit_status(const Report& report);
