@@ -285,3 +285,54 @@ TEST_CASE("emit-calls for linux-6.12 gives calls that compile with its bindings 
     REQUIRE(c.exit_code == 0);
     CHECK(run_command({(dir / "use").string()}).exit_code == 0);
 }
+
+TEST_CASE("emit of a scanned manifest: its namespace comes from the file's name, --commands adds the command table, two versions live in one program") {
+    fs::path dir = scratch("scanned-two-versions");
+    const std::string abi = required_env("UAPIKIT_ABI_DIR");
+    auto manifest = nlohmann::json::parse(read_file(abi + "/linux-7.1/manifest.json"));
+    manifest.erase("commands");
+    manifest.erase("version");  // as `scan` writes it
+    std::ofstream(dir / "linux-7.1-scan.json") << manifest.dump(1);
+    fs::create_directories(dir / "uapikit/generated");
+    auto scanned = gen_in(dir, {"emit", "linux-7.1-scan.json", "--commands", abi + "/surface/commands.json", "-o",
+                                "uapikit/generated/scan.hpp"});
+    INFO(scanned.err);
+    REQUIRE(scanned.exit_code == 0);
+    REQUIRE(gen_in(dir, {"emit", "linux-6.12", "--abi-dir", abi, "-o", "uapikit/generated/linux_6_12.hpp"}).exit_code == 0);
+    // IOMMU_IOAS_ALLOC is _IO(';', 0x81) (include/uapi/linux/iommufd.h):
+    // 0x3b81; struct iommu_ioas_alloc is three __u32, 12 bytes.
+    std::ofstream(dir / "both.cpp") << "#include <uapikit/generated/scan.hpp>\n"
+                                       "#include <uapikit/generated/linux_6_12.hpp>\n"
+                                       "namespace now = uapikit::raw::linux_7_1_scan;\n"
+                                       "namespace then = uapikit::raw::linux_6_12;\n"
+                                       "static_assert(uapikit::command_traits<now::iommu_ioas_alloc>::request == 0x3b81);\n"
+                                       "static_assert(sizeof(now::iommu_ioas_alloc) == 12);\n"
+                                       "static_assert(sizeof(then::iommu_ioas_alloc) == 12);\n"
+                                       "int main() { return 0; }\n";
+    auto c = run_command({required_env("UAPIKIT_CLANGXX"), "-std=c++20", "-fsyntax-only", "-Wall", "-Wextra", "-Werror",
+                          "-I", dir.string(), "-I", required_env("UAPIKIT_INCLUDE"), (dir / "both.cpp").string()});
+    INFO(c.err);
+    CHECK(c.exit_code == 0);
+}
+
+TEST_CASE("emit refuses a namespace C++ cannot spell, and an output that is its own input; nothing is written") {
+    fs::path dir = scratch("emit-refusals");
+    const std::string abi = required_env("UAPIKIT_ABI_DIR");
+    fs::copy_file(abi + "/linux-7.1/manifest.json", dir / "m.json", fs::copy_options::overwrite_existing);
+    const std::string original = read_file((dir / "m.json").string());
+    for (const char* bad : {"my-ns", "class", "2fast", "a::", "a::::b"}) {
+        auto r = gen_in(dir, {"emit", "m.json", "-o", "out.hpp", "--namespace", bad});
+        INFO(bad << ": " << r.err);
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find("is not a C++ namespace name") != std::string::npos);
+        CHECK_FALSE(fs::exists(dir / "out.hpp"));
+    }
+    CHECK(gen_in(dir, {"emit", "m.json", "-o", "out.hpp", "--namespace", "vmm::iommufd_7_1"}).exit_code == 0);
+    for (const char* same : {"m.json", "./m.json"}) {
+        auto r = gen_in(dir, {"emit", "m.json", "-o", same});
+        INFO(r.err);
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find("is the manifest being read") != std::string::npos);
+    }
+    CHECK(read_file((dir / "m.json").string()) == original);
+}

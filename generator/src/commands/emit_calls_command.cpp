@@ -2,6 +2,7 @@
 
 #include "abi/version_builder.hpp"
 #include "abi/version_catalog.hpp"
+#include "commands/emit_options.hpp"
 #include "emit/call_description.hpp"
 #include "emit/cpp_bindings.hpp"
 #include "emit/typed_calls.hpp"
@@ -23,10 +24,13 @@ std::function<int()> add_emit_calls_command(CLI::App& app) {
         ->required();
     cmd->add_option("-o,--output", state->output, "C++ header to write")->required();
     cmd->add_option("--raw-namespace", state->raw_namespace,
-                    "Namespace of the bindings under uapikit::raw (default: from the version name)");
+                    "Namespace of the bindings under uapikit::raw (default: as emit's: from the version name,\n"
+                    "or for a manifest file from its name)")
+        ->check(cpp_namespace());
     cmd->add_option("--raw-header", state->raw_header,
                     "How the calls include the bindings (default: uapikit/generated/RAW_NAMESPACE.hpp)");
-    cmd->add_option("--namespace", state->name_space, "Put the calls in uapikit::NAME instead of uapikit");
+    cmd->add_option("--namespace", state->name_space, "Put the calls in uapikit::NAME instead of uapikit")
+        ->check(cpp_namespace());
     cmd->add_option("--commands", state->commands,
                     "Command table to use instead of the version's (format of abi/surface/commands.json; the\n"
                     "rows whose request the version defines): for a manifest from `scan`, which has none")
@@ -43,14 +47,14 @@ std::function<int()> add_emit_calls_command(CLI::App& app) {
         "      -o include/uapikit/generated/proposed_calls.hpp\n\n"
         "Exit status: 0 success; 2 usage or input error (nothing is written).");
     return [state] {
+        refuse_overwriting_input(state->subject, state->output);
         AtomicFile file(state->output);
         abi::LoadedAbi loaded = abi::load_version_or_manifest(state->subject, state->abi_dir);
         if (!state->commands.empty()) loaded.manifest.commands = abi::read_commands(state->commands, loaded.manifest);
         emit::CallDescription description = emit::read_call_description(state->description);
         emit::CallsOptions options;
-        options.raw_namespace = state->raw_namespace.empty()
-                                    ? emit::namespace_for(loaded.manifest.version.empty() ? "bindings" : loaded.manifest.version)
-                                    : state->raw_namespace;
+        options.raw_namespace =
+            state->raw_namespace.empty() ? default_raw_namespace(loaded, state->subject) : state->raw_namespace;
         options.raw_header = state->raw_header.empty() ? "uapikit/generated/" + options.raw_namespace + ".hpp" : state->raw_header;
         options.name_space = state->name_space;
         std::string command = "uapikit-gen emit-calls " + state->subject + " -d " + state->description + " -o " + state->output;
