@@ -296,6 +296,32 @@ TEST_CASE("a header only one side scanned: not compared, unless both sides are w
     }
 }
 
+TEST_CASE("a header the old tree does not have (scanned with --keep-going, not found) is new, not left out") {
+    // linux/iommufd.h against Linux 6.1, which has no such header.
+    auto in_header = [](ir::Record r, const std::string& file) {
+        r.origin.file = file;
+        return r;
+    };
+    ir::Manifest o = manifest(with_records({base()}));
+    ir::Manifest n = manifest(with_records({base(), in_header(record("fresh_args", 8, 4, {u32("size", 0), u32("id", 4)}), "linux/fresh.h")}));
+    auto& old_target = o.targets["x86_64-linux-gnu"];
+    old_target.headers = {"linux/demo.h", "linux/fresh.h"};
+    old_target.header_files = {"/old/include/linux/demo.h", ""};
+    old_target.errors.push_back({"linux/fresh.h", "header 'linux/fresh.h' not found in /old/include"});
+    n.targets["x86_64-linux-gnu"].headers = {"linux/demo.h", "linux/fresh.h"};
+
+    auto r = analysis::diff({"old", &o}, {"new", &n});
+    CHECK(only(r, "new-struct").record == "fresh_args");
+    CHECK(r.not_covered.empty());
+
+    // Found but not compiling is another matter: nothing of it was read.
+    old_target.header_files = {"/old/include/linux/demo.h", "/old/include/linux/fresh.h"};
+    old_target.errors = {{"linux/fresh.h", "fresh.h:3:1: error: unknown type name"}};
+    auto broken = analysis::diff({"old", &o}, {"new", &n});
+    CHECK(broken.findings.empty());
+    CHECK(broken.not_covered.size() == 1);
+}
+
 TEST_CASE("a new side narrowed to some headers: what the old side has from headers it never reached is not compared") {
     // The old side is a whole tree: linux/demo.h, and linux/kvm.h, which
     // brings asm/kvm.h. The new side scanned linux/demo.h alone (abi-ci

@@ -42,6 +42,7 @@ struct Side {
     bool partial = false;
     std::set<std::string> scanned;  // headers given to scan
     std::set<std::string> failed;   // of those, the ones that did not compile (the manifest's errors)
+    std::set<std::string> absent;   // of those, the ones its tree does not have (scan --keep-going)
     // Every file a declaration of this side comes from: the scanned headers
     // and what they include. A manifest does not list the files a scan only
     // reached, so this stands in for that list.
@@ -57,6 +58,8 @@ struct Side {
         : label(l), triple(t.triple), partial(m.partial), abi(&t) {
         scanned.insert(t.headers.begin(), t.headers.end());
         for (const auto& e : t.errors) failed.insert(e.header);
+        for (std::size_t i = 0; i < t.headers.size() && i < t.header_files.size(); ++i)
+            if (t.header_files[i].empty()) absent.insert(t.headers[i]);
         for (const auto& r : t.records) {
             records[r.name] = &r;
             files.insert(r.origin.file);
@@ -139,13 +142,15 @@ private:
 
     // A declaration present on one side only is compared when the other side
     // claims to describe it: it is complete, the header the declaration comes
-    // from compiled there, and it scanned that header (whole trees: or its
+    // from is not in its tree (scan --keep-going recorded it as not found)
+    // or compiled there, and it scanned that header (whole trees: or its
     // tree has no such header). A header a scanned one includes (asm/kvm.h
     // through linux/kvm.h) is described by the other side unless that side
     // is the narrower one (DiffOptions::new_narrowed) and reached nothing
     // from it.
     bool describes(const Side& other, const Side& having, const ir::Origin& origin) const {
         if (other.partial && !lineage_) return false;
+        if (other.absent.count(origin.file)) return true;  // that tree has no such header: added or removed
         if (other.failed.count(origin.file)) return false;
         if (whole_trees_) return true;
         if (having.scanned.count(origin.file)) return other.scanned.count(origin.file) > 0;
