@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
 
 namespace fs = std::filesystem;
 using uapikit::testing::CommandResult;
@@ -100,4 +101,26 @@ TEST_CASE("abi path: a version's manifest, or the folder of versions") {
     auto unknown = gen({"abi", "path", "linux-9"});
     CHECK(unknown.exit_code == 2);
     CHECK(has(unknown.err, "unknown ABI version 'linux-9'"));
+}
+
+TEST_CASE("usage: an include clang cannot find says where such headers come from") {
+    // A source tree's include/uapi: linux/ is there, asm/ is not (it lives
+    // per architecture and comes together only in headers_install output).
+    fs::path tree = fs::temp_directory_path() / "uapikit-usage-source-tree";
+    fs::create_directories(tree / "linux");
+    std::ofstream(tree / "linux" / "hint.h") << "#include <asm/hint_types.h>\nstruct hint { int a; };\n";
+    std::ofstream(tree / "linux" / "other.h") << "#include <linux/hint_missing.h>\n";
+    const fs::path out = tree / "out.json";
+    auto asm_missing = gen({"scan", "linux/hint.h", "-I", tree.string(), "--target", "x86_64-linux-gnu", "-o", out.string()});
+    INFO(asm_missing.err);
+    CHECK(asm_missing.exit_code == 2);
+    CHECK(has(asm_missing.err, "linux/hint.h:1:10: error: 'asm/hint_types.h' file not found (asm/ headers exist only in "
+                               "`make headers_install` output"));
+    // A header given by its path, with no -I for what it includes.
+    auto no_include = gen({"scan", (tree / "linux" / "other.h").string(), "--target", "x86_64-linux-gnu", "-o", out.string()});
+    INFO(no_include.err);
+    CHECK(no_include.exit_code == 2);
+    CHECK(has(no_include.err, "'linux/hint_missing.h' file not found (give -I the folder that holds linux/"));
+    CHECK_FALSE(fs::exists(out));
+    fs::remove_all(tree);
 }

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <functional>
 #include <memory>
+#include <string>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -86,10 +87,30 @@ Candidates candidates_for(DefineIndex& defines, const ProbeScope& scope) {
 
 // An error in the in-memory main file is about its #include of the header,
 // so it is reported against the header's name.
+// What to do about an include clang could not find. uapi headers include
+// each other by <linux/...> and <asm/...>; asm/ exists only in the output of
+// `make headers_install` (a source tree keeps it per architecture, under
+// arch/ARCH/include/uapi), the usual reason it is missing.
+std::string missing_include_hint(const std::string& message) {
+    static const std::string suffix = "' file not found";
+    if (!message.starts_with("'") || !message.ends_with(suffix)) return "";
+    const std::string name = message.substr(1, message.size() - 1 - suffix.size());
+    if (name.starts_with("asm/"))
+        return " (asm/ headers exist only in `make headers_install` output: give -I its include/ folder, not a "
+               "kernel source tree's include/uapi)";
+    // The folders of headers_install's include/; anything else (sys/,
+    // stdlib.h) is the C library's, which a uapi header may not need.
+    for (const char* dir : {"linux/", "asm-generic/", "drm/", "misc/", "mtd/", "rdma/", "scsi/", "sound/", "video/", "xen/"})
+        if (name.starts_with(dir))
+            return std::string(" (give -I the folder that holds ") + dir +
+                   ", e.g. the include/ folder of `make headers_install` output)";
+    return "";
+}
+
 std::string format_error(const clang::Diagnostic& d, const std::string& header) {
     std::string where = d.where.file == kMainFile ? header : d.where.file.empty() ? "<command line>" : d.where.file;
     return where + ":" + std::to_string(d.where.line) + ":" + std::to_string(d.where.column) +
-           ": error: " + d.message;
+           ": error: " + d.message + missing_include_hint(d.message);
 }
 
 // An error the header leaves open (a struct without its closing brace)
