@@ -124,3 +124,24 @@ TEST_CASE("usage: an include clang cannot find says where such headers come from
     CHECK_FALSE(fs::exists(out));
     fs::remove_all(tree);
 }
+
+TEST_CASE("usage: a name without .json is a version; a manifest file of that name beside it is pointed out") {
+    // The user scanned into linux-7.1.json and forgot the extension: the kit's
+    // linux-7.1 is used, and a note says the file was not.
+    fs::path dir = fs::temp_directory_path() / "uapikit-usage-json-beside";
+    fs::create_directories(dir);
+    fs::copy_file(required_env("UAPIKIT_ABI_DIR") + "/linux-7.1/manifest.json", dir / "linux-7.1.json",
+                  fs::copy_options::overwrite_existing);
+    fs::copy_file(dir / "linux-7.1.json", dir / "mine.json", fs::copy_options::overwrite_existing);
+    const fs::path previous = fs::current_path();
+    fs::current_path(dir);
+    auto version = gen({"check", "linux-7.1"});
+    auto unknown = gen({"check", "mine"});
+    fs::current_path(previous);
+    INFO(version.err);
+    CHECK(has(version.err, "note: 'linux-7.1' is the kit's ABI version of that name; the manifest linux-7.1.json was not read"));
+    INFO(unknown.err);
+    CHECK(unknown.exit_code == 2);
+    CHECK(has(unknown.err, "unknown ABI version 'mine', and no file of that name exists (did you mean the manifest mine.json?)"));
+    fs::remove_all(dir);
+}

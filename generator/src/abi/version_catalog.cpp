@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -101,11 +102,20 @@ LoadedAbi load_version_or_manifest(const std::string& arg, const std::string& ab
     if (path_like && !fs::exists(arg, ec)) throw input_error(arg + ": no such file (a manifest written by 'uapikit-gen scan')");
     VersionCatalog catalog(abi_dir_from(abi_dir_option));
     const VersionSpec* v = catalog.find(arg);
+    // A manifest written as NAME.json and named without its extension.
+    const std::string with_json = arg + ".json";
+    const bool json_beside = fs::is_regular_file(with_json, ec);
     if (!v)
-        throw input_error("unknown ABI version '" + arg + "', and no file of that name exists (known versions: " +
-                          catalog.names() + ")");
+        throw input_error("unknown ABI version '" + arg + "', and no file of that name exists" +
+                          (json_beside ? " (did you mean the manifest " + with_json + "?)" : "") +
+                          " (known versions: " + catalog.names() + ")");
     if (!fs::exists(v->manifest_path()))
         throw input_error("version '" + arg + "' has no manifest yet: run 'uapikit-gen abi update " + arg + "'");
+    if (json_beside)
+        std::fprintf(stderr,
+                     "uapikit-gen: note: '%s' is the kit's ABI version of that name; the manifest %s was not read "
+                     "(name the file to use it)\n",
+                     arg.c_str(), with_json.c_str());
     return {arg, manifest::read_manifest_file(v->manifest_path())};
 }
 
