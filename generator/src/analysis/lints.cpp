@@ -311,7 +311,9 @@ Report check(const ir::Manifest& manifest, const CheckOptions& options) {
         lint_ioctl_reuse(abi.macros, triple, wanted, same_everywhere, out);
     }
     lint_compat_pairs(manifest, options, out);
-    return out.take();
+    Report report = out.take();
+    sort_by_location(report);  // in header order, as diff lists its findings
+    return report;
 }
 
 }  // namespace uapikit::analysis
