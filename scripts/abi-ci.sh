@@ -40,8 +40,9 @@ Options:
   -h, --help          this text
 
 Exit status (uapikit-gen diff's): 0 no ABI change; 4 compatible changes or
-warnings only; 8 or 12 incompatible; 2 bad usage or input (a header that does
-not compile, a failed headers_install); 1 tool error.
+warnings only; 8 or 12 incompatible (a header that compiled before and does not
+now among them); 2 bad usage or input (a --header neither tree has, a failed
+headers_install); 1 tool error.
 EOF
 }
 
@@ -71,6 +72,7 @@ while (($#)); do
     --baseline|--new|--kernel-tree|--headers-dir|--header|--target|--junit|--junit-suite|--work|--gen|--git-base|--git-head|-j|--jobs)
       (($# >= 2)) || die_usage "$opt needs a value"
       [[ -n $2 ]] || die_usage "$opt needs a non-empty value"
+      [[ $2 != --* ]] || die_usage "$opt needs a value, not the option $2"
       val=$2
       shift 2 ;;
     *) die_usage "unknown argument '$opt'" ;;
@@ -148,10 +150,18 @@ done
 
 # ---- the work folder: removed at the end unless the caller chose it --------
 if [[ -n $work ]]; then
-  mkdir -p "$work"
+  mkdir -p "$work" 2>/dev/null || die_usage "cannot make the work folder '$work'"
+  [[ -w $work ]] || die_usage "the work folder '$work' is not writable"
+  where_errors() { echo "their errors: $work/scan-$1.log"; }
 else
   work=$(mktemp -d "${TMPDIR:-/tmp}/uapikit-abi-ci.XXXXXX")
   trap 'rm -rf "$work"' EXIT
+  where_errors() { echo "--work DIR keeps their errors"; }
+fi
+# The JUnit file is written last: find out now that it cannot be.
+if [[ -n $junit ]]; then
+  [[ -d $(dirname "$junit") && -w $(dirname "$junit") ]] ||
+    die_usage "cannot write --junit $junit: its folder does not exist or is not writable"
 fi
 
 # ---- JUnit for a step that failed before any diff ------------------------
@@ -193,6 +203,8 @@ base_manifest=""
 if ((git_mode == 0)); then
   if [[ -f $baseline ]]; then
     base_manifest=$(absolute "$baseline")
+  elif [[ $baseline == */* || $baseline == *.json ]]; then
+    die_usage "--baseline $baseline: no such file (a manifest written by 'uapikit-gen scan', or a version name)"
   else
     # A version name: uapikit-gen knows the versions and says which exist.
     base_manifest=$("$gen" abi path "$baseline") || exit 2
@@ -259,16 +271,46 @@ scan() {
   local name=$1 root=$2 out=$3 args=()
   shift 3
   for t in "${targets[@]}"; do args+=(--target "$t"); done
-  # --keep-going in git mode: a header that needs libc, or that one
-  # architecture does not export, is listed under the target's errors
-  # on both sides instead of stopping the check.
-  ((git_mode)) && args+=(--keep-going)
-  "$gen" scan "$@" -I "$root/{arch}/include" "${args[@]}" -j "$jobs" -o "$out" 2>"$work/scan-$name.log" ||
+  # --keep-going: a header that needs libc, that one architecture does not
+  # export, or that the tree no longer has is listed under the target's
+  # errors instead of stopping the check. The diff then reports a header
+  # that compiled before and does not now, and the declarations of one the
+  # tree lost; one that never compiled is not compared.
+  "$gen" scan "$@" -I "$root/{arch}/include" "${args[@]}" --keep-going -j "$jobs" -o "$out" 2>"$work/scan-$name.log" ||
     fail_step "scan of the $name headers" 2 "$work/scan-$name.log"
-  local skipped
+  local skipped missing
   skipped=$(grep -c 'warning:' "$work/scan-$name.log" || true)
-  ((skipped == 0)) || say "$name: $skipped header/target pair(s) do not compile on their own (listed under the manifest's errors)"
+  missing=$(grep -c "warning: .* not found in " "$work/scan-$name.log" || true)
+  ((missing == 0)) || say "$name: $missing header/target pair(s) not in that tree"
+  ((skipped - missing == 0)) ||
+    say "$name: $((skipped - missing)) header/target pair(s) do not compile on their own and are not compared" \
+        "($(where_errors "$name"))"
   return 0
+}
+
+# found_nowhere MANIFEST... -- HEADER...: prints the headers no target of
+# any of the manifests found (a misspelt --header, or a header neither
+# tree has), one per line.
+found_nowhere() {
+  python3 - "$@" <<'PY'
+import json, sys
+args = sys.argv[1:]
+cut = args.index("--")
+found = set()
+for path in args[:cut]:
+    for t in json.load(open(path))["targets"].values():
+        files = t.get("header_files") or ["?"] * len(t["headers"])
+        found.update(h for h, f in zip(t["headers"], files) if f)
+print("\n".join(h for h in args[cut + 1:] if h not in found))
+PY
+}
+# refuse_unfound MANIFEST...: a header named with --header that no side has
+# would leave the check comparing nothing for it.
+refuse_unfound() {
+  ((given_headers)) || return 0
+  local nowhere
+  nowhere=$(found_nowhere "$@" -- "${headers[@]}") || fail_step "reading the manifests" 1 /dev/null
+  [[ -z $nowhere ]] || die_usage "--header $(echo $nowhere | sed 's/ /, /g'): in neither tree, for any target"
 }
 
 if ((git_mode)); then
@@ -319,6 +361,7 @@ if ((git_mode)); then
   scan base "$work/base-headers" "$baseline" "${base_headers[@]}"
   new=$work/head.json
   scan head "$work/head-headers" "$new" "${head_headers[@]}"
+  refuse_unfound "$baseline" "$new"
 elif [[ -z $new ]]; then
   if [[ -n $kernel_tree ]]; then
     headers_dir=$work/headers
@@ -327,6 +370,7 @@ elif [[ -z $new ]]; then
   fi
   new=$work/new.json
   scan new "$headers_dir" "$new" "${headers[@]}"
+  refuse_unfound "$base_manifest" "$new"
   ((given_headers == 0)) || narrowed=1
 fi
 

@@ -322,6 +322,30 @@ TEST_CASE("a header the old tree does not have (scanned with --keep-going, not f
     CHECK(broken.not_covered.size() == 1);
 }
 
+TEST_CASE("a header that compiled before and does not now is incompatible, at the error's line") {
+    ir::Manifest o = manifest(with_records({base()}));
+    ir::Manifest n = manifest(with_records({}));
+    for (auto* m : {&o, &n}) m->targets["x86_64-linux-gnu"].headers = {"linux/demo.h"};
+    n.targets["x86_64-linux-gnu"].header_files = {"/tmp/work/headers/x86/include/linux/demo.h"};
+    n.targets["x86_64-linux-gnu"].errors = {
+        {"linux/demo.h", "/tmp/work/headers/x86/include/linux/demo.h:82:2: error: unknown type name 'foo_t'"}};
+    auto r = analysis::diff({"old", &o}, {"new", &n});
+    auto broken = only(r, "header-no-longer-compiles");
+    CHECK(broken.severity == Severity::Incompatible);
+    CHECK(broken.record == "linux/demo.h");
+    CHECK(broken.origin.file == "linux/demo.h");
+    CHECK(broken.origin.line == 82);
+    CHECK(broken.origin.column == 2);
+    CHECK(broken.message.find("(linux/demo.h:82:2: error: unknown type name 'foo_t')") != std::string::npos);
+    CHECK(broken.message.find("/tmp/work") == std::string::npos);  // a work folder that is gone after the check
+    // Its declarations are not compared: no removal besides.
+    CHECK(r.findings.size() == 1);
+
+    // Failing on both sides (a header that needs the C library) is no change.
+    o.targets["x86_64-linux-gnu"].errors = {{"linux/demo.h", "linux/demo.h:3:10: error: 'sys/socket.h' file not found"}};
+    CHECK(analysis::diff({"old", &o}, {"new", &n}).findings.empty());
+}
+
 TEST_CASE("a new side narrowed to some headers: what the old side has from headers it never reached is not compared") {
     // The old side is a whole tree: linux/demo.h, and linux/kvm.h, which
     // brings asm/kvm.h. The new side scanned linux/demo.h alone (abi-ci

@@ -155,7 +155,10 @@ class KernelTree(unittest.TestCase):
             self.assertNotIn("removed", r.stdout)
             self.assertIn("not compared", r.stdout)
 
-    def test_scan_failure_still_writes_junit_with_one_error_case(self):
+    def test_a_header_that_no_longer_compiles_is_an_incompatible_finding_at_its_error(self):
+        # The new tree's linux/iommufd.h ends in an unterminated struct: it
+        # compiled in the baseline and does not now. That is a break, found
+        # at the header's own line (not the work folder's copy).
         with tempfile.TemporaryDirectory() as tmp:
             tree = os.path.join(tmp, "hd", "x86", "include")
             shutil.copytree(os.path.join(HEADERS, "x86", "include"), tree)
@@ -164,13 +167,29 @@ class KernelTree(unittest.TestCase):
             xml = os.path.join(tmp, "broken.xml")
             r = run("--baseline", MANIFEST_612, "--headers-dir", os.path.join(tmp, "hd"), "--target",
                     "x86_64-linux-gnu", "--junit", xml)
-            self.assertEqual(r.returncode, 2)
-            self.assertIn("error:", r.stderr)
-            suites, [suite], [case] = junit(xml)
-            self.assertEqual(suite.get("errors"), "1")
-            error = case.find("error")
-            self.assertIsNotNone(error)
-            self.assertIn("iommufd.h", error.text)
+            self.assertIn(r.returncode, (8, 12), r.stdout + r.stderr)
+            self.assertIn("incompatible: linux/iommufd.h: compiled on its own before and does not now", r.stdout)
+            self.assertNotIn(tmp, r.stdout)
+            _, _, cases = junit(xml)
+            failed = [c.get("name") for c in cases if c.find("failure") is not None]
+            self.assertIn("header-no-longer-compiles: linux/iommufd.h [x86_64-linux-gnu]", failed)
+
+    def test_a_header_the_new_tree_lost_is_removed_not_a_failed_scan(self):
+        # The baseline scanned linux/iommufd.h; the new tree has no such file.
+        with tempfile.TemporaryDirectory() as tmp:
+            tree = os.path.join(tmp, "hd", "x86", "include")
+            shutil.copytree(os.path.join(HEADERS, "x86", "include"), tree)
+            os.remove(os.path.join(tree, "linux", "iommufd.h"))
+            r = run("--baseline", MANIFEST_612, "--headers-dir", os.path.join(tmp, "hd"), "--target", "x86_64-linux-gnu")
+            self.assertIn(r.returncode, (8, 12), r.stdout + r.stderr)
+            self.assertIn("iommu_ioas_alloc: removed", r.stdout)
+            self.assertIn("not in that tree", r.stderr)
+
+    def test_a_header_in_neither_tree_is_a_usage_error(self):
+        r = run("--baseline", MANIFEST_612, "--headers-dir", HEADERS, "--header", "linux/iommufd.h", "--header",
+                "linux/iommufdd.h", "--target", "x86_64-linux-gnu")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("--header linux/iommufdd.h: in neither tree, for any target", r.stderr)
 
 
 class GitMode(unittest.TestCase):
@@ -231,6 +250,24 @@ class GitMode(unittest.TestCase):
         failed = [c.get("name") for c in cases if c.find("failure") is not None]
         self.assertTrue(any("vfio_iommu_type1_dma_unmap" in n for n in failed), failed)
 
+    def test_a_change_that_breaks_a_header_fails_in_git_mode(self):
+        # Uncommitted: a type the header does not define. In HEAD it compiled.
+        path = os.path.join(self.repo, "include/uapi/linux/iommufd.h")
+        original = read_text(path)
+        try:
+            write_text(path, original.replace("struct iommu_ioas_alloc {\n", "struct iommu_ioas_alloc {\n\tfoo_t bar;\n", 1))
+            r = run("--git-base", "HEAD", "--kernel-tree", self.repo, "--target", "x86_64-linux-gnu")
+            self.assertIn(r.returncode, (8, 12), r.stdout + r.stderr)
+            self.assertIn("linux/iommufd.h", r.stdout)
+            self.assertIn("header-no-longer-compiles", r.stdout)
+            self.assertIn("unknown type name 'foo_t'", r.stdout)
+            typo = run("--git-base", "HEAD", "--kernel-tree", self.repo, "--target", "x86_64-linux-gnu", "--header",
+                       "linux/nonexist.h")
+            self.assertEqual(typo.returncode, 2, typo.stdout + typo.stderr)
+            self.assertIn("--header linux/nonexist.h: in neither tree", typo.stderr)
+        finally:
+            write_text(path, original)
+
     def test_working_tree_is_the_default_head(self):
         # Uncommitted: undo the break in the working tree only.
         path = os.path.join(self.repo, "include/uapi/linux/vfio.h")
@@ -272,6 +309,18 @@ class Usage(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("--baseline needs a value", r.stderr)
         self.assertNotIn("unbound variable", r.stderr)
+
+    def test_a_bad_baseline_or_junit_path_is_refused_before_any_work(self):
+        r = run("--baseline", "nope.json", "--new", "linux-7.1")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--baseline nope.json: no such file", r.stderr)
+        r = run("--baseline", "--headers-dir", HEADERS)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--baseline needs a value, not the option --headers-dir", r.stderr)
+        r = run("--baseline", "linux-7.1", "--new", "kvm-vm-fd-v2", "--junit", "/nonexistent-dir/a.xml")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("cannot write --junit /nonexistent-dir/a.xml", r.stderr)
+        self.assertEqual(r.stdout, "")
 
     def test_joined_option_values(self):
         r = run("--baseline=linux-7.1", "--new=kvm-vm-fd-v2", "--jobs=1")

@@ -109,7 +109,7 @@ TEST_CASE("usage: an include clang cannot find says where such headers come from
     fs::path tree = fs::temp_directory_path() / "uapikit-usage-source-tree";
     fs::create_directories(tree / "linux");
     std::ofstream(tree / "linux" / "hint.h") << "#include <asm/hint_types.h>\nstruct hint { int a; };\n";
-    std::ofstream(tree / "linux" / "other.h") << "#include <linux/hint_missing.h>\n";
+    std::ofstream(tree / "linux" / "other.h") << "#include <linux/types.h>\n";
     const fs::path out = tree / "out.json";
     auto asm_missing = gen({"scan", "linux/hint.h", "-I", tree.string(), "--target", "x86_64-linux-gnu", "-o", out.string()});
     INFO(asm_missing.err);
@@ -120,7 +120,7 @@ TEST_CASE("usage: an include clang cannot find says where such headers come from
     auto no_include = gen({"scan", (tree / "linux" / "other.h").string(), "--target", "x86_64-linux-gnu", "-o", out.string()});
     INFO(no_include.err);
     CHECK(no_include.exit_code == 2);
-    CHECK(has(no_include.err, "'linux/hint_missing.h' file not found (give -I the folder that holds linux/"));
+    CHECK(has(no_include.err, "'linux/types.h' file not found (give -I the folder that holds linux/"));
     CHECK_FALSE(fs::exists(out));
     fs::remove_all(tree);
 }

@@ -9,10 +9,12 @@
 #include "util/errors.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <set>
+#include <utility>
 
 namespace uapikit::analysis {
 namespace {
@@ -41,7 +43,7 @@ struct Side {
     std::string triple;
     bool partial = false;
     std::set<std::string> scanned;  // headers given to scan
-    std::set<std::string> failed;   // of those, the ones that did not compile (the manifest's errors)
+    std::map<std::string, std::string> failed;  // of those, the ones that did not compile: their error
     std::set<std::string> absent;   // of those, the ones its tree does not have (scan --keep-going)
     // Every file a declaration of this side comes from: the scanned headers
     // and what they include. A manifest does not list the files a scan only
@@ -57,7 +59,7 @@ struct Side {
     Side(const std::string& l, const ir::Manifest& m, const ir::TargetAbi& t)
         : label(l), triple(t.triple), partial(m.partial), abi(&t) {
         scanned.insert(t.headers.begin(), t.headers.end());
-        for (const auto& e : t.errors) failed.insert(e.header);
+        for (const auto& e : t.errors) failed.emplace(e.header, e.message);
         for (std::size_t i = 0; i < t.headers.size() && i < t.header_files.size(); ++i)
             if (t.header_files[i].empty()) absent.insert(t.headers[i]);
         for (const auto& r : t.records) {
@@ -113,6 +115,7 @@ public:
           old_is_narrower_(narrower(old_, new_)), new_is_narrower_(options.new_narrowed || narrower(new_, old_)) {}
 
     void run() {
+        headers();
         records();
         enums();
         macros();
@@ -162,6 +165,43 @@ private:
         if (describes(other, having, origin)) return false;
         out_.not_covered({kind, name, having.label});
         return true;
+    }
+
+    // ---- headers ----------------------------------------------------------
+
+    // header-no-longer-compiles: a header both sides scanned that compiled
+    // on its own before and does not now (its tree still has it). Nothing of
+    // it can be compared, and programs that include it no longer build.
+    void headers() {
+        for (const auto& [header, error] : new_.failed) {
+            if (!old_.scanned.count(header) || old_.failed.count(header) || new_.absent.count(header)) continue;
+            auto [origin, text] = located_error(header, error);
+            add("header-no-longer-compiles", Severity::Incompatible, header, "", std::nullopt, std::nullopt,
+                "compiled on its own before and does not now, so programs that include it no longer build; "
+                "its declarations are not compared (" + text + ")",
+                origin);
+        }
+    }
+
+    // A scan error ("DIR/include/linux/x.h:82:2: error: ...") with its file
+    // named include-style, as findings name files (the folder may be a
+    // temporary one, gone when the check ends), and where it points when
+    // that is the header itself; else the header's first line.
+    static std::pair<ir::Origin, std::string> located_error(const std::string& header, std::string error) {
+        const auto end = error.find(": error: ");
+        if (end == std::string::npos) return {{header, 1, 1}, error};
+        std::string where = error.substr(0, end);
+        if (auto inc = where.rfind("/include/"); inc != std::string::npos) where = where.substr(inc + 9);
+        error = where + error.substr(end);
+        const auto col = where.rfind(':'), line = col == std::string::npos ? col : where.rfind(':', col - 1);
+        unsigned l = 0, c = 0;
+        auto number = [&](std::size_t from, std::size_t to, unsigned& out) {
+            return from < to && std::from_chars(where.data() + from, where.data() + to, out).ptr == where.data() + to;
+        };
+        if (line != std::string::npos && where.substr(0, line) == header && number(line + 1, col, l) &&
+            number(col + 1, where.size(), c))
+            return {{header, l, c}, error};
+        return {{header, 1, 1}, error};
     }
 
     // ---- moved declarations ---------------------------------------------

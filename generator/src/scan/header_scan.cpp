@@ -98,12 +98,14 @@ std::string missing_include_hint(const std::string& message) {
     if (name.starts_with("asm/"))
         return " (asm/ headers exist only in `make headers_install` output: give -I its include/ folder, not a "
                "kernel source tree's include/uapi)";
-    // The folders of headers_install's include/; anything else (sys/,
-    // stdlib.h) is the C library's, which a uapi header may not need.
-    for (const char* dir : {"linux/", "asm-generic/", "drm/", "misc/", "mtd/", "rdma/", "scsi/", "sound/", "video/", "xen/"})
-        if (name.starts_with(dir))
-            return std::string(" (give -I the folder that holds ") + dir +
-                   ", e.g. the include/ folder of `make headers_install` output)";
+    // Headers every headers_install tree has: when one of them is missing,
+    // -I is wrong. (Another missing linux/ or xen/ header may be one the
+    // kernel never exports, and sys/ or stdlib.h the C library's.)
+    for (const char* base : {"linux/types.h", "linux/ioctl.h", "linux/const.h", "linux/posix_types.h"})
+        if (name == base)
+            return " (give -I the folder that holds linux/, e.g. the include/ folder of `make headers_install` output)";
+    if (name.starts_with("asm-generic/"))
+        return " (give -I the folder that holds asm-generic/, e.g. the include/ folder of `make headers_install` output)";
     return "";
 }
 
