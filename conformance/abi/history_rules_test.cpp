@@ -352,6 +352,16 @@ TEST_CASE("growth at the tail where the family takes its length from the caller:
     CHECK(plain.of("struct-grew").size() == 2);
 }
 
+TEST_CASE("a version that went up is compatible, but not an API version userspace checks for equality") {
+    Diff d = diff(header("#define TASKSTATS_VERSION 13\n#define VFIO_API_VERSION 0\n"),
+                  header("#define TASKSTATS_VERSION 14\n#define VFIO_API_VERSION 1\n"));
+    CHECK(d.about("version-changed", "TASKSTATS_VERSION")["severity"] == "compatible");
+    // VFIO_GET_API_VERSION must answer VFIO_API_VERSION (Linux 6.12
+    // drivers/vfio/container.c), so every program that checks it stops.
+    CHECK(d.about("macro-value-changed", "VFIO_API_VERSION")["severity"] == "incompatible");
+    CHECK(d.exit_code == 12);
+}
+
 TEST_CASE("moved to the asm/ header of the architecture that uses it: not removed on the others") {
     auto tree = [](bool moved) {
         Side s;

@@ -31,6 +31,7 @@ std::optional<ConstantVerdict> expected_change(const std::string& name, const ir
     if (const NamePattern* p = match_name(release_patterns(), name))
         return ConstantVerdict{"version-changed", std::string("release number (") + p->why +
                                                       "): it changes with every release the headers come from"};
+    if (match_name(equality_version_patterns(), name)) return std::nullopt;  // a plain value change: incompatible
     if (const NamePattern* p = match_name(version_patterns(), name);
         p && !is_negative(before) && !is_negative(after) && after.bits > before.bits)
         return ConstantVerdict{"version-changed", std::string("version number (") + p->why +

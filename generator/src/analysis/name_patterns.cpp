@@ -78,11 +78,16 @@ constexpr std::array kReleases = {
     NamePattern{"LINUX_VERSION_*", "the kernel's release (LINUX_VERSION_CODE, _MAJOR, _PATCHLEVEL, _SUBLEVEL)"},
 };
 
+constexpr std::array kEqualityVersions = {
+    NamePattern{"*_API_VERSION", "an API version userspace checks for equality (KVM_GET_API_VERSION must answer "
+                                 "KVM_API_VERSION, VFIO_GET_API_VERSION VFIO_API_VERSION)"},
+};
+
 constexpr std::array kVersions = {
-    NamePattern{"*_MINOR_VERSION", "minor version of a protocol (FUSE_KERNEL_MINOR_VERSION)"},
-    NamePattern{"*_VERSION_MINOR", "minor version (DM_VERSION_MINOR)"},
+    NamePattern{"*_MINOR_VERSION", "minor version of a protocol, as FUSE_KERNEL_MINOR_VERSION"},
+    NamePattern{"*_VERSION_MINOR", "minor version, as DM_VERSION_MINOR"},
     NamePattern{"*_VERSION_PATCHLEVEL", "patch level"},
-    NamePattern{"*_VERSION", "version of a struct or protocol that grows (TASKSTATS_VERSION)"},
+    NamePattern{"*_VERSION", "of a struct or protocol that grows, as TASKSTATS_VERSION"},
 };
 
 constexpr std::array kCallerSized = {
@@ -110,6 +115,7 @@ std::span<const NamePattern> sentinel_patterns() { return kSentinels; }
 std::span<const NamePattern> valid_mask_patterns() { return kValidMasks; }
 std::span<const NamePattern> reserved_mask_patterns() { return kReservedMasks; }
 std::span<const NamePattern> version_patterns() { return kVersions; }
+std::span<const NamePattern> equality_version_patterns() { return kEqualityVersions; }
 std::span<const NamePattern> release_patterns() { return kReleases; }
 std::span<const NamePattern> caller_sized_records() { return kCallerSized; }
 

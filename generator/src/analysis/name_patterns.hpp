@@ -37,6 +37,10 @@ std::span<const NamePattern> reserved_mask_patterns();
 // TASKSTATS_VERSION...): userspace compares them at run time.
 std::span<const NamePattern> version_patterns();
 
+// Versions userspace requires to be equal to its own (KVM_API_VERSION,
+// VFIO_API_VERSION): any change breaks every existing program.
+std::span<const NamePattern> equality_version_patterns();
+
 // The release the headers come from (LINUX_VERSION_CODE and its parts):
 // any value is expected, even a lower sublevel.
 std::span<const NamePattern> release_patterns();
