@@ -352,6 +352,20 @@ TEST_CASE("growth at the tail where the family takes its length from the caller:
     CHECK(plain.of("struct-grew").size() == 2);
 }
 
+TEST_CASE("a size-field struct whose last array grew is an extension; a widened last scalar is not") {
+    // The array's old elements keep their places.
+    Diff grown = diff(header("struct grow_arr { __u32 size; __u32 n; __u8 data[4]; };\n"),
+                      header("struct grow_arr { __u32 size; __u32 n; __u8 data[8]; };\n"));
+    CHECK(grown.kinds() == std::vector<std::string>{"compatible-extension"});
+    // out_id __u32 -> __u64 at offset 8: an old caller's 4 bytes are the
+    // high half of the new field on s390x and powerpc64 (big-endian).
+    Diff widened = diff(header("struct grow_id { __u32 size; __u32 flags; __u32 out_id; };\n"),
+                        header("struct grow_id { __u32 size; __u32 flags; __u64 out_id; };\n"));
+    CHECK(widened.about("field-size-changed", "grow_id")["severity"] == "incompatible");
+    CHECK(widened.about("field-size-changed", "grow_id")["field"] == "out_id");
+    CHECK(widened.of("compatible-extension").empty());
+}
+
 TEST_CASE("a version that went up is compatible, but not an API version userspace checks for equality") {
     Diff d = diff(header("#define TASKSTATS_VERSION 13\n#define VFIO_API_VERSION 0\n"),
                   header("#define TASKSTATS_VERSION 14\n#define VFIO_API_VERSION 1\n"));

@@ -330,7 +330,11 @@ private:
                 union_member_grew(n, n.end - o.end);
                 return;
             }
-            if (o.end >= old_end() && !n.unnamed()) {  // the last member grew with the record
+            // The last member, an array, grew with the record: its old
+            // elements keep their places. A wider scalar is no such growth:
+            // an old caller's value sits in its first bytes, which hold the
+            // high half on a big-endian target.
+            if (o.end >= old_end() && !n.unnamed() && same_element_type(o, n)) {
                 pushes_.push_back({n.begin, *n.name + " grew"});
                 return;
             }
@@ -338,6 +342,13 @@ private:
         cause(make("field-size-changed", Severity::Incompatible, display_name(n), member_type(o), member_type(n),
                    "field changed size: old callers pass the old width", at(d_.new_view, n)));
         pushes_.push_back({n.begin, display_name(n) + " changed size"});
+    }
+
+    // Both are arrays of one element type (`__u8[8]` and `__u8[16]`).
+    static bool same_element_type(const Member& o, const Member& n) {
+        const std::string &a = o.field->canonical_type, &b = n.field->canonical_type;
+        const auto i = a.find('['), j = b.find('[');
+        return i != std::string::npos && j != std::string::npos && a.compare(0, i, b, 0, j) == 0;
     }
 
     // flexible-array: `T x[1]` or `T x[0]` became `T x[]` in place (the
