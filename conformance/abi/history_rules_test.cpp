@@ -366,6 +366,17 @@ TEST_CASE("a size-field struct whose last array grew is an extension; a widened 
     CHECK(widened.of("compatible-extension").empty());
 }
 
+TEST_CASE("a removed macro breaks programs, unless it never evaluated on that target") {
+    // GONE_KEY uses an identifier no uapi header defines (as s390's
+    // PSW_DEFAULT_KEY in Linux 6.1): no program could use its value.
+    Diff d = diff(header("#define GONE_VALUE 3\n#define GONE_KEY (((unsigned long)GONE_UNDEFINED) << 52)\n"),
+                  header("\n"));
+    CHECK(d.about("macro-removed", "GONE_VALUE")["severity"] == "incompatible");
+    CHECK(d.about("macro-removed", "GONE_KEY")["severity"] == "warning");
+    CHECK(d.about("macro-removed", "GONE_KEY")["message"].get<std::string>().find("did not evaluate here before") !=
+          std::string::npos);
+}
+
 TEST_CASE("a version that went up is compatible, but not an API version userspace checks for equality") {
     Diff d = diff(header("#define TASKSTATS_VERSION 13\n#define VFIO_API_VERSION 0\n"),
                   header("#define TASKSTATS_VERSION 14\n#define VFIO_API_VERSION 1\n"));
