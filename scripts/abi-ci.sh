@@ -33,7 +33,8 @@ Options:
   --junit-suite NAME  the JUnit suite's name (default: "uapikit ABI: BASE -> NEW")
   --work DIR          keep intermediate files (headers, manifests, logs) in DIR;
                       by default a temporary folder that is removed at the end
-  -j, --jobs N        parallel headers_install runs and parses (default: CPUs)
+  -j, --jobs N        parallel headers_install runs and parses (default, or 0:
+                      one per CPU)
   --gen PATH          the uapikit-gen to use (default: $UAPIKIT_GEN, the one
                       installed beside this script, the source tree's build,
                       or the one on PATH)
@@ -109,10 +110,13 @@ else
   sources=0
   for s in "$new" "$kernel_tree" "$headers_dir"; do [[ -n $s ]] && sources=$((sources + 1)); done
   ((sources == 1)) || die_usage "give exactly one of --new, --kernel-tree, --headers-dir"
+  [[ -z $new || ${#headers[@]} -eq 0 ]] || die_usage "--header chooses what to scan, and --new is not scanned: drop one"
 fi
+# 0, as for uapikit-gen scan: one per CPU.
 if [[ -n $jobs ]]; then
-  [[ $jobs =~ ^[1-9][0-9]*$ ]] || die_usage "--jobs takes a positive number, not '$jobs'"
-else
+  [[ $jobs =~ ^[0-9]+$ ]] || die_usage "--jobs takes a number (0: one per CPU), not '$jobs'"
+fi
+if [[ -z $jobs || $jobs -eq 0 ]]; then
   jobs=$(nproc 2>/dev/null || echo 2)
 fi
 

@@ -325,9 +325,14 @@ class Usage(unittest.TestCase):
     def test_joined_option_values(self):
         r = run("--baseline=linux-7.1", "--new=kvm-vm-fd-v2", "--jobs=1")
         self.assertEqual(r.returncode, 4, r.stderr)
-        r = run("--baseline", "linux-7.1", "--new", "kvm-vm-fd-v2", "-j0")
+        r = run("--baseline", "linux-7.1", "--new", "kvm-vm-fd-v2", "-j0")  # 0: one per CPU, as scan's
+        self.assertEqual(r.returncode, 4, r.stderr)
+        r = run("--baseline", "linux-7.1", "--new", "kvm-vm-fd-v2", "-jx")
         self.assertEqual(r.returncode, 2)
-        self.assertIn("--jobs takes a positive number, not '0'", r.stderr)
+        self.assertIn("--jobs takes a number (0: one per CPU), not 'x'", r.stderr)
+        r = run("--baseline", "linux-7.1", "--new", "kvm-vm-fd-v2", "--header", "linux/iommufd.h")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--new is not scanned", r.stderr)
         r = run("--help=yes")
         self.assertEqual(r.returncode, 2)
         self.assertIn("--help takes no value", r.stderr)
