@@ -366,6 +366,20 @@ TEST_CASE("a size-field struct whose last array grew is an extension; a widened 
     CHECK(widened.of("compatible-extension").empty());
 }
 
+TEST_CASE("growth is located at the first new member; growth with a changed old part says so") {
+    // The header's body starts after the 6 lines of kTypes: `more` is on line 10.
+    Diff d = diff(header("struct ext {\n\t__u32 size;\n\t__u32 flags;\n};\n"),
+                  header("struct ext {\n\t__u32 size;\n\t__u32 flags;\n\t__u64 more;\n};\n"));
+    auto grown = d.about("compatible-extension", "ext");
+    CHECK(grown["field"] == "more");
+    CHECK(grown["line"] == 10);
+    // A struct without a size field that grew by an insertion in the middle.
+    Diff mid = diff(header("struct plain { __u32 a; __u32 b; };\n"), header("struct plain { __u32 a; __u32 x; __u32 b; };\n"));
+    CHECK(mid.about("field-inserted", "plain")["severity"] == "incompatible");
+    CHECK(mid.about("struct-grew", "plain")["message"].get<std::string>().find("its old part changed too") !=
+          std::string::npos);
+}
+
 TEST_CASE("a removed macro breaks programs, unless it never evaluated on that target") {
     // GONE_KEY uses an identifier no uapi header defines (as s390's
     // PSW_DEFAULT_KEY in Linux 6.1): no program could use its value.

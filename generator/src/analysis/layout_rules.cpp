@@ -432,19 +432,25 @@ private:
             return;
         }
         if (n.size == o.size) return;
-        std::string first;
+        // The first member past the old end names the growth and gives its
+        // place; without one (a last array that grew), the struct does.
+        const Member* first = nullptr;
         for (const Member* a : d_.added)
-            if (a->begin >= old_end() && !a->unnamed() && (first.empty())) first = *a->name;
+            if (a->begin >= old_end() && !a->unnamed() && !first) first = a;
+        const std::string field = first ? *first->name : std::string();
+        const ir::Origin where = first ? at(d_.new_view, *first) : n.origin;
         if (!broken_ && c_.caller_sized)
-            record_level_.push_back(make("compatible-extension", Severity::Compatible, first, bytes(o.size), bytes(n.size),
+            record_level_.push_back(make("compatible-extension", Severity::Compatible, field, bytes(o.size), bytes(n.size),
                                          "grew after its last field: old callers pass the old size and the kernel "
                                          "zero-extends them (size-field convention)",
-                                         n.origin));
+                                         where));
         else
-            record_level_.push_back(make("struct-grew", Severity::Warning, first, bytes(o.size), bytes(n.size),
-                                         "grew: compatible only where the kernel takes the length from the caller and "
-                                         "zero-extends; arrays of it and structs embedding it change layout",
-                                         n.origin));
+            record_level_.push_back(make("struct-grew", Severity::Warning, field, bytes(o.size), bytes(n.size),
+                                         broken_ ? "grew, and its old part changed too (its other findings say how)"
+                                                 : "grew: compatible only where the kernel takes the length from the "
+                                                   "caller and zero-extends; arrays of it and structs embedding it "
+                                                   "change layout",
+                                         where));
     }
 
     // alignment-changed: incompatible when the layout also broke or a
