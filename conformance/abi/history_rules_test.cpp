@@ -380,6 +380,22 @@ TEST_CASE("growth is located at the first new member; growth with a changed old 
           std::string::npos);
 }
 
+TEST_CASE("a flag moved onto another flag's bit is reported as an overlap besides its value change") {
+    // IOMMU_HWPT_FAULT_ID_VALID moved onto IOMMU_HWPT_ALLOC_DIRTY_TRACKING's bit.
+    Diff d = diff(header("enum hwpt_alloc_flags { HW_NEST = 1 << 0, HW_DIRTY = 1 << 1, HW_FAULT = 1 << 4 };\n"),
+                  header("enum hwpt_alloc_flags { HW_NEST = 1 << 0, HW_DIRTY = 1 << 1, HW_FAULT = 1 << 1 };\n"));
+    CHECK(d.about("enum-constant-changed", "hwpt_alloc_flags")["field"] == "HW_FAULT");
+    auto overlap = d.of("flag-bits-overlap");
+    REQUIRE(overlap.size() == 1);
+    CHECK(overlap[0]["field"] == "HW_FAULT");
+    CHECK(overlap[0]["message"].get<std::string>().find("HW_DIRTY") != std::string::npos);
+    // A new name for an old bit is an alias, as IFLA_DSA_CONDUIT for
+    // IFLA_DSA_MASTER (Linux 6.12 include/uapi/linux/if_link.h): no overlap.
+    Diff alias = diff(header("enum hwpt_alloc_flags { HW_NEST = 1 << 0, HW_DIRTY = 1 << 1 };\n"),
+                      header("enum hwpt_alloc_flags { HW_NEST = 1 << 0, HW_DIRTY = 1 << 1, HW_DIRTY_ALIAS = HW_DIRTY };\n"));
+    CHECK(alias.of("flag-bits-overlap").empty());
+}
+
 TEST_CASE("a removed macro breaks programs, unless it never evaluated on that target") {
     // GONE_KEY uses an identifier no uapi header defines (as s390's
     // PSW_DEFAULT_KEY in Linux 6.1): no program could use its value.

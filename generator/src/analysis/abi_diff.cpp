@@ -580,23 +580,35 @@ private:
 
 // A new or changed struct is reviewed as check would review it, so that a
 // new struct with tail padding or an i386/x86_64 mismatch is not waved
-// through as merely "new". What the old version already had is left out:
-// the question is what the change brings.
+// through as merely "new"; so is a flag that moved onto another's bit. What
+// the old version already had is left out: the question is what the change
+// brings.
 void append_lints_of_changed_records(Report& report, const ir::Manifest& old_manifest, const ir::Manifest& new_manifest) {
     static const std::set<std::string> record_kinds = {
         "new-struct", "compatible-extension", "struct-grew", "field-added-in-padding", "reserved-repurposed",
         "field-moved", "field-size-changed", "field-type-changed", "field-renamed", "field-removed", "field-inserted",
         "struct-shrunk", "alignment-changed", "record-kind-changed", "union-member-added", "union-member-grew",
         "struct-renamed", "compat-layout-fixed"};
+    // A flag whose value changed onto another flag's bit is an overlap as
+    // well. A new constant that shares a value is left alone: that is how
+    // the kernel adds an alias (IFLA_DSA_MASTER = IFLA_DSA_CONDUIT).
+    std::set<std::pair<std::string, std::string>> moved_flags;  // {enum, constant}
     std::set<std::string> touched;
-    for (const auto& f : report.findings)
+    for (const auto& f : report.findings) {
         if (record_kinds.count(f.kind)) touched.insert(f.record);
-    if (touched.empty()) return;
+        if (f.kind == "enum-constant-changed" && !f.field.empty()) moved_flags.insert({f.record, f.field});
+    }
+    if (touched.empty() && moved_flags.empty()) return;
     Report lints = check(new_manifest, {});
     subtract_known(lints, check(old_manifest, {}));
+    auto moved_onto = [&](const Finding& lint) {
+        if (lint.kind != "flag-bits-overlap") return false;
+        const std::string first = lint.message.substr(lint.message.rfind(' ') + 1);  // "uses the same bit as FIRST"
+        return moved_flags.count({lint.record, lint.field}) || moved_flags.count({lint.record, first});
+    };
     for (auto& lint : lints.findings) {
         std::string owner = lint.record.substr(0, lint.record.find("::"));
-        if (touched.count(owner)) report.findings.push_back(std::move(lint));
+        if (touched.count(owner) || moved_onto(lint)) report.findings.push_back(std::move(lint));
     }
 }
 
