@@ -68,16 +68,13 @@ while (($#)); do
     set -- -j "${opt#-j}" "${@:2}"
     opt=$1
   fi
-  case $opt in
-    -h|--help) usage; exit 0 ;;
-    --baseline|--new|--kernel-tree|--headers-dir|--header|--target|--junit|--junit-suite|--work|--gen|--git-base|--git-head|-j|--jobs)
-      (($# >= 2)) || die_usage "$opt needs a value"
-      [[ -n $2 ]] || die_usage "$opt needs a non-empty value"
-      [[ $2 != --* ]] || die_usage "$opt needs a value, not the option $2"
-      val=$2
-      shift 2 ;;
-    *) die_usage "unknown argument '$opt'" ;;
-  esac
+  [[ $opt == -h || $opt == --help ]] && { usage; exit 0; }
+  [[ $opt =~ ^($value_options)$ ]] || die_usage "unknown argument '$opt'"
+  (($# >= 2)) || die_usage "$opt needs a value"
+  [[ -n $2 ]] || die_usage "$opt needs a non-empty value"
+  [[ $2 != --* ]] || die_usage "$opt needs a value, not the option $2"
+  val=$2
+  shift 2
   case $opt in
     --baseline) baseline=$val ;;
     --new) new=$val ;;
@@ -314,7 +311,7 @@ refuse_unfound() {
   ((given_headers)) || return 0
   local nowhere
   nowhere=$(found_nowhere "$@" -- "${headers[@]}") || fail_step "reading the manifests" 1 /dev/null
-  [[ -z $nowhere ]] || die_usage "--header $(echo $nowhere | sed 's/ /, /g'): in neither tree, for any target"
+  [[ -z $nowhere ]] || die_usage "--header ${nowhere//$'\n'/, }: in neither tree, for any target"
 }
 
 if ((git_mode)); then

@@ -5,6 +5,7 @@
 
 #include "abi/version_catalog.hpp"
 #include "emit/cpp_bindings.hpp"
+#include "emit/layout_asserts.hpp"
 #include "util/errors.hpp"
 
 #include <CLI/CLI.hpp>
@@ -19,16 +20,6 @@ namespace uapikit::commands {
 // Why `name` cannot be a namespace (one identifier, or several joined by
 // ::), or "" when it can.
 inline std::string namespace_problem(const std::string& name) {
-    static constexpr std::string_view keywords[] = {
-        "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case", "catch",
-        "char", "char8_t", "char16_t", "char32_t", "class", "compl", "concept", "const", "consteval", "constexpr",
-        "constinit", "const_cast", "continue", "co_await", "co_return", "co_yield", "decltype", "default", "delete",
-        "do", "double", "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false", "float", "for",
-        "friend", "goto", "if", "inline", "int", "long", "mutable", "namespace", "new", "noexcept", "not", "not_eq",
-        "nullptr", "operator", "or", "or_eq", "private", "protected", "public", "register", "reinterpret_cast",
-        "requires", "return", "short", "signed", "sizeof", "static", "static_assert", "static_cast", "struct",
-        "switch", "template", "this", "thread_local", "throw", "true", "try", "typedef", "typeid", "typename",
-        "union", "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq"};
     std::string_view rest = name;
     while (true) {
         const auto end = rest.find("::");
@@ -37,8 +28,8 @@ inline std::string namespace_problem(const std::string& name) {
                                 part.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
                                     std::string_view::npos;
         if (!identifier) return "'" + name + "' is not a C++ namespace name (letters, digits and _, parts joined by ::)";
-        for (std::string_view k : keywords)
-            if (part == k) return "'" + name + "' is not a C++ namespace name ('" + std::string(part) + "' is reserved)";
+        if (emit::is_cpp_keyword(std::string(part)))
+            return "'" + name + "' is not a C++ namespace name ('" + std::string(part) + "' is reserved)";
         if (end == std::string_view::npos) return "";
         rest = rest.substr(end + 2);
     }

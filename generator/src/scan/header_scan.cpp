@@ -10,8 +10,8 @@
 #include <iterator>
 #include <functional>
 #include <memory>
-#include <string>
 #include <set>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -85,8 +85,6 @@ Candidates candidates_for(DefineIndex& defines, const ProbeScope& scope) {
     return out;
 }
 
-// An error in the in-memory main file is about its #include of the header,
-// so it is reported against the header's name.
 // What to do about an include clang could not find. uapi headers include
 // each other by <linux/...> and <asm/...>; asm/ exists only in the output of
 // `make headers_install` (a source tree keeps it per architecture, under
@@ -109,6 +107,8 @@ std::string missing_include_hint(const std::string& message) {
     return "";
 }
 
+// An error in the in-memory main file is about its #include of the header,
+// so it is reported against the header's name.
 std::string format_error(const clang::Diagnostic& d, const std::string& header) {
     std::string where = d.where.file == kMainFile ? header : d.where.file.empty() ? "<command line>" : d.where.file;
     return where + ":" + std::to_string(d.where.line) + ":" + std::to_string(d.where.column) +
