@@ -4,10 +4,12 @@
 // fds, and changes to the machine (IOMMUs, devices) - checking after every
 // step what the fake promises for any input:
 //   - a rejected call (negative return) leaves host.snapshot() unchanged,
-//     except the two the kernel documents as partial: IOMMU_HWPT_INVALIDATE
+//     except those the kernel documents as partial: IOMMU_HWPT_INVALIDATE
 //     keeps the entries it handled before the failing one (and says how
-//     many), and VFIO_IOMMU_UNMAP_DMA of a type1 container keeps the cuts
-//     it made at the range's ends;
+//     many), VFIO_IOMMU_UNMAP_DMA of a type1 container keeps the cuts it
+//     made at the range's ends, and a call whose reply cannot be written
+//     (a read-only struct) keeps its work unless it allocates an object or
+//     binds a device (undoes_all() below);
 //   - every id a successful allocation answers is >= 1, every fd it hands
 //     out (returned or written into the struct) is the host's.
 //
@@ -21,11 +23,15 @@
 //   8 write  fd, n, n bytes               9 the next fd reservation fails (EMFILE)
 // `fd` operands index the fds handed out so far (one past the end is -1).
 // An ioctl's request byte indexes requests(); past its end a u32 follows.
-// Its mode: bits 0-1 the argument (0, 1 the buffer, 2 null, 3 the value
-// byte at the end: KVM_CREATE_VM, VFIO_SET_IOMMU...), bit 2 writes fd
-// (mode >> 4) as an int32 at 4 * (fd offset % 16) of the struct, bit 3 at
-// 4 * (data fd offset % 16) of the data (KVM_SET_DEVICE_ATTR's file, AMD's
-// kvmfd).
+// Its mode: bits 0-1 the argument (0 the buffer, read in place as the
+// typed layer's calls are; 1 the buffer, copied in and out as the preload's
+// and fake::libc's calls are; 2 null; 3 the value byte at the end:
+// KVM_CREATE_VM, VFIO_SET_IOMMU...), bit 2 writes fd (mode >> 4) as an
+// int32 at 4 * (fd offset % 16) of the struct, bit 3 at 4 * (data fd offset
+// % 16) of the data (KVM_SET_DEVICE_ATTR's file, AMD's kvmfd). Bit 7 of the
+// fd offset makes a copied struct read-only for the call, so its reply
+// fails with EFAULT after the handler ran (an allocation then aborts its
+// object).
 //
 // Every address the fake reads or writes is in one scratch mapping: the
 // argument at its start, the data after it, and a PROT_NONE page after
@@ -187,6 +193,7 @@ struct run {
     host h{uapikit::fake::fd_source{reserve_fd, release_fd}};
     std::vector<int> fds;  // every fd handed out, closed ones included
     int at = 0;            // the step being run, for reports
+    bool read_only = false;  // the step's struct could not be written back
 
     int pick_fd(uint8_t b) const {
         size_t i = b % (fds.size() + 1);
@@ -228,7 +235,17 @@ struct run {
         void* a = arg;
         if ((mode & 3) == 2) a = nullptr;
         if ((mode & 3) == 3) a = reinterpret_cast<void*>(uintptr_t{in.byte()});  // a value, not a pointer
-        int rc = h.ioctl(fd, request, a);
+        int rc;
+        if ((mode & 3) == 1) {
+            // The copying path reads and writes through process_vm_readv(2)
+            // and process_vm_writev(2), which honour page protections.
+            read_only = fd_at & 0x80;
+            if (read_only) ::mprotect(arg, arg_area, PROT_READ);
+            rc = h.ioctl(fd, request, reinterpret_cast<uintptr_t>(arg), uapikit::fake::user_space::own_copied());
+            if (read_only) ::mprotect(arg, arg_area, PROT_READ | PROT_WRITE);
+        } else {
+            rc = h.ioctl(fd, request, a);
+        }
         if (rc > 0 && returns_fd(request)) new_fd(rc, "an ioctl returned an fd the host does not own", request);
         if (rc >= 0 && a == arg) check_reply(request, arg, size);
         return rc;
@@ -297,6 +314,7 @@ struct run {
     // One step; returns its result (>= 0 or -errno) and the request it used.
     long step(reader& in, unsigned long& request) {
         request = 0;
+        read_only = false;
         switch (in.byte() % 10) {
             case 0: {
                 int rc = h.open_iommufd();
@@ -348,11 +366,38 @@ struct run {
     }
 };
 
-// The failures the kernel documents as leaving work done behind.
-bool partial_failure(unsigned long request) {
+// Whether a call whose reply could not be written undoes all it did:
+// object allocations (iommufd_object_abort_and_destroy()), the selftest's
+// mock device and access, and a VFIO cdev bind (Linux 6.12).
+bool undoes_all(unsigned long request) {
+    switch (request) {
+        case abi::IOMMU_IOAS_ALLOC:
+        case abi::IOMMU_HWPT_ALLOC:
+        case abi::IOMMU_FAULT_QUEUE_ALLOC:
+        case abi::IOMMU_VIOMMU_ALLOC:
+        case abi::IOMMU_VDEVICE_ALLOC:
+        case abi::IOMMU_VEVENTQ_ALLOC:
+        case abi::IOMMU_HW_QUEUE_ALLOC:
+        case vfio::device_bind_iommufd:
+            return true;
+        case abi::IOMMU_TEST_CMD: {
+            const uint32_t op = field<uint32_t>(arg_buffer(), offsetof(abi::iommu_test_cmd, op));
+            return op == abi::IOMMU_TEST_OP_MOCK_DOMAIN || op == abi::IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS ||
+                   op == abi::IOMMU_TEST_OP_CREATE_ACCESS;
+        }
+        default:
+            return false;
+    }
+}
+
+// The failures the kernel documents as leaving work done behind: a partial
+// invalidation or type1 unmap, and a reply that could not be written after
+// the work, for every command but those above.
+bool partial_failure(unsigned long request, long rc, bool read_only) {
     if (request == abi::IOMMU_HWPT_INVALIDATE)
         return field<uint32_t>(arg_buffer(), offsetof(abi::iommu_hwpt_invalidate, entry_num)) > 0;
-    return request == vfio::iommu_unmap_dma;
+    if (request == vfio::iommu_unmap_dma) return true;
+    return read_only && rc == -EFAULT && !undoes_all(request);
 }
 
 constexpr int max_steps = 32;
@@ -381,7 +426,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (rc < 0) {
             std::string after = r.h.snapshot();
             if (after != before) {
-                if (!partial_failure(request)) violated("a rejected call changed the host", i, request, rc, before, after);
+                if (!partial_failure(request, rc, r.read_only)) violated("a rejected call changed the host", i, request, rc, before, after);
                 stale = true;
             }
         }

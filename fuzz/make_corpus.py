@@ -59,10 +59,13 @@ def emfile(): return bytes([9])  # the next fd reservation fails
 def write(fd, data): return bytes([8, fd, len(data)]) + data
 
 
-def ioctl(fd, request, arg=b"", data=b"", fd_patch=None, fd_at=0, data_fd_at=0, value=None):
+def ioctl(fd, request, arg=b"", data=b"", fd_patch=None, fd_at=0, data_fd_at=0, value=None, copied=False,
+          read_only=False):
     """One ioctl. fd_patch: (fd index, "arg" or "data") writes that fd at
-    byte fd_at of the struct or data_fd_at of the data."""
-    mode = 0
+    byte fd_at of the struct or data_fd_at of the data. copied: the struct
+    goes through the copying path (the preload's); read_only: and it cannot
+    be written back."""
+    mode = 1 if copied or read_only else 0
     if fd_patch is not None:
         index, where = fd_patch
         mode |= (4 if where == "arg" else 8) | index << 4
@@ -70,21 +73,22 @@ def ioctl(fd, request, arg=b"", data=b"", fd_patch=None, fd_at=0, data_fd_at=0, 
         mode |= 3
     arg, data = arg.rstrip(b"\0"), data.rstrip(b"\0")  # the fuzzer zero-fills what is missing
     out = bytes([3, fd, request, mode, len(arg)]) + arg + bytes([len(data)]) + data
-    out += bytes([fd_at // 4, data_fd_at // 4])
+    out += bytes([fd_at // 4 | (0x80 if read_only else 0), data_fd_at // 4])
     return out + (bytes([value]) if value is not None else b"")
 
 
 # ---- iommufd ---------------------------------------------------------------------------
 
-def ioas(fd): return ioctl(fd, req("iommu_ioas_alloc"), struct.pack("<III", 12, 0, 0))
-def destroy(fd, id): return ioctl(fd, req("iommu_destroy"), struct.pack("<II", 8, id))
-def ioas_map(fd, ioas_id, page, length, iova):
-    return ioctl(fd, req("iommu_ioas_map"), struct.pack("<IIIIQQQ", 40, 1 | 2 | 4, ioas_id, 0, ptr(page), length, iova))
-def ioas_unmap(fd, ioas_id, iova, length):
-    return ioctl(fd, req("iommu_ioas_unmap"), struct.pack("<IIQQ", 24, ioas_id, iova, length))
-def hwpt(fd, dev, pt, flags=NEST_PARENT, data_type=0, data=b"", fault=0):
+def ioas(fd, **how): return ioctl(fd, req("iommu_ioas_alloc"), struct.pack("<III", 12, 0, 0), **how)
+def destroy(fd, id, **how): return ioctl(fd, req("iommu_destroy"), struct.pack("<II", 8, id), **how)
+def ioas_map(fd, ioas_id, page, length, iova, **how):
+    return ioctl(fd, req("iommu_ioas_map"), struct.pack("<IIIIQQQ", 40, 1 | 2 | 4, ioas_id, 0, ptr(page), length, iova),
+                 **how)
+def ioas_unmap(fd, ioas_id, iova, length, **how):
+    return ioctl(fd, req("iommu_ioas_unmap"), struct.pack("<IIQQ", 24, ioas_id, iova, length), **how)
+def hwpt(fd, dev, pt, flags=NEST_PARENT, data_type=0, data=b"", fault=0, **how):
     arg = struct.pack("<IIIIIIIIQII", 48, flags, dev, pt, 0, 0, data_type, len(data), ptr(0) if data else 0, fault, 0)
-    return ioctl(fd, req("iommu_hwpt_alloc"), arg, data)
+    return ioctl(fd, req("iommu_hwpt_alloc"), arg, data, **how)
 def viommu(fd, dev, hwpt_id, type=VIOMMU_SELFTEST, flags=0, data=b"", **patch):
     arg = struct.pack("<IIIIIIIIQiI", 48, flags, type, dev, hwpt_id, 0, len(data), 0, ptr(0) if data else 0, 0, 0)
     return ioctl(fd, req("iommu_viommu_alloc"), arg, data, **patch)
@@ -95,9 +99,9 @@ def invalidate(fd, id, data_type, entries, entry_len):
     return ioctl(fd, req("iommu_hwpt_invalidate"), arg, entries)
 
 
-def test_cmd(fd, op, id=0, payload=b""):
-    return ioctl(fd, req("iommu_test_cmd"), struct.pack("<IIII48sI", 72, op, id, 0, payload, 0))
-def mock_domain(fd, pt): return test_cmd(fd, OP_MOCK_DOMAIN, pt)
+def test_cmd(fd, op, id=0, payload=b"", **how):
+    return ioctl(fd, req("iommu_test_cmd"), struct.pack("<IIII48sI", 72, op, id, 0, payload, 0), **how)
+def mock_domain(fd, pt, **how): return test_cmd(fd, OP_MOCK_DOMAIN, pt, **how)
 def mock_replace(fd, stdev, pt): return test_cmd(fd, OP_MOCK_DOMAIN_REPLACE, stdev, struct.pack("<I", pt))
 
 
@@ -187,6 +191,20 @@ seeds = {
     # was: the fake once counted the VM's holder before the fd existed.
     "guest_memfd_emfile": open_kvm() + create_vm(0, 1) + emfile()
     + ioctl(1, req("KVM_CREATE_GUEST_MEMFD"), struct.pack("<QQ48s", 1 << 20, 0, b"")) + close(1),
+    # The selftest flow with every struct copied in and out, as the preload
+    # and fake::libc pass them: ioas 1, stdev 2, idev 3, auto 4, hwpt 5,
+    # viommu 6; then a map and unmap, and the objects destroyed.
+    "copied": open_iommufd() + ioas(0, copied=True) + mock_domain(0, 1, copied=True) + hwpt(0, 3, 1, copied=True)
+    + viommu(0, 3, 5, copied=True) + ioas_map(0, 1, 1, 0x2000, MOCK_APERTURE_START, copied=True)
+    + ioas_unmap(0, 1, MOCK_APERTURE_START, 0x2000, copied=True)
+    + b"".join(destroy(0, id, copied=True) for id in (6, 5, 2, 1)),
+    # Replies that cannot be written (read-only structs): the allocations
+    # are undone, the map stays. fds: iommufd 0 (a fault queue's fd is
+    # closed again); ioas 1, then the mock device's stdev 2, idev 3, auto 4.
+    "read_only_replies": open_iommufd() + ioas(0) + ioas(0, read_only=True) + mock_domain(0, 1, read_only=True)
+    + ioctl(0, req("iommu_fault_alloc"), struct.pack("<IIII", 16, 0, 0, 0), read_only=True)
+    + mock_domain(0, 1) + hwpt(0, 3, 1, read_only=True) + hwpt(0, 3, 1) + viommu(0, 3, 5, read_only=True)
+    + ioas_map(0, 1, 1, 0x2000, MOCK_APERTURE_START, read_only=True),
     # An AMD IOMMU with a device bound through its cdev: fds kvm 0, vm 1, vfio0 2, iommufd 3.
     "amd_viommu": add_iommu(AMD) + add_device(1) + open_kvm() + create_vm(0, 0) + open_vfio(0) + open_iommufd()
     + bind(2, 3) + ioas(3) + hwpt(3, 1, 2)

@@ -64,36 +64,22 @@ FAKE_CASE("dispatch: a struct in unmapped memory, or running into it -> EFAULT, 
     ::munmap(mem, 2 * page);
 }
 
-// A struct the fake reads but cannot write back: `cmd` copied into a page
-// that is then made read-only. Returns what the call gives.
-template <typename T>
-int call_read_only(fake_fixture& f, int fd, unsigned long request, T cmd) {
-    cmd.size = sizeof cmd;
-    void* mem = ::mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    REQUIRE(mem != MAP_FAILED);
-    std::memcpy(mem, &cmd, sizeof cmd);
-    REQUIRE(::mprotect(mem, page, PROT_READ) == 0);
-    int rc = f.via().ioctl(fd, request, mem);
-    ::munmap(mem, page);
-    return rc;
-}
-
 FAKE_CASE("dispatch: a reply that cannot be written (a read-only struct) -> EFAULT; the object the call made is aborted, with its fd [6.12 main.c, ioas.c, fault.c, selftest.c]") {
     if (!via().copies_structs()) return;  // the typed layer passes its own objects
     int fd = open("/dev/iommu");
     const uint32_t ioas_id = ioas(fd);
     std::string before = host().snapshot();
-    CHECK(call_read_only(*this, fd, abi::IOMMU_IOAS_ALLOC, abi::iommu_ioas_alloc{}) == -EFAULT);
+    CHECK(call_read_only(fd, abi::IOMMU_IOAS_ALLOC, abi::iommu_ioas_alloc{}) == -EFAULT);
     CHECK(host().snapshot() == before);
     // A fault queue has an fd besides its object: neither stays.
-    CHECK(call_read_only(*this, fd, abi::IOMMU_FAULT_QUEUE_ALLOC, abi::iommu_fault_alloc{}) == -EFAULT);
+    CHECK(call_read_only(fd, abi::IOMMU_FAULT_QUEUE_ALLOC, abi::iommu_fault_alloc{}) == -EFAULT);
     CHECK(host().snapshot() == before);
     // The selftest's mock device: a device bound and attached, with the
     // automatic domain made for it, all undone.
     abi::iommu_test_cmd mock_cmd{};
     mock_cmd.op = abi::IOMMU_TEST_OP_MOCK_DOMAIN;
     mock_cmd.id = ioas_id;
-    CHECK(call_read_only(*this, fd, abi::IOMMU_TEST_CMD, mock_cmd) == -EFAULT);
+    CHECK(call_read_only(fd, abi::IOMMU_TEST_CMD, mock_cmd) == -EFAULT);
     CHECK(host().snapshot() == before);
     // The next object gets the id the aborted ones had.
     CHECK(ioas(fd) == ioas_id + 1);
@@ -104,8 +90,41 @@ FAKE_CASE("dispatch: a reply that cannot be written after a map -> EFAULT, and t
     int fd = open("/dev/iommu");
     const uint32_t ioas_id = ioas(fd);
     buffer mem(page);
-    CHECK(call_read_only(*this, fd, abi::IOMMU_IOAS_MAP, map_cmd(ioas_id, mem.address(), page, 0x100000)) == -EFAULT);
+    CHECK(call_read_only(fd, abi::IOMMU_IOAS_MAP, map_cmd(ioas_id, mem.address(), page, 0x100000)) == -EFAULT);
     CHECK(unmap(fd, ioas_id, 0x100000, page) == page);
+}
+
+FAKE_CASE("dispatch: the selftest's ACCESS_PAGES whose reply cannot be written -> EFAULT; its item is dropped and its pages unpinned, but its number stays used [6.12 selftest.c]") {
+    if (!via().copies_structs()) return;
+    int fd = open("/dev/iommu");
+    const uint32_t ioas_id = ioas(fd);
+    buffer mem(page);
+    auto map = map_cmd(ioas_id, mem.address(), page, 0x100000);
+    REQUIRE(call(fd, map) == 0);
+    abi::iommu_test_cmd create{};
+    create.op = abi::IOMMU_TEST_OP_CREATE_ACCESS;
+    create.id = ioas_id;
+    create.create_access.flags = abi::MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES;
+    REQUIRE(call(fd, create) == 0);
+    const int access_fd = static_cast<int>(create.create_access.out_access_fd);
+    keep(access_fd);
+    abi::iommu_test_cmd pin{};
+    pin.op = abi::IOMMU_TEST_OP_ACCESS_PAGES;
+    pin.id = static_cast<uint32_t>(access_fd);
+    pin.access_pages.iova = 0x100000;
+    pin.access_pages.length = page;
+    pin.access_pages.uptr = mem.address();
+    CHECK(call_read_only(fd, abi::IOMMU_TEST_CMD, pin) == -EFAULT);
+    // The kernel numbers items from 0 and does not take the number back.
+    abi::iommu_test_cmd drop{};
+    drop.op = abi::IOMMU_TEST_OP_DESTROY_ACCESS_PAGES;
+    drop.id = static_cast<uint32_t>(access_fd);
+    drop.destroy_access_pages.access_pages_id = 0;
+    rejected(fd, drop, ENOENT);
+    REQUIRE(call(fd, pin) == 0);
+    CHECK(pin.access_pages.out_access_pages_id == 1);
+    drop.destroy_access_pages.access_pages_id = 1;
+    CHECK(call(fd, drop) == 0);
 }
 
 FAKE_CASE("dispatch: the right slot with other type or direction bits -> ENOTTY [6.12 main.c]") {

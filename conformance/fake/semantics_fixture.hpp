@@ -124,6 +124,20 @@ public:
         if (cmd.size == 0) cmd.size = sizeof(T);
         rejected(fd, cmd, err, command_traits<T>::request);
     }
+    // A call on a struct the fake can read but not write back: `arg` is
+    // copied into a page made read-only (an iommufd struct gets its size).
+    // Returns what the call gives. Only for ways that copy structs.
+    template <typename T>
+    int call_read_only(int fd, unsigned long request, T arg) {
+        if constexpr (iommufd_command<T>) arg.size = sizeof arg;
+        void* mem = ::mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        REQUIRE(mem != MAP_FAILED);
+        std::memcpy(mem, &arg, sizeof arg);
+        REQUIRE(::mprotect(mem, page, PROT_READ) == 0);
+        int rc = way_->ioctl(fd, request, mem);
+        ::munmap(mem, page);
+        return rc;
+    }
     // As rejected(), for the calls whose reply the kernel copies out even
     // on failure (IOVA_RANGES too small, HWPT_INVALIDATE's count): only the
     // model is compared.

@@ -98,6 +98,33 @@ FAKE_CASE("vfio cdev: ATTACH to an IOAS answers the automatic HWPT; ATTACH again
     rejected(fd, gone, ENOENT);
 }
 
+FAKE_CASE("vfio cdev: BIND or ATTACH whose reply cannot be written -> EFAULT; BIND is undone, ATTACH detaches even after a replace [6.12 device_cdev.c]") {
+    if (!via().copies_structs()) return;  // the typed layer passes its own objects
+    int fd = open("/dev/iommu");
+    uint32_t io_a = ioas(fd), io_b = ioas(fd);
+    int v = vfio_device(host().add_iommu(iommu_kind::arm_smmuv3));
+    std::string before = host().snapshot();
+    CHECK(call_read_only(v, vfio::device_bind_iommufd, bind_args(fd)) == -EFAULT);
+    CHECK(host().snapshot() == before);
+    auto b = bind_args(fd);
+    REQUIRE(via().ioctl(v, vfio::device_bind_iommufd, &b) == 0);
+    before = host().snapshot();
+    vfio::attach_iommufd_pt_args to_a{sizeof to_a, 0, io_a};
+    CHECK(call_read_only(v, vfio::device_attach_iommufd_pt, to_a) == -EFAULT);
+    CHECK(host().snapshot() == before);
+    uint32_t pt = io_a;
+    REQUIRE(attach(v, &pt) == 0);
+    // A replace to io_b whose reply fails leaves the device on no domain:
+    // both automatic HWPTs are gone, so both IOASes can be destroyed.
+    vfio::attach_iommufd_pt_args to_b{sizeof to_b, 0, io_b};
+    CHECK(call_read_only(v, vfio::device_attach_iommufd_pt, to_b) == -EFAULT);
+    abi::iommu_destroy d{};
+    d.id = io_b;
+    CHECK(call(fd, d) == 0);
+    d.id = io_a;
+    CHECK(call(fd, d) == 0);
+}
+
 FAKE_CASE("vfio cdev: ATTACH to an IOAS whose mapped memory is not there -> EFAULT; the device stays bound [6.12 hw_pagetable.c]") {
     // The new automatic domain is attached, then filled; pinning the
     // missing pages fails, and the attachment is undone but not the bind.

@@ -154,10 +154,9 @@ inline int vm_ioctl(host& h, const std::shared_ptr<struct vm>& vm, unsigned long
             if (fd < 0) return fd;
             vm->holders++;
             cd.fd = static_cast<uint32_t>(fd);
-            if (caller.copy_to(arg + offsetof(create_device_args, fd), &cd.fd, sizeof cd.fd) < 0) {
-                h.close(fd);
-                return -EFAULT;
-            }
+            // A reply that cannot be written is EFAULT, and the device and
+            // its fd stay, unknown to the caller (kvm_vm_ioctl()).
+            if (caller.copy_to(arg + offsetof(create_device_args, fd), &cd.fd, sizeof cd.fd) < 0) return -EFAULT;
             return 0;
         }
         default:

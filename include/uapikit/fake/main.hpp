@@ -226,6 +226,16 @@ inline int made_fd(const abi::iommu_test_cmd& c) {
     return c.op == abi::IOMMU_TEST_OP_CREATE_ACCESS ? static_cast<int>(c.create_access.out_access_fd) : -1;
 }
 
+// Work besides an object that a command undoes when its reply cannot be
+// written: the selftest's ACCESS_PAGES unpins the range and forgets its
+// item, though the item number it took stays used (6.12 selftest.c,
+// iommufd_test_access_pages). Other commands keep what they did.
+template <typename Arg>
+void undo_work(ucmd&, const Arg&) {}
+inline void undo_work(ucmd& u, const abi::iommu_test_cmd& c) {
+    if (c.op == abi::IOMMU_TEST_OP_ACCESS_PAGES) selftest::drop_access_pages(u, c.id, c.access_pages.out_access_pages_id);
+}
+
 // Undoes the object a call made at `id` (the id free when it began) and
 // closes the fd it made for it (-1: none). An access goes with its fd.
 // One body for every command, out of line: a rare path, which must not
@@ -285,7 +295,10 @@ template <typename Op>
         if (local) {
             std::memcpy(here, &kernel, n);
         } else if (user.copy_to(uarg, &kernel, n) < 0) {
-            if (makes_object(kernel)) abort_object(ictx, plat, new_id, made_fd(kernel));
+            if (makes_object(kernel))
+                abort_object(ictx, plat, new_id, made_fd(kernel));
+            else
+                undo_work(u, kernel);
             return -EFAULT;
         }
     }

@@ -194,19 +194,25 @@ inline int access_pages(ucmd& u, abi::iommu_test_cmd& cmd) {
     return u.respond();
 }
 
-inline int destroy_access_pages(ucmd& u, const abi::iommu_test_cmd& cmd) {
+// Unpins the range item `item` of the access behind fd `access_fd` pinned,
+// and forgets the item: 0, or -ENOENT without such an item.
+inline int drop_access_pages(ucmd& u, uint32_t access_fd, uint32_t item) {
     iommufd_ctx* ictx = nullptr;
     uint32_t id = 0;
-    if (int rc = access_of(u, cmd.id, &ictx, &id); rc < 0) return rc;
+    if (int rc = access_of(u, access_fd, &ictx, &id); rc < 0) return rc;
     auto& a = ictx->objects.at_as<access_object>(id);
     for (auto it = a.items.begin(); it != a.items.end(); ++it)
-        if (it->id == cmd.destroy_access_pages.access_pages_id) {
-            auto item = *it;
+        if (it->id == item) {
+            auto pinned = *it;
             a.items.erase(it);
-            access_unpin(*ictx, u.plat, id, item.iova, item.length);
+            access_unpin(*ictx, u.plat, id, pinned.iova, pinned.length);
             return 0;
         }
     return -ENOENT;
+}
+
+inline int destroy_access_pages(ucmd& u, const abi::iommu_test_cmd& cmd) {
+    return drop_access_pages(u, cmd.id, cmd.destroy_access_pages.access_pages_id);
 }
 
 inline int access_rw_op(ucmd& u, const abi::iommu_test_cmd& cmd) {

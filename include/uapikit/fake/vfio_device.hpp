@@ -51,13 +51,12 @@ inline int attach(host& h, vfio_device_file& df, uint64_t arg, const user_space&
     int rc = df.attached ? device_replace(*df.ctx, h.machine(), df.idev, &pt_id)
                          : device_attach(*df.ctx, h.machine(), df.idev, &pt_id);
     if (rc < 0) return rc;
-    const bool was = df.attached;
     df.attached = true;
     if (caller.copy_to(arg + offsetof(vfio::attach_iommufd_pt_args, pt_id), &pt_id, sizeof pt_id) < 0) {
-        if (!was) {
-            device_detach(*df.ctx, h.machine(), df.idev);
-            df.attached = false;
-        }
+        // The kernel detaches on this path whether the call attached or
+        // replaced (device_cdev.c, out_detach): a replace ends detached.
+        device_detach(*df.ctx, h.machine(), df.idev);
+        df.attached = false;
         return -EFAULT;
     }
     return 0;
