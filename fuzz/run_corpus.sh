@@ -8,5 +8,6 @@ shift 4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$corpus"/* "$work"/
+mkdir -p "$artifacts"  # libFuzzer refuses an artifact prefix whose directory is missing
 # -error_exitcode: libFuzzer's default, 77, would read as "skipped" to meson.
 "$fuzzer" -runs="$runs" -max_len=512 -error_exitcode=1 -artifact_prefix="$artifacts"/ "$@" "$work"
