@@ -282,6 +282,34 @@ TEST_CASE("hwpt_invalidate: entries' address, entry size and count; returns how 
     CHECK(c.entry_num == 2);
 }
 
+// The kernel writes entry_num back on failure too (Linux 6.12
+// drivers/iommu/iommufd/hw_pagetable.c, iommufd_hwpt_invalidate()): the
+// entries before the one that failed. A VMM reports the failing entry to
+// its guest by that count.
+TEST_CASE("hwpt_invalidate: `handled` gets the kernel's count of handled entries, on failure too") {
+    recording_backend b;
+    b.reply = [](unsigned long, void* a) {
+        static_cast<raw::iommu_hwpt_invalidate*>(a)->entry_num = 1;
+        return -EIO;
+    };
+    raw::iommu_viommu_arm_smmuv3_invalidate cmds[3] = {};
+    std::uint32_t handled = 99;
+    auto r = uapikit::hwpt_invalidate(b, uapikit::viommu_id{6}, std::span<const raw::iommu_viommu_arm_smmuv3_invalidate>(cmds),
+                                      uapikit::invalidate_data_type::arm_smmuv3, &handled);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code() == EIO);
+    CHECK(handled == 1);
+    b.reply = [](unsigned long, void* a) {
+        static_cast<raw::iommu_hwpt_invalidate*>(a)->entry_num = 3;
+        return 0;
+    };
+    auto ok = uapikit::hwpt_invalidate(b, uapikit::viommu_id{6}, std::span<const raw::iommu_viommu_arm_smmuv3_invalidate>(cmds),
+                                       uapikit::invalidate_data_type::arm_smmuv3, &handled);
+    REQUIRE(ok);
+    CHECK(*ok == 3);
+    CHECK(handled == 3);
+}
+
 TEST_CASE("fault_queue_alloc and veventq_alloc return an id and a file") {
     recording_backend b;
     b.reply = [](unsigned long request, void* a) {

@@ -273,6 +273,15 @@ private:
             std::string type = param_type(*m, where, template_extra);
             signature += ", " + type + " " + param_name(m->field->name);
         }
+        // An inout count of entries (HWPT_INVALIDATE's entry_num) is the
+        // kernel's count of entries it handled, written back on failure
+        // too: the caller learns which entry failed through an optional
+        // last parameter, since a failed result holds only the error.
+        const Member* handled = nullptr;
+        for (const auto& m : members)
+            if (m.role.kind == Kind::Count && m.role.is_output())
+                if (const Member* t = member(m.role.target); t && t->role.kind == Kind::Entries) handled = &m;
+        if (handled) signature += ", std::uint32_t* handled = nullptr";
 
         // Outputs: their C++ types and the expression that reads each.
         struct Output {
@@ -361,6 +370,10 @@ private:
         } else if (value) {
             out += "    return ::uapikit::issue(b, " + req + ", \"" + request + "\", &cmd);\n}\n\n";
             return out;
+        } else if (handled) {
+            out += "    auto r = ::uapikit::issue(b, " + req + ", \"" + request + "\", &cmd);\n";
+            out += "    if (handled) *handled = static_cast<std::uint32_t>(cmd." + handled->field->name + ");  // failed or not\n";
+            out += "    if (!r) return ::uapikit::failure{r.error()};\n";
         } else {
             out += "    if (auto r = ::uapikit::issue(b, " + req + ", \"" + request + "\", &cmd); !r) return ::uapikit::failure{r.error()};\n";
         }

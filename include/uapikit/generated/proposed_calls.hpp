@@ -469,9 +469,9 @@ inline ::uapikit::result<void> hwpt_get_dirty_bitmap(B& b, ::uapikit::hwpt_id hw
     return {};
 }
 
-// IOMMU_HWPT_INVALIDATE (struct iommu_hwpt_invalidate): Runs the driver's cache invalidation entries against a nested HWPT or a vIOMMU; returns how many were handled.
+// IOMMU_HWPT_INVALIDATE (struct iommu_hwpt_invalidate): Runs the driver's cache invalidation entries against a nested HWPT or a vIOMMU; returns how many were handled. `handled`, if given, gets that count on failure too: the entries before the one that failed.
 template <::uapikit::backend B>
-inline ::uapikit::result<uint32_t> hwpt_invalidate(B& b, ::uapikit::any_id<::uapikit::hwpt_id, ::uapikit::viommu_id> hwpt, ::uapikit::entries data_uptr, invalidate_data_type data_type) noexcept {
+inline ::uapikit::result<uint32_t> hwpt_invalidate(B& b, ::uapikit::any_id<::uapikit::hwpt_id, ::uapikit::viommu_id> hwpt, ::uapikit::entries data_uptr, invalidate_data_type data_type, std::uint32_t* handled = nullptr) noexcept {
     using command = ::uapikit::raw::proposed::iommu_hwpt_invalidate;
     command cmd{
         .size = sizeof(command),
@@ -481,7 +481,9 @@ inline ::uapikit::result<uint32_t> hwpt_invalidate(B& b, ::uapikit::any_id<::uap
         .entry_len = static_cast<decltype(command::entry_len)>(data_uptr.entry_size()),
         .entry_num = static_cast<decltype(command::entry_num)>(data_uptr.count()),
     };
-    if (auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_HWPT_INVALIDATE, "IOMMU_HWPT_INVALIDATE", &cmd); !r) return ::uapikit::failure{r.error()};
+    auto r = ::uapikit::issue(b, ::uapikit::raw::proposed::IOMMU_HWPT_INVALIDATE, "IOMMU_HWPT_INVALIDATE", &cmd);
+    if (handled) *handled = static_cast<std::uint32_t>(cmd.entry_num);  // failed or not
+    if (!r) return ::uapikit::failure{r.error()};
     return cmd.entry_num;
 }
 
