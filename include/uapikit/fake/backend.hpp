@@ -10,6 +10,8 @@ namespace uapikit::fake {
 class iommufd_backend {
 public:
     // Opens a new iommufd context on `h` (a new fake fd), as open("/dev/iommu").
+    // When the host has no fd to give (EMFILE), fd() is that -errno and every
+    // ioctl answers EBADF, as calls on a failed open's -1 would.
     explicit iommufd_backend(host& h) : host_(&h), fd_(h.open_iommufd()) {}
     iommufd_backend(const iommufd_backend&) = delete;
     iommufd_backend& operator=(const iommufd_backend&) = delete;
