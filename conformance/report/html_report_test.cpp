@@ -202,6 +202,25 @@ TEST_CASE("report --against: moved and new fields, and a struct whose size chang
     fs::remove_all(dir);
 }
 
+// The linux-6.12 version scans linux/iommufd.h alone, not the selftest's
+// iommufd_test.h: the selftest's structs are not compared (as diff says),
+// neither marked changed nor called absent, while a struct of
+// linux/iommufd.h that 6.12 lacks is absent.
+TEST_CASE("report --against a version whose scan never reached a struct's header says \"not compared\", not \"absent\"") {
+    fs::path dir = scratch();
+    std::string dom = dom_of(dir, report(dir, "narrow", {"proposed", "--against", "linux-6.12"}));
+    std::string test_cmd = section(dom, "iommu_test_cmd");
+    CHECK_FALSE(has(test_cmd.substr(0, test_cmd.find('>')), "changed"));
+    CHECK_FALSE(has(test_cmd, "differs-version"));
+    CHECK(has(test_cmd, "linux-6.12: not compared: its scan did not reach iommufd_test.h"));
+    CHECK_FALSE(has(test_cmd, "absent"));
+    // IOMMU_VIOMMU_ALLOC came after 6.12 (Linux 6.13).
+    std::string viommu = section(dom, "iommu_viommu_alloc");
+    CHECK(has(viommu.substr(0, viommu.find('>')), "changed"));
+    CHECK(has(viommu, "linux-6.12: absent"));
+    fs::remove_all(dir);
+}
+
 TEST_CASE("report --changed-only draws only the structs that differ; the page's own filter starts on") {
     fs::path dir = scratch();
     std::string dom = dom_of(dir, report(dir, "changed", {"tsm-map-rfc1", "--against", "proposed", "--changed-only"}));

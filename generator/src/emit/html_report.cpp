@@ -137,11 +137,28 @@ private:
         return out;
     }
 
+    // Why the other version cannot be compared for `r` on `triple`, as diff
+    // says "not compared": it has no such target, or its scan never reached
+    // r's header (it declares nothing there). Empty when it can be.
+    std::string not_compared(const std::string& triple, const ir::Record& r) const {
+        auto t = in_.against->targets.find(triple);
+        if (t == in_.against->targets.end()) return "not compared: no " + triple;
+        const ir::TargetAbi& abi = t->second;
+        const std::string& file = r.origin.file;
+        auto in_file = [&](const auto& decls) {
+            return std::any_of(decls.begin(), decls.end(), [&](const auto& d) { return d.origin.file == file; });
+        };
+        if (std::find(abi.headers.begin(), abi.headers.end(), file) != abi.headers.end() || in_file(abi.records) ||
+            in_file(abi.enums) || in_file(abi.macros))
+            return {};
+        return "not compared: its scan did not reach " + file;
+    }
+
     // Per byte of `r` on `triple`: does the other version put something
     // else there (another field, padding, or nothing at all)?
     std::vector<bool> differs_from_other_version(const std::string& triple, const ir::Record& r) const {
         std::vector<bool> out(r.size, false);
-        if (!in_.against) return out;
+        if (!in_.against || !not_compared(triple, r).empty()) return out;
         const ir::Record* other = find(in_.against, triple, r.name);
         std::vector<const ir::Field*> mine = byte_owners(r);
         std::vector<const ir::Field*> theirs = other ? byte_owners(*other) : std::vector<const ir::Field*>();
@@ -156,7 +173,7 @@ private:
         for (const auto& [triple, abi] : in_.manifest->targets) {
             const ir::Record* r = find(abi, name);
             const ir::Record* other = find(in_.against, triple, name);
-            if (!r) continue;
+            if (!r || !not_compared(triple, *r).empty()) continue;
             if (!other || other->size != r->size || other->align != r->align) return true;
             for (bool d : differs_from_other_version(triple, *r))
                 if (d) return true;
@@ -217,13 +234,16 @@ private:
         for (std::size_t i = 0; i < r.fields.size(); ++i) target_differs[&r.fields[i]] = differing.count(keys[i]) > 0;
         std::vector<bool> differs = differs_from_other_version(triple, r);
         const ir::Record* other = find(in_.against, triple, r.name);
-        bool shape_differs = in_.against && (!other || other->size != r.size || other->align != r.align);
+        const std::string why_not = in_.against ? not_compared(triple, r) : std::string();
+        bool shape_differs = in_.against && why_not.empty() && (!other || other->size != r.size || other->align != r.align);
         std::string out = ": <span class=\"shape" + std::string(shape_differs ? " differs-version" : "") +
                           "\" data-size=\"" + std::to_string(r.size) + "\" data-align=\"" + std::to_string(r.align) +
                           "\">" + std::to_string(r.size) + " bytes, align " + std::to_string(r.align) + "</span>";
         if (in_.against)
             out += " <span class=\"other\">(" + markup_escape(in_.against_label) + ": " +
-                   (other ? std::to_string(other->size) + " bytes, align " + std::to_string(other->align) : "absent") +
+                   (other            ? std::to_string(other->size) + " bytes, align " + std::to_string(other->align)
+                    : why_not.empty() ? "absent"
+                                      : why_not) +
                    ")</span>";
         out += "</div>\n";
 
