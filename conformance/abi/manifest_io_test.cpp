@@ -65,7 +65,7 @@ TEST_CASE("signed, unsigned and ioctl values survive the round trip") {
    "errors": [],
    "records": [],
    "enums": [
-    {"name":"demo","file":"linux/demo.h","line":1,"column":6,"underlying":"int","constants":[{"name":"DEMO_NEG","value":-1},{"name":"DEMO_BIG","value":18446744073709551615}]}
+    {"name":"demo","file":"linux/demo.h","line":1,"column":6,"underlying":"int","constants":[{"name":"DEMO_NEG","value":-1},{"name":"DEMO_BIG","value":18446744073709551615},{"name":"DEMO_OLD_NEG","line":2,"column":2,"value":-1,"alias_of":"DEMO_NEG"}]}
    ],
    "macros": [
     {"name":"DEMO_CMD","file":"linux/demo.h","line":3,"column":9,"value":15232,"ioctl":{"dir":"none","type":59,"nr":128,"size":0}},
@@ -80,6 +80,11 @@ TEST_CASE("signed, unsigned and ioctl values survive the round trip") {
     CHECK(t.enums[0].constants[0].value.bits == ~0ull);
     CHECK_FALSE(t.enums[0].constants[0].value.is_unsigned);
     CHECK(t.enums[0].constants[1].value.is_unsigned);
+    // A constant without a location (as manifests had before) reads as line 0.
+    CHECK(t.enums[0].constants[0].line == 0);
+    CHECK(t.enums[0].constants[2].line == 2);
+    CHECK(t.enums[0].constants[2].file.empty());
+    CHECK(t.enums[0].constants[2].alias_of == "DEMO_NEG");
     REQUIRE(t.macros[0].ioctl.has_value());
     CHECK(t.macros[0].ioctl->nr == 0x80);
     CHECK_FALSE(t.macros[1].value.has_value());

@@ -1,5 +1,7 @@
 #include "clang/libclang.hpp"
 
+#include <utility>
+
 namespace uapikit::clang {
 namespace {
 
@@ -146,6 +148,32 @@ IntegerValue Cursor::enum_value() const {
             v.bits = static_cast<std::uint64_t>(clang_getEnumConstantDeclValue(c_));
     }
     return v;
+}
+
+std::optional<Cursor> Cursor::aliased_constant() const {
+    // The initializer, when there is one, is an enumerator's only child.
+    // Parentheses and implicit conversions (which libclang shows as an
+    // UnexposedExpr) wrap a name without changing what it stands for.
+    auto only_child = [](CXCursor c) {
+        std::pair<CXCursor, unsigned> seen{clang_getNullCursor(), 0};
+        clang_visitChildren(
+            c,
+            [](CXCursor child, CXCursor, CXClientData data) {
+                auto* s = static_cast<std::pair<CXCursor, unsigned>*>(data);
+                s->first = child;
+                return ++s->second > 1 ? CXChildVisit_Break : CXChildVisit_Continue;
+            },
+            &seen);
+        return seen.second == 1 ? seen.first : clang_getNullCursor();
+    };
+    CXCursor init = only_child(c_);
+    while (init.kind == CXCursor_ParenExpr || init.kind == CXCursor_UnexposedExpr) init = only_child(init);
+    if (init.kind != CXCursor_DeclRefExpr) return std::nullopt;
+    CXCursor target = clang_getCursorReferenced(init);
+    if (target.kind != CXCursor_EnumConstantDecl ||
+        !clang_equalCursors(clang_getCursorSemanticParent(target), clang_getCursorSemanticParent(c_)))
+        return std::nullopt;
+    return Cursor(target);
 }
 
 bool Cursor::is_function_like_macro() const { return clang_Cursor_isMacroFunctionLike(c_); }

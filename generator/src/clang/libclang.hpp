@@ -126,6 +126,9 @@ public:
     Type typedef_underlying() const;
     Type enum_integer_type() const;
     IntegerValue enum_value() const;
+    // For an enumerator initialised with just another enumerator of the
+    // same enum (in parentheses or not): that enumerator.
+    std::optional<Cursor> aliased_constant() const;
     bool is_function_like_macro() const;
     File included_file() const;           // for an #include: the file it entered
     std::vector<Cursor> children() const;

@@ -68,6 +68,16 @@ struct Integer {
 struct EnumConstant {
     std::string name;
     Integer value;
+    // Where the constant is declared, as for a field: 0 when the manifest
+    // predates constant locations; `file` only when it differs from the
+    // enum's.
+    unsigned line = 0;
+    unsigned column = 0;
+    std::string file{};
+    // For a constant initialised with just another constant of its enum
+    // (IFLA_DSA_MASTER = IFLA_DSA_CONDUIT): that name. It is a second name
+    // for one value, not a second flag on the same bit.
+    std::string alias_of{};
 };
 
 struct Enum {

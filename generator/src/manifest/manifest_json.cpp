@@ -62,7 +62,13 @@ public:
         array("constants", e.constants, [&](const ir::EnumConstant& c) {
             json_.start_object();
             put("name", c.name);
+            if (!c.file.empty()) put("file", c.file);
+            if (c.line) {
+                put("line", std::uint64_t{c.line});
+                put("column", std::uint64_t{c.column});
+            }
             put("value", c.value);
+            if (!c.alias_of.empty()) put("alias_of", c.alias_of);
             json_.end_object();
         });
         json_.end_object();

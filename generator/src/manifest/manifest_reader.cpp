@@ -65,7 +65,16 @@ ir::Enum enumeration(const json& j) {
     e.name = j.at("name").get<std::string>();
     e.origin = origin(j);
     e.underlying = j.at("underlying").get<std::string>();
-    for (const auto& c : j.at("constants")) e.constants.push_back({c.at("name").get<std::string>(), integer(c.at("value"))});
+    for (const auto& c : j.at("constants")) {
+        ir::EnumConstant k{c.at("name").get<std::string>(), integer(c.at("value"))};
+        // Manifests written before constants had locations or aliases
+        // lack these keys.
+        k.file = c.value("file", std::string());
+        k.line = c.value("line", 0u);
+        k.column = c.value("column", 0u);
+        k.alias_of = c.value("alias_of", std::string());
+        e.constants.push_back(std::move(k));
+    }
     return e;
 }
 

@@ -247,8 +247,17 @@ void AstWalker::visit_enum(const Cursor& c, const std::string& name, const ir::O
     ir::Enum e;
     e.origin = origin;
     e.underlying = c.enum_integer_type().spelling();
-    for (const Cursor& kid : c.children())
-        if (kid.kind() == CursorKind::EnumConstant) e.constants.push_back({kid.spelling(), to_ir(kid.enum_value())});
+    for (const Cursor& kid : c.children()) {
+        if (kid.kind() != CursorKind::EnumConstant) continue;
+        ir::EnumConstant k{kid.spelling(), to_ir(kid.enum_value())};
+        // Located like a field, so that findings point at the constant.
+        clang::Place place = kid.place();
+        k.line = place.line;
+        k.column = place.column;
+        if (const auto& file = origins_(place.file); file.relative && *file.relative != origin.file) k.file = *file.relative;
+        if (auto target = kid.aliased_constant()) k.alias_of = target->spelling();
+        e.constants.push_back(std::move(k));
+    }
     e.name = name;
     enums_.push_back(std::move(e));
 }
