@@ -2,11 +2,13 @@
 // the rule from docs/abi-rules.md applied to offsets computed by hand.
 #include "analysis/abi_diff.hpp"
 #include "analysis/report_output.hpp"
+#include "scan/scan_driver.hpp"
 #include "util/errors.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 using namespace uapikit;
 using analysis::Severity;
@@ -96,6 +98,28 @@ analysis::Finding only(const analysis::Report& r, const std::string& kind) {
     INFO("findings of kind " << kind);
     REQUIRE(n == 1);
     return *std::find_if(r.findings.begin(), r.findings.end(), [&](const auto& f) { return f.kind == kind; });
+}
+
+// The one finding of `kind` about `constant`; fails the test when there is not exactly one.
+analysis::Finding about(const analysis::Report& r, const std::string& kind, const std::string& constant) {
+    auto is = [&](const analysis::Finding& f) { return f.kind == kind && f.field == constant; };
+    INFO(kind << " about " << constant);
+    REQUIRE(std::count_if(r.findings.begin(), r.findings.end(), is) == 1);
+    return *std::find_if(r.findings.begin(), r.findings.end(), is);
+}
+
+// fixtures/include/linux/uapikit_enum_lines.h scanned for x86_64; the
+// defines pick its version.
+ir::Manifest scan_enum_lines(std::vector<std::string> defines) {
+    const char* fixtures = std::getenv("UAPIKIT_FIXTURES");
+    REQUIRE(fixtures != nullptr);
+    scan::ScanRequest request;
+    request.headers = {"linux/uapikit_enum_lines.h"};
+    request.include_dirs = {fixtures};
+    request.defines = std::move(defines);
+    request.targets = {"x86_64-linux-gnu"};
+    request.jobs = 1;
+    return scan::scan(request);
 }
 
 // The iommufd shape: size first, an id, then a 64-bit value at 8 (16 bytes).
@@ -211,6 +235,28 @@ TEST_CASE("enum constants: a new one is compatible, a changed or removed one is 
     const auto& f = only(r, "flag-bit-reused");
     CHECK(f.severity == Severity::Incompatible);
     CHECK(f.old_value == "DEMO_B");
+}
+
+TEST_CASE("findings about an enum constant point at the constant's line; a new alias of a flag reuses no bit") {
+    // Lines counted by hand in the fixture. Each constant is indented by one
+    // tab, so its name starts in column 2; the enums are at lines 8 and 21.
+    ir::Manifest v1 = scan_enum_lines({}), v2 = scan_enum_lines({"UAPIKIT_ENUM_V2"});
+    auto r = analysis::diff({"v1", &v1}, {"v2", &v2});
+    auto line_of = [&](const std::string& kind, const std::string& constant) {
+        analysis::Finding f = about(r, kind, constant);
+        CHECK(f.origin.file == "linux/uapikit_enum_lines.h");
+        CHECK(f.origin.column == 2);
+        return f.origin.line;
+    };
+    CHECK(line_of("new-constant", "EL_FLAG_D") == 15);
+    CHECK(line_of("flag-bit-reused", "EL_FLAG_E") == 16);
+    // The old bit's owner is the flag, not its alias EL_FLAG_PAREN_C.
+    CHECK(about(r, "flag-bit-reused", "EL_FLAG_E").old_value == "EL_FLAG_C");
+    // EL_FLAG_OLD_A = EL_FLAG_A: the same bit, named twice on purpose.
+    CHECK(line_of("new-constant", "EL_FLAG_OLD_A") == 17);
+    CHECK(line_of("enum-constant-changed", "EL_MODE_AUTO") == 25);  // the new side's line
+    CHECK(line_of("enum-constant-removed", "EL_MODE_SLOW") == 28);  // the old side's line
+    CHECK(r.findings.size() == 5);
 }
 
 TEST_CASE("ioctl numbers: a changed number and a removed command are incompatible, a new command is compatible") {

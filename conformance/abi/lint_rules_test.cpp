@@ -1,10 +1,12 @@
 // check's lints on hand-built layouts; expected values are computed by hand
 // from the C layout rules (i386 aligns a plain 64-bit integer to 4 bytes).
 #include "analysis/lints.hpp"
+#include "scan/scan_driver.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 using namespace uapikit;
 
@@ -167,6 +169,41 @@ TEST_CASE("macros that do not evaluate, overlapping flag bits and ABI-dependent 
     CHECK(overlap[0].field == "DEMO_C");
     CHECK(overlap[0].message.find("DEMO_B") != std::string::npos);
     CHECK(of_kind(r, "abi-dependent-type").size() == 2);
+}
+
+TEST_CASE("an alias of a flag is not an overlap; a second flag on a bit is, at its own line") {
+    // fixtures/include/linux/uapikit_enum_lines.h: EL_FLAG_OLD_B = EL_FLAG_B
+    // (line 12) and EL_FLAG_PAREN_C = (EL_FLAG_C) (line 13) are aliases;
+    // the second version adds EL_FLAG_E = 1 << 2 (line 16, column 2 after
+    // a tab), EL_FLAG_C's bit, and the alias EL_FLAG_OLD_A = EL_FLAG_A.
+    const char* fixtures = std::getenv("UAPIKIT_FIXTURES");
+    REQUIRE(fixtures != nullptr);
+    auto scan_version = [&](std::vector<std::string> defines) {
+        scan::ScanRequest request;
+        request.headers = {"linux/uapikit_enum_lines.h"};
+        request.include_dirs = {fixtures};
+        request.defines = std::move(defines);
+        request.targets = {"x86_64-linux-gnu"};
+        request.jobs = 1;
+        return scan::scan(request);
+    };
+    ir::Manifest v1 = scan_version({}), v2 = scan_version({"UAPIKIT_ENUM_V2"});
+
+    const auto& constants = v1.targets.at("x86_64-linux-gnu").enums.at(0).constants;
+    REQUIRE(constants.size() == 5);
+    CHECK(constants[0].alias_of.empty());  // EL_FLAG_A = 1 << 0
+    CHECK(constants[3].alias_of == "EL_FLAG_B");
+    CHECK(constants[4].alias_of == "EL_FLAG_C");
+    CHECK(constants[4].line == 13);
+    CHECK(of_kind(analysis::check(v1, {}), "flag-bits-overlap").empty());
+
+    auto overlap = of_kind(analysis::check(v2, {}), "flag-bits-overlap");
+    REQUIRE(overlap.size() == 1);
+    CHECK(overlap[0].field == "EL_FLAG_E");
+    CHECK(overlap[0].message == "uses the same bit as EL_FLAG_C");
+    CHECK(overlap[0].origin.file == "linux/uapikit_enum_lines.h");
+    CHECK(overlap[0].origin.line == 16);
+    CHECK(overlap[0].origin.column == 2);
 }
 
 TEST_CASE("headers the scanned ones include are linted only with --all-files") {

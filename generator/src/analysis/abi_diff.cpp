@@ -379,7 +379,7 @@ private:
             }
             const auto& [ne, nc] = it->second;
             if (nc->value.bits != c->value.bits)
-                constant_changed(ne->name, name, c->value, nc->value, false, ne->origin, "enum-constant-changed",
+                constant_changed(ne->name, name, c->value, nc->value, false, origin_of(*ne, *nc), "enum-constant-changed",
                                  "enum constant changed value: old binaries send the old value");
         }
         std::set<std::string> reported_enums;
@@ -401,17 +401,20 @@ private:
             }
             // flag-bit-reused: a new flag on a bit an old flag meant. The
             // value of a counting sentinel (PERF_SAMPLE_BRANCH_MAX) is no
-            // flag's bit.
+            // flag's bit, and a new alias of a flag is a second name for it.
             const ir::EnumConstant* reused = nullptr;
-            if (old_enum != old_.enums.end() && is_flag_enum(*old_enum->second) && is_single_bit(c->value.bits))
+            if (old_enum != old_.enums.end() && is_flag_enum(*old_enum->second) && is_single_bit(c->value.bits) &&
+                c->alias_of.empty())
                 for (const auto& oc : old_enum->second->constants)
-                    if (oc.value.bits == c->value.bits && !is_sentinel_name(oc.name, false)) reused = &oc;
+                    if (oc.value.bits == c->value.bits && !is_sentinel_name(oc.name, false) && oc.alias_of.empty())
+                        reused = &oc;
             if (reused)
                 add("flag-bit-reused", Severity::Incompatible, e->name, name, reused->name, name,
-                    "new flag uses bit " + number(c->value) + ", which meant " + reused->name + " before", e->origin);
+                    "new flag uses bit " + number(c->value) + ", which meant " + reused->name + " before",
+                    origin_of(*e, *c));
             else
                 add("new-constant", Severity::Compatible, e->name, name, std::nullopt, number(c->value), "new enum constant",
-                    e->origin);
+                    origin_of(*e, *c));
         }
         for (const auto& [name, e] : new_.enums) {
             auto it = old_.enums.find(name);
@@ -442,7 +445,7 @@ private:
                 renamed_to.insert(nc.name);
                 add("enum-constant-renamed", Severity::Warning, e.name, c.name, c.name, nc.name,
                     "renamed with the same value: binaries keep working, programs using the old name no longer build",
-                    ne->second->origin);
+                    origin_of(*ne->second, nc));
                 return;
             }
         }
@@ -450,7 +453,7 @@ private:
             taken_by ? "enum constant removed, and its value now means " + taken_by->name +
                            ": programs using it no longer build, and old binaries that send it mean something else"
                      : std::string("enum constant removed: programs using it no longer build"),
-            e.origin);
+            origin_of(e, c));
     }
 
     // ---- macros -----------------------------------------------------------
@@ -460,9 +463,9 @@ private:
     void macro_became_constant(const ir::Macro& m, const ir::Enum& e, const ir::EnumConstant& c) {
         if (!m.value)
             add("macro-now-evaluates", Severity::Compatible, e.name, c.name, std::nullopt, number(c.value),
-                "the macro that did not evaluate is now an enum constant that does", e.origin);
+                "the macro that did not evaluate is now an enum constant that does", origin_of(e, c));
         else if (m.value->bits != c.value.bits)
-            constant_changed(e.name, c.name, *m.value, c.value, false, e.origin, "macro-value-changed",
+            constant_changed(e.name, c.name, *m.value, c.value, false, origin_of(e, c), "macro-value-changed",
                              "macro became an enum constant with another value: old binaries use the old value");
     }
 

@@ -90,7 +90,8 @@ void lint_enum(const ir::Enum& e, const std::string& target, FindingCollector& o
     if (!is_flag_enum(e)) return;
     std::map<std::uint64_t, std::string> owner;  // bit -> first constant using it
     for (const auto& c : e.constants) {
-        if (!is_single_bit(c.value.bits)) continue;
+        // An alias names a flag again on purpose: old name kept for old code.
+        if (!is_single_bit(c.value.bits) || !c.alias_of.empty()) continue;
         auto [it, added] = owner.try_emplace(c.value.bits, c.name);
         if (added) continue;
         Finding f;
@@ -98,7 +99,7 @@ void lint_enum(const ir::Enum& e, const std::string& target, FindingCollector& o
         f.record = e.name;
         f.field = c.name;
         f.message = "uses the same bit as " + it->second;
-        f.origin = e.origin;
+        f.origin = origin_of(e, c);
         out.add(target, std::move(f));
     }
 }

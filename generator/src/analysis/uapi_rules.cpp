@@ -38,6 +38,11 @@ bool is_64bit_integer(const ir::Field& field) {
 
 bool is_single_bit(std::uint64_t value) { return value != 0 && (value & (value - 1)) == 0; }
 
+ir::Origin origin_of(const ir::Enum& e, const ir::EnumConstant& c) {
+    if (!c.line) return e.origin;
+    return {c.file.empty() ? e.origin.file : c.file, c.line, c.column};
+}
+
 bool is_flag_enum(const ir::Enum& e) {
     std::string lower;
     for (char c : e.name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

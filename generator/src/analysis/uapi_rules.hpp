@@ -20,6 +20,10 @@ bool is_flag_enum(const ir::Enum& e);
 
 bool is_single_bit(std::uint64_t value);
 
+// Where an enum constant is declared: its own line when the manifest has
+// it, else its enum's.
+ir::Origin origin_of(const ir::Enum& e, const ir::EnumConstant& c);
+
 // Fields declared with a type whose size depends on the ABI (long,
 // pointers, enums, bool, __kernel_long_t...).
 bool has_abi_dependent_type(const ir::Field& field);
