@@ -394,6 +394,24 @@ FAKE_CASE("hw_queue: indexes go in ascending order, each once; the queue pins it
     rejected(s.fd, gone, EBUSY);  // the queues hold the vIOMMU
 }
 
+FAKE_CASE("hw_queue: a reply that cannot be written -> EFAULT; the queue, its pins and its index are undone [mainline viommu.c, main.c]") {
+    if (!via().copies_structs()) return;  // the typed layer passes its own objects
+    auto s = setup(*this);
+    uint32_t v = viommu(s.fd, s.m.dev, s.hwpt);
+    buffer mem(4096);
+    uint64_t iova = map(s.fd, s.ioas, mem.address(), mem.size());
+    std::string before = host().snapshot();
+    CHECK(call_read_only(s.fd, abi::IOMMU_HW_QUEUE_ALLOC, hw_queue_cmd(v, 0, iova, 4096)) == -EFAULT);
+    CHECK(host().snapshot() == before);
+    // Index 0 is free again, and nothing pins the page: the unmap goes through.
+    auto again = hw_queue_cmd(v, 0, iova, 4096);
+    REQUIRE(call(s.fd, again) == 0);
+    abi::iommu_destroy gone{};
+    gone.id = again.out_hw_queue_id;
+    REQUIRE(call(s.fd, gone) == 0);
+    CHECK(unmap(s.fd, s.ioas, iova, 4096) == 4096);
+}
+
 // ---- ARM SMMUv3 (mainline arm-smmu-v3-iommufd.c) --------------------------------
 
 namespace {
