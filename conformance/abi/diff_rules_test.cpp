@@ -4,6 +4,7 @@
 #include "analysis/report_output.hpp"
 #include "scan/scan_driver.hpp"
 #include "util/errors.hpp"
+#include "enum_lines_fixture.hpp"
 
 #include <doctest/doctest.h>
 
@@ -106,20 +107,6 @@ analysis::Finding about(const analysis::Report& r, const std::string& kind, cons
     INFO(kind << " about " << constant);
     REQUIRE(std::count_if(r.findings.begin(), r.findings.end(), is) == 1);
     return *std::find_if(r.findings.begin(), r.findings.end(), is);
-}
-
-// fixtures/include/linux/uapikit_enum_lines.h scanned for x86_64; the
-// defines pick its version.
-ir::Manifest scan_enum_lines(std::vector<std::string> defines) {
-    const char* fixtures = std::getenv("UAPIKIT_FIXTURES");
-    REQUIRE(fixtures != nullptr);
-    scan::ScanRequest request;
-    request.headers = {"linux/uapikit_enum_lines.h"};
-    request.include_dirs = {fixtures};
-    request.defines = std::move(defines);
-    request.targets = {"x86_64-linux-gnu"};
-    request.jobs = 1;
-    return scan::scan(request);
 }
 
 // The iommufd shape: size first, an id, then a 64-bit value at 8 (16 bytes).
@@ -240,7 +227,7 @@ TEST_CASE("enum constants: a new one is compatible, a changed or removed one is 
 TEST_CASE("findings about an enum constant point at the constant's line; a new alias of a flag reuses no bit") {
     // Lines counted by hand in the fixture. Each constant is indented by one
     // tab, so its name starts in column 2; the enums are at lines 8 and 21.
-    ir::Manifest v1 = scan_enum_lines({}), v2 = scan_enum_lines({"UAPIKIT_ENUM_V2"});
+    ir::Manifest v1 = testing::scan_enum_lines({}), v2 = testing::scan_enum_lines({"UAPIKIT_ENUM_V2"});
     auto r = analysis::diff({"v1", &v1}, {"v2", &v2});
     auto line_of = [&](const std::string& kind, const std::string& constant) {
         analysis::Finding f = about(r, kind, constant);

@@ -2,6 +2,7 @@
 // from the C layout rules (i386 aligns a plain 64-bit integer to 4 bytes).
 #include "analysis/lints.hpp"
 #include "scan/scan_driver.hpp"
+#include "enum_lines_fixture.hpp"
 
 #include <doctest/doctest.h>
 
@@ -176,18 +177,7 @@ TEST_CASE("an alias of a flag is not an overlap; a second flag on a bit is, at i
     // (line 12) and EL_FLAG_PAREN_C = (EL_FLAG_C) (line 13) are aliases;
     // the second version adds EL_FLAG_E = 1 << 2 (line 16, column 2 after
     // a tab), EL_FLAG_C's bit, and the alias EL_FLAG_OLD_A = EL_FLAG_A.
-    const char* fixtures = std::getenv("UAPIKIT_FIXTURES");
-    REQUIRE(fixtures != nullptr);
-    auto scan_version = [&](std::vector<std::string> defines) {
-        scan::ScanRequest request;
-        request.headers = {"linux/uapikit_enum_lines.h"};
-        request.include_dirs = {fixtures};
-        request.defines = std::move(defines);
-        request.targets = {"x86_64-linux-gnu"};
-        request.jobs = 1;
-        return scan::scan(request);
-    };
-    ir::Manifest v1 = scan_version({}), v2 = scan_version({"UAPIKIT_ENUM_V2"});
+    ir::Manifest v1 = testing::scan_enum_lines({}), v2 = testing::scan_enum_lines({"UAPIKIT_ENUM_V2"});
 
     const auto& constants = v1.targets.at("x86_64-linux-gnu").enums.at(0).constants;
     REQUIRE(constants.size() == 5);
