@@ -394,6 +394,29 @@ FAKE_CASE("hw_queue: indexes go in ascending order, each once; the queue pins it
     rejected(s.fd, gone, EBUSY);  // the queues hold the vIOMMU
 }
 
+// Mainline's iommufd_hw_queue_alloc_ioctl() (viommu.c, "iommufd/viommu: Add
+// IOMMUFD_CMD_HW_QUEUE_ALLOC ioctl", Nicolin Chen, 2025) reserves the queue
+// object before iommufd_hw_queue_alloc_phys() creates the internal access,
+// and ids are the lowest free ones: the queue gets the id free when the call
+// begins, the access the next.
+FAKE_CASE("hw_queue: the queue takes the lowest free id, before its internal access [mainline viommu.c]") {
+    auto s = setup(*this);
+    uint32_t v = viommu(s.fd, s.m.dev, s.hwpt);
+    buffer mem(4096);
+    uint64_t iova = map(s.fd, s.ioas, mem.address(), mem.size());
+    // The lowest free id: an IOAS takes it and gives it back.
+    const uint32_t lowest = ioas(s.fd);
+    abi::iommu_destroy probe{};
+    probe.id = lowest;
+    REQUIRE(call(s.fd, probe) == 0);
+    auto cmd = hw_queue_cmd(v, 0, iova, 4096);
+    REQUIRE(call(s.fd, cmd) == 0);
+    CHECK(cmd.out_hw_queue_id == lowest);
+    // The access holds the next id, so a new IOAS goes past it.
+    const uint32_t after = ioas(s.fd);
+    CHECK(after == lowest + 2);
+}
+
 FAKE_CASE("hw_queue: a reply that cannot be written -> EFAULT; the queue, its pins and its index are undone [mainline viommu.c, main.c]") {
     if (!via().copies_structs()) return;  // the typed layer passes its own objects
     auto s = setup(*this);

@@ -226,17 +226,6 @@ inline int made_fd(const abi::iommu_test_cmd& c) {
     return c.op == abi::IOMMU_TEST_OP_CREATE_ACCESS ? static_cast<int>(c.create_access.out_access_fd) : -1;
 }
 
-// The id of the object a call made, which its reply names: for most
-// commands the lowest id free when the call began (`first`). A HW queue is
-// made after the internal access that pins its pages, so its reply names
-// an id past that one; aborting `first` would take the access from under
-// the queue.
-template <typename Arg>
-uint32_t made_id(const Arg&, uint32_t first) {
-    return first;
-}
-inline uint32_t made_id(const abi::iommu_hw_queue_alloc& c, uint32_t) { return c.out_hw_queue_id; }
-
 // Work besides an object that a command undoes when its reply cannot be
 // written: the selftest's ACCESS_PAGES unpins the range and forgets its
 // item, though the item number it took stays used (6.12 selftest.c,
@@ -307,7 +296,7 @@ template <typename Op>
             std::memcpy(here, &kernel, n);
         } else if (user.copy_to(uarg, &kernel, n) < 0) {
             if (makes_object(kernel))
-                abort_object(ictx, plat, made_id(kernel, new_id), made_fd(kernel));
+                abort_object(ictx, plat, new_id, made_fd(kernel));
             else
                 undo_work(u, kernel);
             return -EFAULT;

@@ -214,6 +214,15 @@ inline int hw_queue_alloc(ucmd& u, abi::iommu_hw_queue_alloc& cmd) {
     if (!v) return -ENOENT;
     if (!driver::hw_queue_supported(u.plat.iommus.at(static_cast<std::size_t>(v->iommu)).kind, cmd.type))
         return -EOPNOTSUPP;
+    // The queue takes its id before the internal access that pins its
+    // pages, as mainline reserves the object (_iommufd_object_alloc_ucmd())
+    // before iommufd_hw_queue_alloc_phys(): the access's id comes after the
+    // queue's. A failure frees both ids again.
+    auto [id, q] = u.objects().alloc<hw_queue_object>();
+    auto fail = [&u, id](int rc) {
+        u.objects().erase(id);
+        return rc;
+    };
     // An internal access pins the queue's pages in the nesting parent's
     // IOAS, so IOAS_UNMAP cannot take them away (EBUSY).
     const uint64_t aligned = cmd.nesting_parent_iova & ~(page_size - 1);
@@ -222,12 +231,12 @@ inline int hw_queue_alloc(ucmd& u, abi::iommu_hw_queue_alloc& cmd) {
     uint32_t access = access_create(u.ictx, true, true);
     if (int rc = access_change_ioas(u.ictx, u.plat, access, ioas); rc < 0) {
         access_destroy(u.ictx, u.plat, access);
-        return rc;
+        return fail(rc);
     }
     std::vector<std::pair<const iopt_pages*, uint64_t>> pinned;
     if (int rc = access_pin(u.ictx, u.plat, access, aligned, length, false, &pinned); rc < 0) {
         access_destroy(u.ictx, u.plat, access);
-        return rc;
+        return fail(rc);
     }
     // The pages must be physically contiguous; the fake counts consecutive
     // pages of one mapping as contiguous.
@@ -235,7 +244,7 @@ inline int hw_queue_alloc(ucmd& u, abi::iommu_hw_queue_alloc& cmd) {
         if (pinned[i].first != pinned[i - 1].first || pinned[i].second != pinned[i - 1].second + 1) {
             access_unpin(u.ictx, u.plat, access, aligned, length);
             access_destroy(u.ictx, u.plat, access);
-            return -EFAULT;
+            return fail(-EFAULT);
         }
     // The driver's hw_queue_init_phys(), after the pages are pinned: the
     // mock takes indexes below IOMMU_TEST_HW_QUEUE_MAX, each once, in
@@ -243,9 +252,8 @@ inline int hw_queue_alloc(ucmd& u, abi::iommu_hw_queue_alloc& cmd) {
     if (int rc = mock_hw_queue_index_check(u, cmd.viommu_id, cmd.index); rc < 0) {
         access_unpin(u.ictx, u.plat, access, aligned, length);
         access_destroy(u.ictx, u.plat, access);
-        return rc;
+        return fail(rc);
     }
-    auto [id, q] = u.objects().alloc<hw_queue_object>();
     q.viommu = cmd.viommu_id;
     q.type = cmd.type;
     q.index = cmd.index;
