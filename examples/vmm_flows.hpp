@@ -225,9 +225,8 @@ int qemu_nested_smmuv3(System& sys, const char* cdev_path, std::span<const ram_r
         if (!step("IOMMU_HWPT_ALLOC (nesting parent, stage 2)", parent)) return 1;
         if (!step("VFIO_DEVICE_ATTACH_IOMMUFD_PT (stage 2)", uapikit::vfio_device_attach_iommufd_pt(device->cdev, *parent))) return 1;
         if (!map_ram(iommufd, *ioas, ram, step)) return 1;
-        auto viommu = uapikit::alloc_viommu(iommufd, device->id, *parent, uapikit::arm_smmuv3_viommu_data{});
+        auto viommu = uapikit::own(iommufd, uapikit::alloc_viommu(iommufd, device->id, *parent, uapikit::arm_smmuv3_viommu_data{}));
         if (!step("IOMMU_VIOMMU_ALLOC (ARM SMMUv3)", viommu)) return 1;
-        auto viommu_handle = uapikit::own(iommufd, viommu->id);
         // The STEs every vSMMU needs: abort (no translation allowed) and bypass.
         auto abort_ste = guest_ste(0), bypass_ste = guest_ste(4);
         auto abort = uapikit::own(iommufd, uapikit::hwpt_alloc(iommufd, uapikit::hwpt_alloc_flags::none, device->id, viommu->id,
@@ -276,7 +275,7 @@ int qemu_nested_smmuv3(System& sys, const char* cdev_path, std::span<const ram_r
         if (!step("IOMMU_DESTROY stage-1 HWPT", stage1_next->reset()) || !step("IOMMU_DESTROY vdevice", vdev->reset())) return 1;
         event_file.reset();  // the event file holds the queue: close it first (EBUSY otherwise)
         if (!step("IOMMU_DESTROY vEVENTQ", event_queue.reset()) || !step("IOMMU_DESTROY bypass HWPT", bypass->reset()) ||
-            !step("IOMMU_DESTROY abort HWPT", abort->reset()) || !step("IOMMU_DESTROY vIOMMU", viommu_handle.reset()))
+            !step("IOMMU_DESTROY abort HWPT", abort->reset()) || !step("IOMMU_DESTROY vIOMMU", viommu->id.reset()))
             return 1;
         if (!unmap_ram(iommufd, *ioas, ram, step)) return 1;
         if (!step("VFIO_DEVICE_DETACH_IOMMUFD_PT", uapikit::vfio_device_detach_iommufd_pt(device->cdev))) return 1;

@@ -48,16 +48,15 @@ template <uapikit::backend B>
 int run_flow(B& iommufd, uapikit::device_id dev, uapikit::ioas_id ioas, uapikit::vm_fd vm, vmm::steps& step) {
     auto parent = uapikit::own(iommufd, uapikit::alloc_nest_parent_hwpt(iommufd, dev, ioas));
     if (!step("IOMMU_HWPT_ALLOC (nest parent)", parent)) return 1;
-    auto viommu = uapikit::alloc_viommu(iommufd, dev, *parent, uapikit::amd_viommu_data{vm}, vm);
+    auto viommu = uapikit::own(iommufd, uapikit::alloc_viommu(iommufd, dev, *parent, uapikit::amd_viommu_data{vm}, vm));
     if (!step("IOMMU_VIOMMU_ALLOC (AMD, KVM VM fd)", viommu)) return 1;
-    auto viommu_handle = uapikit::own(iommufd, viommu->id);
-    std::printf("    vIOMMU %u, VF-MMIO at mmap offset 0x%llx\n", viommu->id.value(),
+    std::printf("    vIOMMU %u, VF-MMIO at mmap offset 0x%llx\n", viommu->id.get().value(),
                 static_cast<unsigned long long>(viommu->data.vfmmio_mmap_offset()));
     auto vdev = uapikit::own(iommufd, uapikit::vdevice_alloc(iommufd, viommu->id, dev, /*virt_id=*/0x10));
     if (!step("IOMMU_VDEVICE_ALLOC (virtual id 0x10)", vdev)) return 1;
     if (!step("IOMMU_VDEVICE_TSM_MAP (private memory)", uapikit::vdevice_tsm_map(iommufd, *vdev, kPrivateBase, kPrivateBase + kPrivateSize)))
         return 1;
-    bool torn_down = step("IOMMU_DESTROY vdevice", vdev->reset()) && step("IOMMU_DESTROY vIOMMU", viommu_handle.reset()) &&
+    bool torn_down = step("IOMMU_DESTROY vdevice", vdev->reset()) && step("IOMMU_DESTROY vIOMMU", viommu->id.reset()) &&
                      step("IOMMU_DESTROY HWPT", parent->reset());
     return torn_down ? 0 : 1;
 }

@@ -133,3 +133,54 @@ TEST_CASE("own() of a failed allocation is the failure and owns nothing; an empt
     }
     CHECK(b.calls.empty());
 }
+
+// IOMMU_VIOMMU_ALLOC is _IO(';', 0x90). In struct iommu_viommu_alloc the
+// kernel writes out_viommu_id at byte 20 and reads data_uptr at byte 32; in
+// struct iommu_viommu_selftest out_data is at byte 4 (mainline
+// include/uapi/linux/iommufd.h and drivers/iommu/iommufd/iommufd_test.h).
+namespace {
+constexpr unsigned long kernel_viommu_alloc = (';' << 8) | 0x90;  // _IO(';', 0x90)
+}  // namespace
+
+TEST_CASE("own() of alloc_viommu() owns the vIOMMU's id and keeps the driver data the kernel wrote back") {
+    recording_backend b;
+    b.reply = [](unsigned long request, void* argument) {
+        REQUIRE(request == kernel_viommu_alloc);
+        auto* bytes = static_cast<unsigned char*>(argument);
+        const std::uint32_t id = 9;
+        std::memcpy(bytes + 20, &id, sizeof id);
+        std::uint64_t data;
+        std::memcpy(&data, bytes + 32, sizeof data);
+        std::uint32_t in_data;
+        std::memcpy(&in_data, reinterpret_cast<const void*>(data), sizeof in_data);
+        const std::uint32_t out_data = in_data + 1;
+        std::memcpy(reinterpret_cast<unsigned char*>(data) + 4, &out_data, sizeof out_data);
+        return 0;
+    };
+    {
+        auto viommu = uapikit::own(b, uapikit::alloc_viommu(b, uapikit::device_id{1}, uapikit::hwpt_id{2},
+                                                            uapikit::selftest_viommu_data{0x41}));
+        REQUIRE(viommu);
+        CHECK(viommu->id.get() == uapikit::viommu_id{9});
+        CHECK(viommu->data.out_data() == 0x42);
+        uapikit::viommu_id plain = *viommu;  // converts to the plain id
+        CHECK(plain == uapikit::viommu_id{9});
+        REQUIRE(b.calls.size() == 1);
+        b.calls.clear();
+        b.reply = nullptr;  // the destroy at scope exit succeeds without a reply
+    }
+    CHECK(destroyed(b) == std::vector<std::uint32_t>{9});
+}
+
+TEST_CASE("own() of a failed alloc_viommu() is the failure and destroys nothing") {
+    recording_backend b;
+    b.fail_with = EINVAL;
+    {
+        auto viommu = uapikit::own(b, uapikit::alloc_viommu(b, uapikit::device_id{1}, uapikit::hwpt_id{2},
+                                                            uapikit::selftest_viommu_data{0}));
+        REQUIRE_FALSE(viommu);
+        CHECK(viommu.error().code() == EINVAL);
+        CHECK(std::strcmp(viommu.error().operation(), "IOMMU_VIOMMU_ALLOC") == 0);
+    }
+    CHECK(b.calls.size() == 1);  // the allocation only
+}

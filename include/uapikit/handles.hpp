@@ -5,7 +5,8 @@
 //
 //   auto ioas = uapikit::own(fd, uapikit::ioas_alloc(fd));   // result<owned<...>>
 //   auto hwpt = uapikit::own(fd, uapikit::alloc_nest_parent_hwpt(fd, dev, *ioas));
-//   ...                                                        // hwpt, then ioas, destroyed here
+//   auto viommu = uapikit::own(fd, uapikit::alloc_viommu(fd, dev, *hwpt, data)); // id owned, data kept
+//   ...                                                        // viommu, hwpt, then ioas, destroyed here
 #pragma once
 
 #include <uapikit/iommufd.hpp>
@@ -67,6 +68,23 @@ template <backend B, typename Id>
 result<owned<B, Id>> own(B& b, result<Id> allocated) noexcept {
     if (!allocated) return failure{allocated.error()};
     return owned<B, Id>(b, *allocated);
+}
+
+// A vIOMMU from alloc_viommu() with its id owned: `id` destroys it on scope
+// exit, `data` is the driver data as the kernel wrote it back (e.g. what an
+// ARM SMMUv3 or AMD driver fills in). Converts to the plain id, like owned<>.
+template <backend B, viommu_driver_data D>
+struct owned_viommu {
+    owned<B, viommu_id> id;
+    D data;
+    operator viommu_id() const noexcept { return id; }
+};
+
+// alloc_viommu()'s result, owned when it succeeded.
+template <backend B, viommu_driver_data D>
+result<owned_viommu<B, D>> own(B& b, result<allocated_viommu<D>> allocated) noexcept {
+    if (!allocated) return failure{allocated.error()};
+    return owned_viommu<B, D>{owned<B, viommu_id>(b, allocated->id), allocated->data};
 }
 
 }  // namespace uapikit
