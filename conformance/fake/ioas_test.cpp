@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <climits>
 #include <sys/mman.h>
@@ -424,6 +425,23 @@ FAKE_CASE("option: RLIMIT_MODE starts as per-user accounting (0) [6.12 ioas.c]")
     cmd.val64 = 7;
     REQUIRE(call(fd, cmd) == 0);
     CHECK(cmd.val64 == 0);
+}
+
+// 6.12 main.c, iommufd_option(): the reply is a copy_to_user() of val64
+// alone, not iommufd_ucmd_respond() of the struct, so the bytes before it
+// may be read-only.
+FAKE_CASE("option: only val64 is written back; the bytes before it may be read-only [6.12 main.c]") {
+    if (!via().copies_structs()) return;  // the typed layer passes its own objects
+    int fd = open("/dev/iommu");
+    abi::iommu_option cmd{};
+    cmd.option_id = abi::IOMMU_OPTION_RLIMIT_MODE;
+    cmd.op = abi::IOMMU_OPTION_OP_GET;
+    cmd.val64 = 7;
+    REQUIRE(call_split(fd, abi::IOMMU_OPTION, cmd, offsetof(abi::iommu_option, val64)) == 0);
+    CHECK(cmd.val64 == 0);
+    // One byte of val64 read-only as well: the reply fails.
+    cmd.val64 = 7;
+    CHECK(call_split(fd, abi::IOMMU_OPTION, cmd, offsetof(abi::iommu_option, val64) + 1) == -EFAULT);
 }
 
 FAKE_CASE("option: setting RLIMIT_MODE without CAP_SYS_RESOURCE -> EPERM [6.12 ioas.c]") {

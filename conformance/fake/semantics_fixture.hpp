@@ -138,6 +138,23 @@ public:
         ::munmap(mem, page);
         return rc;
     }
+    // A call on a struct across a page boundary: its first `read_only`
+    // bytes on a page made read-only, the rest on a writable page. The
+    // call's reply, as far as it could be written, comes back in `arg`.
+    // Only for ways that copy structs.
+    template <typename T>
+    int call_split(int fd, unsigned long request, T& arg, size_t read_only) {
+        if constexpr (iommufd_command<T>) arg.size = sizeof arg;
+        void* mem = ::mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        REQUIRE(mem != MAP_FAILED);
+        auto* at = static_cast<unsigned char*>(mem) + page - read_only;
+        std::memcpy(at, &arg, sizeof arg);
+        REQUIRE(::mprotect(mem, page, PROT_READ) == 0);
+        int rc = way_->ioctl(fd, request, at);
+        std::memcpy(&arg, at, sizeof arg);
+        ::munmap(mem, 2 * page);
+        return rc;
+    }
     // As rejected(), for the calls whose reply the kernel copies out even
     // on failure (IOVA_RANGES too small, HWPT_INVALIDATE's count): only the
     // model is compared.

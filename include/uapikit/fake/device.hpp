@@ -247,7 +247,7 @@ inline int access_change_ioas(iommufd_ctx& ictx, platform& plat, uint32_t access
     if (new_ioas) {
         auto& ioas = ictx.objects.at_as<ioas_object>(new_ioas);
         ioas.iopt.accesses.push_back(access_id);
-        if (int rc = iopt_recalc_alignment(ictx, ioas, true); rc < 0) {
+        if (int rc = iopt_calculate_iova_alignment(ictx, ioas, true); rc < 0) {
             ioas.iopt.accesses.pop_back();
             return rc;
         }
@@ -257,7 +257,7 @@ inline int access_change_ioas(iommufd_ctx& ictx, platform& plat, uint32_t access
         if (!a.internal) access_unmap_items(ictx, plat, access_id, 0, ULONG_MAX);
         auto& old = ictx.objects.at_as<ioas_object>(cur);
         std::erase(old.iopt.accesses, access_id);
-        iopt_recalc_alignment(ictx, old, false);
+        iopt_calculate_iova_alignment(ictx, old, false);
         ictx.objects.at(cur).users--;
     }
     ictx.objects.at_as<access_object>(access_id).ioas = new_ioas;

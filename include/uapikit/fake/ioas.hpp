@@ -20,7 +20,7 @@ namespace uapikit::fake {
 
 inline void ioas_destroy(iommufd_ctx& ictx, platform& plat, ioas_object& ioas) {
     uint64_t unmapped = 0;
-    iopt_unmap_range(ictx, plat, ioas, 0, ULONG_MAX, &unmapped);
+    iopt_unmap_iova_range(ictx, plat, ioas, 0, ULONG_MAX, &unmapped);
     ioas.iopt.unreserve(nullptr);  // the selftest's ADD_RESERVED ranges
 }
 
@@ -294,10 +294,10 @@ inline int ioas_copy(ucmd& u, abi::iommu_ioas_copy& cmd) {
     return 0;
 }
 
-// iopt_unmap_iova_range(): every area inside [start, last] goes; an area
-// that sticks out of the range is ENOENT. Accesses pinning an area are
-// told to let go first, as the kernel notifies them.
-inline int iopt_unmap_range(iommufd_ctx& ictx, platform& plat, ioas_object& ioas, uint64_t start, uint64_t last,
+// Every area inside [start, last] goes; an area that sticks out of the
+// range is ENOENT. Accesses pinning an area are told to let go first, as
+// the kernel notifies them.
+inline int iopt_unmap_iova_range(iommufd_ctx& ictx, platform& plat, ioas_object& ioas, uint64_t start, uint64_t last,
                             uint64_t* unmapped) {
     io_pagetable& iopt = ioas.iopt;
     // Every area the range touches must lie inside it, before any goes.
@@ -324,13 +324,13 @@ inline int ioas_unmap(ucmd& u, abi::iommu_ioas_unmap& cmd) {
     if (!ioas) return -ENOENT;
     uint64_t unmapped = 0;
     if (cmd.iova == 0 && cmd.length == UINT64_MAX) {
-        if (int rc = iopt_unmap_range(u.ictx, u.plat, *ioas, 0, ULONG_MAX, &unmapped); rc < 0) return rc;
+        if (int rc = iopt_unmap_iova_range(u.ictx, u.plat, *ioas, 0, ULONG_MAX, &unmapped); rc < 0) return rc;
     } else {
         if (cmd.iova >= ULONG_MAX || cmd.length >= ULONG_MAX) return -EOVERFLOW;
         if (!cmd.length) return -EINVAL;
         uint64_t last = cmd.iova + (cmd.length - 1);
         if (last < cmd.iova) return -EOVERFLOW;
-        if (int rc = iopt_unmap_range(u.ictx, u.plat, *ioas, cmd.iova, last, &unmapped); rc < 0) return rc;
+        if (int rc = iopt_unmap_iova_range(u.ictx, u.plat, *ioas, cmd.iova, last, &unmapped); rc < 0) return rc;
         if (!unmapped) return -ENOENT;
     }
     cmd.length = unmapped;
@@ -339,10 +339,10 @@ inline int ioas_unmap(ucmd& u, abi::iommu_ioas_unmap& cmd) {
 
 // ---- domains and alignment (io_pagetable.c) ---------------------------------
 
-// iopt_calculate_iova_alignment(): the largest IO page of the domains and
-// accesses, PAGE_SIZE when large pages are off. With `check`, a raise that
-// existing areas do not meet is EADDRINUSE and changes nothing.
-inline int iopt_recalc_alignment(iommufd_ctx& ictx, ioas_object& ioas, bool check) {
+// The largest IO page of the domains and accesses, PAGE_SIZE when large
+// pages are off. With `check`, a raise that existing areas do not meet is
+// EADDRINUSE and changes nothing.
+inline int iopt_calculate_iova_alignment(iommufd_ctx& ictx, ioas_object& ioas, bool check) {
     io_pagetable& iopt = ioas.iopt;
     uint64_t alignment = iopt.disable_large_pages ? page_size : 1;
     for (const paging_domain* d : iopt.domains) alignment = std::max(alignment, d->io_page);
@@ -383,12 +383,12 @@ inline void iopt_table_remove_domain(iommufd_ctx& ictx, platform& plat, ioas_obj
     for (const auto& a : iopt.areas) d.unmap(a.iova);
     if (iopt.domains.empty()) iopt.unfill_all(plat.pins);
     iopt.unreserve(&d);
-    iopt_recalc_alignment(ictx, ioas, false);
+    iopt_calculate_iova_alignment(ictx, ioas, false);
 }
 
 // ---- IOMMU_OPTION ------------------------------------------------------------
 
-inline int option_rlimit_mode(ucmd& u, abi::iommu_option& cmd) {
+inline int iommufd_option_rlimit_mode(ucmd& u, abi::iommu_option& cmd) {
     if (cmd.object_id) return -EOPNOTSUPP;
     if (cmd.op == abi::IOMMU_OPTION_OP_GET) {
         cmd.val64 = u.ictx.accounting == account_mode::mm;
@@ -402,7 +402,7 @@ inline int option_rlimit_mode(ucmd& u, abi::iommu_option& cmd) {
     return 0;
 }
 
-inline int ioas_option(ucmd& u, abi::iommu_option& cmd) {
+inline int iommufd_ioas_option(ucmd& u, abi::iommu_option& cmd) {
     ioas_object* ioas = get_ioas(u.ictx, cmd.object_id);
     if (!ioas) return -ENOENT;
     io_pagetable& iopt = ioas->iopt;
@@ -413,14 +413,14 @@ inline int ioas_option(ucmd& u, abi::iommu_option& cmd) {
     if (cmd.op != abi::IOMMU_OPTION_OP_SET) return -EOPNOTSUPP;
     if (cmd.val64 == 1) {
         iopt.disable_large_pages = false;
-        return iopt_recalc_alignment(u.ictx, *ioas, false);
+        return iopt_calculate_iova_alignment(u.ictx, *ioas, false);
     }
     if (cmd.val64 != 0) return -EINVAL;
     if (iopt.disable_large_pages) return 0;
     // Not once domains have pages mapped in them.
     if (!iopt.domains.empty() && !iopt.areas.empty()) return -EINVAL;
     iopt.disable_large_pages = true;
-    if (int rc = iopt_recalc_alignment(u.ictx, *ioas, true); rc < 0) {
+    if (int rc = iopt_calculate_iova_alignment(u.ictx, *ioas, true); rc < 0) {
         iopt.disable_large_pages = false;
         return rc;
     }

@@ -24,14 +24,25 @@ struct ucmd {
     user_space user;
     uint64_t ubuffer = 0;    // the caller's struct
     uint32_t user_size = 0;  // its leading `size`
-    bool responded = false;  // iommufd_ucmd_respond() was called
+    // Where the copy back starts, or no_reply: 0 after respond(), a
+    // field's offset after respond_from().
+    static constexpr uint16_t no_reply = 0xffff;
+    uint16_t reply_from = no_reply;
 
     // Marks the struct to be copied back (min(user_size, sizeof)), as
     // iommufd_ucmd_respond(). Handlers write outputs only right before it.
     int respond() {
-        responded = true;
+        reply_from = 0;
         return 0;
     }
+    // Marks only the bytes from `offset` to the end of the struct to be
+    // copied back, for a command that copies one trailing field out itself
+    // (IOMMU_OPTION writes back val64 alone).
+    int respond_from(uint16_t offset) {
+        reply_from = offset;
+        return 0;
+    }
+    bool responded() const { return reply_from != no_reply; }
 
     object_table& objects() { return ictx.objects; }
 };
@@ -78,8 +89,8 @@ inline void access_notify_unmap(iommufd_ctx& ictx, platform& plat, ioas_object& 
 inline void ioas_destroy(iommufd_ctx& ictx, platform& plat, ioas_object& ioas);
 inline int iopt_table_add_domain(iommufd_ctx& ictx, platform& plat, ioas_object& ioas, paging_domain& d);
 inline void iopt_table_remove_domain(iommufd_ctx& ictx, platform& plat, ioas_object& ioas, paging_domain& d);
-inline int iopt_recalc_alignment(iommufd_ctx& ictx, ioas_object& ioas, bool check);
-inline int iopt_unmap_range(iommufd_ctx& ictx, platform& plat, ioas_object& ioas, uint64_t start, uint64_t last,
+inline int iopt_calculate_iova_alignment(iommufd_ctx& ictx, ioas_object& ioas, bool check);
+inline int iopt_unmap_iova_range(iommufd_ctx& ictx, platform& plat, ioas_object& ioas, uint64_t start, uint64_t last,
                      uint64_t* unmapped);
 
 // viommu.hpp

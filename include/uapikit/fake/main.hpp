@@ -21,6 +21,7 @@
 #include <uapikit/fake/vfio_compat.hpp>
 
 #include <array>
+#include <cstddef>
 #include <tuple>
 #include <type_traits>
 
@@ -101,12 +102,13 @@ inline int iommufd_option(ucmd& u, abi::iommu_option& cmd) {
     if (cmd.__reserved) return -EOPNOTSUPP;
     int rc;
     switch (cmd.option_id) {
-        case abi::IOMMU_OPTION_RLIMIT_MODE: rc = option_rlimit_mode(u, cmd); break;
-        case abi::IOMMU_OPTION_HUGE_PAGES: rc = ioas_option(u, cmd); break;
+        case abi::IOMMU_OPTION_RLIMIT_MODE: rc = iommufd_option_rlimit_mode(u, cmd); break;
+        case abi::IOMMU_OPTION_HUGE_PAGES: rc = iommufd_ioas_option(u, cmd); break;
         default: return -EOPNOTSUPP;
     }
     if (rc < 0) return rc;
-    return u.respond();  // only val64 changed
+    // Only val64 goes back, with its own copy_to_user() (6.12 main.c).
+    return u.respond_from(offsetof(abi::iommu_option, val64));
 }
 
 // ---- the table ----------------------------------------------------------------------
@@ -291,10 +293,14 @@ template <typename Op>
         return -EFAULT;
     const uint32_t new_id = ictx.objects.next_id();  // the id of an object the handler makes
     int rc = Op::handler(u, kernel);
-    if (u.responded) {
+    if (u.responded()) {
+        // The bytes the command copies back: the struct, or its tail from
+        // the field the command writes alone.
+        const size_t from = u.reply_from < n ? u.reply_from : n;
+        const auto* out = reinterpret_cast<const unsigned char*>(&kernel) + from;
         if (local) {
-            std::memcpy(here, &kernel, n);
-        } else if (user.copy_to(uarg, &kernel, n) < 0) {
+            std::memcpy(here + from, out, n - from);
+        } else if (user.copy_to(uarg + from, out, n - from) < 0) {
             if (makes_object(kernel))
                 abort_object(ictx, plat, new_id, made_fd(kernel));
             else

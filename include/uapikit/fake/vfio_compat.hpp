@@ -49,7 +49,7 @@ inline int set_iommu(iommufd_ctx& ictx, unsigned long type) {
         if (iopt.disable_large_pages) return 0;
         if (!iopt.domains.empty() && !iopt.areas.empty()) return -EINVAL;
         iopt.disable_large_pages = true;
-        if (int rc = iopt_recalc_alignment(ictx, *ioas, true); rc < 0) {
+        if (int rc = iopt_calculate_iova_alignment(ictx, *ioas, true); rc < 0) {
             iopt.disable_large_pages = false;
             return rc;
         }
@@ -137,7 +137,7 @@ inline int unmap_dma(ucmd& u, uint64_t arg) {
     int rc = 0;
     if (unmap.flags & vfio::dma_unmap_flag_all) {
         if (unmap.iova != 0 || unmap.size != 0) return -EINVAL;
-        rc = iopt_unmap_range(u.ictx, u.plat, *ioas, 0, ULONG_MAX, &unmapped);
+        rc = iopt_unmap_iova_range(u.ictx, u.plat, *ioas, 0, ULONG_MAX, &unmapped);
     } else {
         if (ioas->iopt.disable_large_pages) {
             if ((rc = cut_at(u.ictx, ioas->iopt, unmap.iova + unmap.size - 1)) < 0) return rc;
@@ -150,7 +150,7 @@ inline int unmap_dma(ucmd& u, uint64_t arg) {
         else if (last < unmap.iova)
             rc = -EOVERFLOW;
         else
-            rc = iopt_unmap_range(u.ictx, u.plat, *ioas, unmap.iova, last, &unmapped);
+            rc = iopt_unmap_iova_range(u.ictx, u.plat, *ioas, unmap.iova, last, &unmapped);
     }
     unmap.size = unmapped;
     if (u.user.copy_to(arg, &unmap, minsz) < 0) return -EFAULT;
