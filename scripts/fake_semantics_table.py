@@ -17,7 +17,10 @@ FILE is a kernel path, or a bare file name: of drivers/iommu/iommufd/
 unless FILES below says where it lives; "uapi" is
 include/uapi/linux/iommufd.h.
 
-With --check FILE, exits 1 when FILE does not contain the table."""
+With --check FILE, exits 1 when FILE does not contain the table. With
+--write FILE, replaces the table at the end of FILE (from its header line
+to the end) with the current one."""
+import argparse
 import pathlib
 import re
 import sys
@@ -27,6 +30,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 CASE = re.compile(r'(?:FAKE_CASE|TEST_CASE)\(\s*"([^"]+)"\s*[*)]')
 NAME = re.compile(r"(?P<what>.*?) \[(?P<source>[^\]]+)\]$")
 ERRNO = re.compile(r" -> (E[A-Z0-9]+)")
+# The table's first line, where --write starts replacing.
+HEADER = "| case | errno | expectation from |"
 
 # Where the bare file names of the tags live in the kernel tree.
 FILES = {
@@ -78,17 +83,34 @@ def rows():
 
 
 def table():
-    lines = ["| case | errno | expectation from |", "|---|---|---|"]
+    lines = [HEADER, "|---|---|---|"]
     lines += [f"| {w} | {e} | {s} |" for w, e, s in rows()]
     return "\n".join(lines) + "\n"
 
 
-if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--check":
-        text = pathlib.Path(sys.argv[2]).read_text()
-        if table() not in text:
-            print(f"{sys.argv[2]} is out of date: run scripts/fake_semantics_table.py and paste its table")
-            sys.exit(1)
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", metavar="FILE", type=pathlib.Path, help="exit 1 when FILE does not contain the table")
+    mode.add_argument("--write", metavar="FILE", type=pathlib.Path, help="replace the table at the end of FILE")
+    args = parser.parse_args()
+    if args.check:
+        if table() not in args.check.read_text():
+            print(f"{args.check} is out of date: run scripts/fake_semantics_table.py --write {args.check}")
+            return 1
         print(f"{len(list(rows()))} cases listed")
+    elif args.write:
+        text = args.write.read_text()
+        at = text.find(HEADER)
+        if at < 0:
+            print(f"{args.write}: no line starting the table ({HEADER})", file=sys.stderr)
+            return 2
+        args.write.write_text(text[:at] + table())
+        print(f"{args.write}: {len(list(rows()))} cases written")
     else:
         sys.stdout.write(table())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
