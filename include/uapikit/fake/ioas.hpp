@@ -298,7 +298,7 @@ inline int ioas_copy(ucmd& u, abi::iommu_ioas_copy& cmd) {
 // range is ENOENT. Accesses pinning an area are told to let go first, as
 // the kernel notifies them.
 inline int iopt_unmap_iova_range(iommufd_ctx& ictx, platform& plat, ioas_object& ioas, uint64_t start, uint64_t last,
-                            uint64_t* unmapped) {
+                                 uint64_t* unmapped) {
     io_pagetable& iopt = ioas.iopt;
     // Every area the range touches must lie inside it, before any goes.
     auto first = iopt.areas_from(start);

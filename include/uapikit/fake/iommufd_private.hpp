@@ -91,7 +91,7 @@ inline int iopt_table_add_domain(iommufd_ctx& ictx, platform& plat, ioas_object&
 inline void iopt_table_remove_domain(iommufd_ctx& ictx, platform& plat, ioas_object& ioas, paging_domain& d);
 inline int iopt_calculate_iova_alignment(iommufd_ctx& ictx, ioas_object& ioas, bool check);
 inline int iopt_unmap_iova_range(iommufd_ctx& ictx, platform& plat, ioas_object& ioas, uint64_t start, uint64_t last,
-                     uint64_t* unmapped);
+                                 uint64_t* unmapped);
 
 // viommu.hpp
 inline void viommu_destroy(iommufd_ctx& ictx, platform& plat, viommu_object& v);
