@@ -9,6 +9,7 @@
 #include <uapikit/generated/proposed.hpp>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -24,25 +25,27 @@ struct ucmd {
     user_space user;
     uint64_t ubuffer = 0;    // the caller's struct
     uint32_t user_size = 0;  // its leading `size`
-    // Where the copy back starts, or no_reply: 0 after respond(), a
-    // field's offset after respond_from().
-    static constexpr uint16_t no_reply = 0xffff;
-    uint16_t reply_from = no_reply;
+    // What respond() or respond_from() asked to copy back: 0 nothing, else
+    // 1 + the offset the copy back starts at (0 stays the default, so the
+    // struct is set up as cheaply as a bool's false).
+    uint16_t reply = 0;
 
     // Marks the struct to be copied back (min(user_size, sizeof)), as
     // iommufd_ucmd_respond(). Handlers write outputs only right before it.
     int respond() {
-        reply_from = 0;
+        reply = 1;
         return 0;
     }
     // Marks only the bytes from `offset` to the end of the struct to be
     // copied back, for a command that copies one trailing field out itself
     // (IOMMU_OPTION writes back val64 alone).
     int respond_from(uint16_t offset) {
-        reply_from = offset;
+        reply = static_cast<uint16_t>(offset + 1);
         return 0;
     }
-    bool responded() const { return reply_from != no_reply; }
+    bool responded() const { return reply != 0; }
+    // Precondition: responded().
+    size_t reply_from() const { return reply - 1u; }
 
     object_table& objects() { return ictx.objects; }
 };

@@ -296,7 +296,7 @@ template <typename Op>
     if (u.responded()) {
         // The bytes the command copies back: the struct, or its tail from
         // the field the command writes alone.
-        const size_t from = u.reply_from < n ? u.reply_from : n;
+        const size_t from = u.reply_from() < n ? u.reply_from() : n;
         const auto* out = reinterpret_cast<const unsigned char*>(&kernel) + from;
         if (local) {
             std::memcpy(here + from, out, n - from);
