@@ -362,6 +362,15 @@ FAKE_CASE("hw_queue: flags, type DEFAULT -> EOPNOTSUPP; length 0 -> EINVAL; a wr
     rejected(s.fd, wraps, EOVERFLOW);
 }
 
+FAKE_CASE("hw_queue: a range whose rounding up to whole pages wraps -> ERANGE [mainline viommu.c]") {
+    auto s = setup(*this);
+    uint32_t v = viommu(s.fd, s.m.dev, s.hwpt);
+    // IOVA 0 and the longest length that does not wrap the IOVA space: the
+    // page count's DIV_ROUND_UP wraps (iommufd_hw_queue_alloc_phys()).
+    auto cmd = hw_queue_cmd(v, 0, 0, UINT64_MAX);
+    rejected(s.fd, cmd, ERANGE);
+}
+
 FAKE_CASE("hw_queue: the queue's IOVA must be mapped in the nesting parent's IOAS -> ENOENT [mainline viommu.c]") {
     auto s = setup(*this);
     uint32_t v = viommu(s.fd, s.m.dev, s.hwpt);

@@ -223,10 +223,16 @@ inline int hw_queue_alloc(ucmd& u, abi::iommu_hw_queue_alloc& cmd) {
         u.objects().erase(id);
         return rc;
     };
+    // iommufd_hw_queue_alloc_phys(): the whole pages the range covers; a
+    // range whose rounding up to a page wraps is ERANGE.
+    const uint64_t aligned = cmd.nesting_parent_iova & ~(page_size - 1);
+    uint64_t length;
+    if (__builtin_add_overflow(cmd.nesting_parent_iova - aligned, cmd.length, &length) ||
+        __builtin_add_overflow(length, page_size - 1, &length))
+        return fail(-ERANGE);
+    length &= ~(page_size - 1);
     // An internal access pins the queue's pages in the nesting parent's
     // IOAS, so IOAS_UNMAP cannot take them away (EBUSY).
-    const uint64_t aligned = cmd.nesting_parent_iova & ~(page_size - 1);
-    const uint64_t length = (cmd.nesting_parent_iova - aligned + cmd.length + page_size - 1) & ~(page_size - 1);
     const uint32_t ioas = u.objects().at_as<hwpt_paging_object>(v->hwpt).ioas;
     uint32_t access = access_create(u.ictx, true, true);
     if (int rc = access_change_ioas(u.ictx, u.plat, access, ioas); rc < 0) {
