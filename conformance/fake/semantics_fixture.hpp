@@ -129,14 +129,7 @@ public:
     // Returns what the call gives. Only for ways that copy structs.
     template <typename T>
     int call_read_only(int fd, unsigned long request, T arg) {
-        if constexpr (iommufd_command<T>) arg.size = sizeof arg;
-        void* mem = ::mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        REQUIRE(mem != MAP_FAILED);
-        std::memcpy(mem, &arg, sizeof arg);
-        REQUIRE(::mprotect(mem, page, PROT_READ) == 0);
-        int rc = way_->ioctl(fd, request, mem);
-        ::munmap(mem, page);
-        return rc;
+        return call_split(fd, request, arg, sizeof arg);  // every byte on the read-only page
     }
     // A call on a struct across a page boundary: its first `read_only`
     // bytes on a page made read-only, the rest on a writable page. The
