@@ -23,6 +23,7 @@
 // the same way.
 #pragma once
 
+#include <uapikit/arm_smmuv3.hpp>
 #include <uapikit/error_text.hpp>
 #include <uapikit/files.hpp>
 #include <uapikit/handles.hpp>
@@ -39,6 +40,7 @@
 namespace vmm {
 
 namespace raw = uapikit::raw::proposed;
+namespace smmu = uapikit::arm_smmuv3;
 
 // A range of guest RAM: where the guest sees it and where this process has it.
 struct ram_region {
@@ -193,16 +195,6 @@ int qemu_passthrough(System& sys, const char* cdev_path, std::span<const ram_reg
     return step("close the cdev", device->unbind(*files, step)) ? 0 : 1;
 }
 
-// The first two 64-bit words of an SMMUv3 Stream Table Entry, as the guest
-// wrote them: V (bit 0) and Config (bits 3:1: 0 abort, 4 bypass, 5 stage-1),
-// and for stage 1 the guest-physical address of its Context Descriptor table
-// (bits 51:6).
-inline raw::iommu_hwpt_arm_smmuv3 guest_ste(std::uint64_t config, std::uint64_t cd_table = 0) {
-    raw::iommu_hwpt_arm_smmuv3 ste{};
-    ste.ste[0] = 1 | (config << 1) | (cd_table & 0x000ffffffffffc0ULL);
-    return ste;
-}
-
 template <typename System>
 int qemu_nested_smmuv3(System& sys, const char* cdev_path, std::span<const ram_region> ram, steps step = steps{}) {
     auto files = vm_files<System>::open(sys, step);
@@ -228,7 +220,7 @@ int qemu_nested_smmuv3(System& sys, const char* cdev_path, std::span<const ram_r
         auto viommu = uapikit::own(iommufd, uapikit::alloc_viommu(iommufd, device->id, *parent, uapikit::arm_smmuv3_viommu_data{}));
         if (!step("IOMMU_VIOMMU_ALLOC (ARM SMMUv3)", viommu)) return 1;
         // The STEs every vSMMU needs: abort (no translation allowed) and bypass.
-        auto abort_ste = guest_ste(0), bypass_ste = guest_ste(4);
+        auto abort_ste = smmu::abort_ste(), bypass_ste = smmu::bypass_ste();
         auto abort = uapikit::own(iommufd, uapikit::hwpt_alloc(iommufd, uapikit::hwpt_alloc_flags::none, device->id, viommu->id,
                                                                uapikit::hwpt_data_type::arm_smmuv3, uapikit::const_bytes{abort_ste}, {}));
         if (!step("IOMMU_HWPT_ALLOC (vIOMMU, abort STE)", abort)) return 1;
@@ -246,21 +238,23 @@ int qemu_nested_smmuv3(System& sys, const char* cdev_path, std::span<const ram_r
         const std::uint64_t vsid = 0x8;
         auto vdev = uapikit::own(iommufd, uapikit::vdevice_alloc(iommufd, viommu->id, device->id, vsid));
         if (!step("IOMMU_VDEVICE_ALLOC (virtual stream id 0x8)", vdev)) return 1;
-        auto s1_ste = guest_ste(5, ram.front().guest_address);
+        // QEMU reads the guest's STE words from its stream table and keeps
+        // the fields the kernel takes (smmu::nested_ste); here the guest's
+        // STE points at a CD table at the start of its RAM.
+        auto s1_ste = smmu::s1_ste(ram.front().guest_address);
         auto stage1 = uapikit::own(iommufd, uapikit::hwpt_alloc(iommufd, uapikit::hwpt_alloc_flags::none, device->id, viommu->id,
                                                                 uapikit::hwpt_data_type::arm_smmuv3, uapikit::const_bytes{s1_ste}, {}));
         if (!step("IOMMU_HWPT_ALLOC (vIOMMU, guest stage-1 STE)", stage1)) return 1;
         if (!step("VFIO_DEVICE_ATTACH_IOMMUFD_PT (stage 1)", uapikit::vfio_device_attach_iommufd_pt(device->cdev, *stage1))) return 1;
-        // The guest invalidates its CD for the stream (CMD_CFGI_CD, opcode 0x05, StreamID in bits 63:32).
-        raw::iommu_viommu_arm_smmuv3_invalidate cfgi{};
-        cfgi.cmd[0] = 0x05 | (vsid << 32);
-        auto handled = uapikit::hwpt_invalidate(iommufd, viommu->id, std::span<const raw::iommu_viommu_arm_smmuv3_invalidate>(&cfgi, 1),
+        // The guest invalidates its CD for the stream (CMD_CFGI_CD, with the virtual StreamID).
+        const smmu::command cfgi = smmu::cfgi_cd(vsid);
+        auto handled = uapikit::hwpt_invalidate(iommufd, viommu->id, std::span<const smmu::command>(&cfgi, 1),
                                                 uapikit::invalidate_data_type::arm_smmuv3);
         if (!step("IOMMU_HWPT_INVALIDATE (vIOMMU, CFGI_CD)", handled)) return 1;
         // The guest points the STE at another CD table: a new stage-1 HWPT,
         // attached in place of the old one (a replace, no moment without a
         // translation), and only then the old one destroyed.
-        auto s1_next_ste = guest_ste(5, ram.front().guest_address + 0x1000);
+        auto s1_next_ste = smmu::s1_ste(ram.front().guest_address + 0x1000);
         auto stage1_next = uapikit::own(iommufd, uapikit::hwpt_alloc(iommufd, uapikit::hwpt_alloc_flags::none, device->id, viommu->id,
                                                                      uapikit::hwpt_data_type::arm_smmuv3,
                                                                      uapikit::const_bytes{s1_next_ste}, {}));

@@ -3,6 +3,12 @@
 // read(2) and write(2) on their fds do.
 #include "semantics_fixture.hpp"
 
+#include <uapikit/veventq.hpp>
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
 using namespace uapikit::testing;
 
 namespace {
@@ -312,6 +318,24 @@ FAKE_CASE("veventq: past its depth the queue keeps one LOST_EVENTS header at its
     CHECK(got.lost.flags == abi::IOMMU_VEVENTQ_FLAG_LOST_EVENTS);
     CHECK(got.lost.sequence == 2);  // the last event that was lost
     CHECK(via().read(q, &got, sizeof got) == 0);
+}
+
+FAKE_CASE("veventq: a read parsed by uapikit::vevent_records gives the event, then the lost-events record after a gap [mainline eventq.c]") {
+    auto s = vevent(*this);
+    int q = veventq(*this, s.fd, s.viommu, 1);
+    for (int i = 0; i < 3; ++i) REQUIRE(trigger_vevent(*this, s.fd, s.m.dev) == 0);
+    std::byte buf[64]{};
+    long n = via().read(q, buf, sizeof buf);
+    REQUIRE(n == 8 + 4 + 8);  // one header and the mock's 4-byte event, then a lost-events header
+    uapikit::vevent_records<abi::iommu_viommu_event_selftest> records(std::span<const std::byte>(buf, static_cast<size_t>(n)));
+    std::vector<decltype(records)::record> got(records.begin(), records.end());
+    REQUIRE(got.size() == 2);
+    CHECK_FALSE(got[0].lost_events);
+    CHECK(got[0].event.virt_id == 0x99);
+    CHECK(got[1].lost_events);
+    // Events 1 and 2 were dropped: 1 is skipped, 2 is the lost-events record.
+    CHECK(uapikit::vevents_missed(got[0].sequence, got[1].sequence) == 1);
+    CHECK_FALSE(records.incomplete());
 }
 
 FAKE_CASE("veventq: a read too small for the next event gives nothing [mainline eventq.c]") {

@@ -3,9 +3,14 @@
 // on the vIOMMU, AMD's data with the VM, the TSM map of a vDEVICE.
 #include "semantics_fixture.hpp"
 
+#include <uapikit/arm_smmuv3.hpp>
+
 #include <cstddef>
+#include <initializer_list>
+#include <iterator>
 
 using namespace uapikit::testing;
+namespace smmu = uapikit::arm_smmuv3;
 
 namespace {
 
@@ -554,6 +559,40 @@ FAKE_CASE("smmuv3: a command the vIOMMU does not pass on (CMD_SYNC) -> EIO [main
     auto cmd = invalidate_cmd(s.viommu, abi::IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, &sync, sizeof sync, 1);
     rejected_with_reply(s.fd, cmd, EIO);
     CHECK(cmd.entry_num == 0);
+}
+
+FAKE_CASE("smmuv3: arm_smmuv3.hpp's abort, bypass and stage-1 STEs are taken, and a guest's STE once cut to the nesting fields [mainline arm-smmu-v3-iommufd.c]") {
+    auto s = smmuv3(*this);
+    vdevice(s.fd, s.viommu, s.dev, 0x10);
+    for (auto ste : {smmu::abort_ste(), smmu::bypass_ste(), smmu::s1_ste(0x80000000, smmu::s1_format::two_level_64k, 4)}) {
+        auto cmd = ste_cmd(s, ste);
+        CHECK(call(s.fd, cmd) == 0);
+    }
+    // A guest STE with MEV (word 1 bit 19) set, which only the kernel may set.
+    const uint64_t word0 = smmu::s1_ste(0x80000000).ste[0], word1 = uint64_t{1} << 19;
+    auto uncut = smmu::make_ste(word0, word1);
+    auto raw_cmd = ste_cmd(s, uncut);
+    rejected(s.fd, raw_cmd, EIO);
+    auto cut = smmu::nested_ste(word0, word1);
+    auto cut_cmd = ste_cmd(s, cut);
+    CHECK(call(s.fd, cut_cmd) == 0);
+}
+
+FAKE_CASE("smmuv3: every opcode passes or is EIO as arm_smmuv3.hpp's passes_to_viommu() says; its commands for a known vSID pass [mainline arm-smmu-v3-iommufd.c]") {
+    auto s = smmuv3(*this);
+    vdevice(s.fd, s.viommu, s.dev, 0x10);
+    for (unsigned op = 0; op < 256; ++op) {
+        auto c = smmu::make_command(op | (uint64_t{0x10} << 32));
+        auto cmd = invalidate_cmd(s.viommu, abi::IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, &c, sizeof c, 1);
+        CAPTURE(op);
+        CHECK(call(s.fd, cmd) == (smmu::passes_to_viommu(static_cast<uint8_t>(op)) ? 0 : -EIO));
+    }
+    smmu::command cmds[] = {smmu::cfgi_cd(0x10, 1), smmu::cfgi_cd_all(0x10), smmu::tlbi_nh_all(),        smmu::tlbi_nh_asid(3),
+                            smmu::tlbi_nh_va(3, 0x4000), smmu::tlbi_nh_vaa(0x4000), smmu::atc_inv(0x10, 0, 52),
+                            smmu::atc_inv(0x10, 2, 0x4000, 0)};
+    auto all = invalidate_cmd(s.viommu, abi::IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, cmds, sizeof cmds[0], std::size(cmds));
+    REQUIRE(call(s.fd, all) == 0);
+    CHECK(all.entry_num == std::size(cmds));
 }
 
 // ---- AMD's vIOMMU with the VM in its data (the proposal) -----------------------
