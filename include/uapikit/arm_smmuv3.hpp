@@ -77,9 +77,9 @@ enum class s1_format : std::uint8_t {
     two_level_64k = 2,   // STRTAB_STE_0_S1FMT_64K_L2
 };
 
-// EATS values the kernel accepts in a nested STE (it answers EIO to S1CHK,
-// 2). The kernel keeps EATS for itself: it reads it to decide on ATS and
-// clears it from what it stores.
+// EATS values the kernel accepts in a nested STE (it answers EIO to 2,
+// S1CHK, and to the reserved 3). The kernel keeps EATS for itself: it reads
+// it to decide on ATS and clears it from what it stores.
 enum class ste_eats : std::uint8_t {
     abort = 0,  // STRTAB_STE_1_EATS_ABT: ATS translation requests fail
     full = 1,   // STRTAB_STE_1_EATS_TRANS: full ATS
@@ -92,7 +92,8 @@ inline constexpr std::uint64_t ste0_nesting_allowed =
 inline constexpr std::uint64_t ste1_nesting_allowed = ste1::s1dss.mask() | ste1::s1cir.mask() | ste1::s1cor.mask() |
                                                       ste1::s1csh.mask() | ste1::s1stalld.mask() | ste1::eats.mask();
 
-// An STE from two host-order words.
+// An STE from two host-order words, as they are (make_command() is the same
+// for a command, e.g. a guest's own to forward after passes_to_viommu()).
 constexpr raw::iommu_hwpt_arm_smmuv3 make_ste(std::uint64_t word0, std::uint64_t word1 = 0) noexcept {
     raw::iommu_hwpt_arm_smmuv3 ste{};
     ste.ste[0] = le64(word0);
@@ -123,7 +124,7 @@ constexpr raw::iommu_hwpt_arm_smmuv3 s1_ste(std::uint64_t cd_table, s1_format fo
 // The guest's own STE words 0 and 1 (host order, as read from its stream
 // table) cut to the fields the kernel lets a nested STE set, as QEMU's
 // accelerated SMMUv3 does (hw/arm/smmuv3-accel.c). Config values other than
-// abort, bypass and stage 1, and EATS 2, still fail with EIO: check
+// abort, bypass and stage 1, and EATS 2 or 3, still fail with EIO: check
 // config_of() first.
 constexpr raw::iommu_hwpt_arm_smmuv3 nested_ste(std::uint64_t guest_word0, std::uint64_t guest_word1) noexcept {
     return make_ste(guest_word0 & ste0_nesting_allowed, guest_word1 & ste1_nesting_allowed);

@@ -11,7 +11,8 @@
 //
 //   std::array<std::byte, 4096> buf;
 //   ssize_t n = read(veventq_fd, buf.data(), buf.size());
-//   for (const auto& r : uapikit::vevent_records<arm_smmuv3::event>(std::span(buf).first(n)))
+//   if (n < 0) return -errno;
+//   for (const auto& r : uapikit::vevent_records<arm_smmuv3::event>(std::span(buf).first(std::size_t(n))))
 //       if (!r.lost_events) forward_to_guest(r.event);
 #pragma once
 
@@ -26,9 +27,13 @@
 
 namespace uapikit {
 
-// How many records were dropped between two records whose sequence numbers
-// are `previous` and `next` (0 when `next` follows `previous`), counting
-// across the wrap from 2^31 - 1 to 0.
+// How many sequence numbers were skipped between two records read one after
+// the other, `previous` and `next` (0 when `next` follows `previous`),
+// counting across the wrap from 2^31 - 1 to 0. Each is an event the queue
+// dropped; a lost-events record stands for one more, its own: the events
+// lost up to and with `next` are vevents_missed() + (next is lost_events).
+// With a queue of depth 1 and three events raised, a read gives the event
+// of sequence 0 and a lost-events record of sequence 2: 1 missed, 2 lost.
 constexpr std::uint32_t vevents_missed(std::uint32_t previous, std::uint32_t next) noexcept {
     return (next - previous - 1) & 0x7fffffffu;
 }
