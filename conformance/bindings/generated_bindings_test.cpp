@@ -225,6 +225,16 @@ TEST_CASE("emit-calls refuses a role naming an id kind the description does not 
                              "IOMMU_IOAS_MAP.ioas_id: unknown id kind 'pasid'");
 }
 
+TEST_CASE("emit-calls refuses an \"also\" macro whose name would repeat one of its enum's values; nothing is written") {
+    // IOMMU_HWPT_INVALIDATE_DATA_SELFTEST and IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST
+    // (mainline tools/testing/selftests/iommu/iommufd_test.h) both lose a prefix to 'selftest'.
+    check_emit_calls_refuses("also-twice",
+                             [](nlohmann::json& d) {
+                                 d["enums"]["iommu_hwpt_invalidate_data_type"]["also"].push_back("IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST");
+                             },
+                             "enums: iommu_hwpt_invalidate_data_type: \"also\" macro IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST would be a second 'selftest'");
+}
+
 // iommufd's request macros are _IO(IOMMUFD_TYPE, nr) (Linux 6.12
 // include/uapi/linux/iommufd.h): they do not name their struct, so typed
 // calls need a command table. A manifest without one (what `scan` writes)

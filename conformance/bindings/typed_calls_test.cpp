@@ -343,6 +343,19 @@ TEST_CASE("fault_queue_alloc and veventq_alloc return an id and a file") {
     CHECK(v.veventq_depth == 128);
 }
 
+TEST_CASE("the typed kinds carry the selftest driver's types, which iommufd_test.h defines as macros") {
+    // Values from mainline tools/testing/selftests/iommu/iommufd_test.h.
+    CHECK(static_cast<std::uint32_t>(uapikit::hwpt_data_type::selftest) == 0xdead);
+    CHECK(static_cast<std::uint32_t>(uapikit::invalidate_data_type::selftest) == 0xdeadbeef);
+    CHECK(static_cast<std::uint32_t>(uapikit::hw_info_type::selftest) == 0xfeedbeef);
+    CHECK(static_cast<std::uint32_t>(uapikit::veventq_type::selftest) == 0xbeefbeef);
+    CHECK(static_cast<std::uint32_t>(uapikit::hw_queue_type::selftest) == 0xdeadbeef);
+    recording_backend b;
+    auto events = uapikit::veventq_alloc(b, uapikit::viommu_id{6}, uapikit::veventq_type::selftest, 2);
+    REQUIRE(events);
+    CHECK(sent<raw::iommu_veventq_alloc>(b, raw::IOMMU_VEVENTQ_ALLOC, "IOMMU_VEVENTQ_ALLOC").type == 0xbeefbeef);
+}
+
 TEST_CASE("viommu_alloc: flags, type, device, parent, driver data the driver may write back, KVM fd") {
     recording_backend b;
     b.reply = [](unsigned long, void* a) { static_cast<raw::iommu_viommu_alloc*>(a)->out_viommu_id = 15; return 0; };

@@ -111,7 +111,7 @@ CallDescription read_call_description(const std::string& file) {
         if (j.contains("enums"))
             for (const auto& [name, e] : j["enums"].items())
                 d.enums[name] = {e.at("type").get<std::string>(), e.at("prefixes").get<std::vector<std::string>>(),
-                                 e.value("flags", false)};
+                                 e.value("flags", false), e.value("also", std::vector<std::string>{})};
         for (const auto& [request, c] : j["commands"].items()) {
             CommandDescription cd;
             std::string where = file + ": " + request;

@@ -48,6 +48,9 @@ struct EnumNaming {
     std::string type;                   // the C++ enum class
     std::vector<std::string> prefixes;  // stripped from constant names, first match
     bool flags = false;
+    // Macros that join the enum's values when the version defines them: the
+    // selftest driver's types, which iommufd_test.h defines beside the enum.
+    std::vector<std::string> also;
 };
 
 struct CommandDescription {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <vector>
 
 namespace uapikit::emit {
 namespace {
@@ -193,13 +194,27 @@ private:
             auto layout = scalar_layout(ref_->triple, e.underlying);
             std::string underlying = std::string(e.underlying.find("unsigned") != std::string::npos ? "std::uint" : "std::int") +
                                      std::to_string(layout->size * 8) + "_t";
-            out += "// " + std::string(naming.flags ? "Flags of" : "Values of") + " the kernel's enum " + c_enum + ".\n";
+            std::vector<std::string> also;
+            for (const auto& macro : naming.also)
+                if (has_macro(*ref_, macro)) also.push_back(macro);  // not in a version without the header that defines it
+            out += "// " + std::string(naming.flags ? "Flags of" : "Values of") + " the kernel's enum " + c_enum;
+            for (std::size_t i = 0; i < also.size(); ++i) out += (i == 0 ? ", and " : ", ") + also[i];
+            out += ".\n";
             out += "enum class " + naming.type + " : " + underlying + " {\n";
             bool has_zero = std::any_of(e.constants.begin(), e.constants.end(), [](const ir::EnumConstant& c) { return c.value.bits == 0; });
             if (naming.flags && !has_zero) out += "    none = 0,\n";
+            std::set<std::string> names;
             for (const auto& c : e.constants) {
+                names.insert(enumerator_name(c.name, naming.prefixes));
                 out += "    " + enumerator_name(c.name, naming.prefixes) + " = " + raw_ + c.name + ",\n";
                 guarded_.insert(c.name);
+            }
+            for (const auto& macro : also) {
+                std::string name = enumerator_name(macro, naming.prefixes);
+                if (!names.insert(name).second)
+                    fail("enums: " + c_enum, "\"also\" macro " + macro + " would be a second '" + name + "'");
+                out += "    " + name + " = " + raw_ + macro + ",\n";
+                guarded_.insert(macro);
             }
             out += "};\n";
             if (naming.flags) {

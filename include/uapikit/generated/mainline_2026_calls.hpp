@@ -34,6 +34,8 @@
 #undef IOMMU_HWPT_DATA_ARM_SMMUV3
 #pragma push_macro("IOMMU_HWPT_DATA_NONE")
 #undef IOMMU_HWPT_DATA_NONE
+#pragma push_macro("IOMMU_HWPT_DATA_SELFTEST")
+#undef IOMMU_HWPT_DATA_SELFTEST
 #pragma push_macro("IOMMU_HWPT_DATA_VTD_S1")
 #undef IOMMU_HWPT_DATA_VTD_S1
 #pragma push_macro("IOMMU_HWPT_DIRTY_TRACKING_ENABLE")
@@ -46,6 +48,8 @@
 #undef IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR
 #pragma push_macro("IOMMU_HWPT_INVALIDATE")
 #undef IOMMU_HWPT_INVALIDATE
+#pragma push_macro("IOMMU_HWPT_INVALIDATE_DATA_SELFTEST")
+#undef IOMMU_HWPT_INVALIDATE_DATA_SELFTEST
 #pragma push_macro("IOMMU_HWPT_INVALIDATE_DATA_VTD_S1")
 #undef IOMMU_HWPT_INVALIDATE_DATA_VTD_S1
 #pragma push_macro("IOMMU_HWPT_SET_DIRTY_TRACKING")
@@ -70,12 +74,16 @@
 #undef IOMMU_HW_INFO_TYPE_INTEL_VTD
 #pragma push_macro("IOMMU_HW_INFO_TYPE_NONE")
 #undef IOMMU_HW_INFO_TYPE_NONE
+#pragma push_macro("IOMMU_HW_INFO_TYPE_SELFTEST")
+#undef IOMMU_HW_INFO_TYPE_SELFTEST
 #pragma push_macro("IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV")
 #undef IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV
 #pragma push_macro("IOMMU_HW_QUEUE_ALLOC")
 #undef IOMMU_HW_QUEUE_ALLOC
 #pragma push_macro("IOMMU_HW_QUEUE_TYPE_DEFAULT")
 #undef IOMMU_HW_QUEUE_TYPE_DEFAULT
+#pragma push_macro("IOMMU_HW_QUEUE_TYPE_SELFTEST")
+#undef IOMMU_HW_QUEUE_TYPE_SELFTEST
 #pragma push_macro("IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV")
 #undef IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV
 #pragma push_macro("IOMMU_IOAS_ALLOC")
@@ -120,6 +128,8 @@
 #undef IOMMU_VEVENTQ_TYPE_ARM_SMMUV3
 #pragma push_macro("IOMMU_VEVENTQ_TYPE_DEFAULT")
 #undef IOMMU_VEVENTQ_TYPE_DEFAULT
+#pragma push_macro("IOMMU_VEVENTQ_TYPE_SELFTEST")
+#undef IOMMU_VEVENTQ_TYPE_SELFTEST
 #pragma push_macro("IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV")
 #undef IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV
 #pragma push_macro("IOMMU_VFIO_IOAS")
@@ -141,7 +151,7 @@ using ::uapikit::operator|;
 using ::uapikit::operator&;
 using ::uapikit::has;
 
-// Values of the kernel's enum iommu_hw_info_type.
+// Values of the kernel's enum iommu_hw_info_type, and IOMMU_HW_INFO_TYPE_SELFTEST.
 enum class hw_info_type : std::uint32_t {
     none = ::uapikit::raw::mainline_2026::IOMMU_HW_INFO_TYPE_NONE,
     default_ = ::uapikit::raw::mainline_2026::IOMMU_HW_INFO_TYPE_DEFAULT,
@@ -149,33 +159,38 @@ enum class hw_info_type : std::uint32_t {
     arm_smmuv3 = ::uapikit::raw::mainline_2026::IOMMU_HW_INFO_TYPE_ARM_SMMUV3,
     tegra241_cmdqv = ::uapikit::raw::mainline_2026::IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV,
     amd = ::uapikit::raw::mainline_2026::IOMMU_HW_INFO_TYPE_AMD,
+    selftest = ::uapikit::raw::mainline_2026::IOMMU_HW_INFO_TYPE_SELFTEST,
 };
 
-// Values of the kernel's enum iommu_hw_queue_type.
+// Values of the kernel's enum iommu_hw_queue_type, and IOMMU_HW_QUEUE_TYPE_SELFTEST.
 enum class hw_queue_type : std::uint32_t {
     default_ = ::uapikit::raw::mainline_2026::IOMMU_HW_QUEUE_TYPE_DEFAULT,
     tegra241_cmdqv = ::uapikit::raw::mainline_2026::IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV,
+    selftest = ::uapikit::raw::mainline_2026::IOMMU_HW_QUEUE_TYPE_SELFTEST,
 };
 
-// Values of the kernel's enum iommu_hwpt_data_type.
+// Values of the kernel's enum iommu_hwpt_data_type, and IOMMU_HWPT_DATA_SELFTEST.
 enum class hwpt_data_type : std::uint32_t {
     none = ::uapikit::raw::mainline_2026::IOMMU_HWPT_DATA_NONE,
     vtd_s1 = ::uapikit::raw::mainline_2026::IOMMU_HWPT_DATA_VTD_S1,
     arm_smmuv3 = ::uapikit::raw::mainline_2026::IOMMU_HWPT_DATA_ARM_SMMUV3,
     amd_guest = ::uapikit::raw::mainline_2026::IOMMU_HWPT_DATA_AMD_GUEST,
+    selftest = ::uapikit::raw::mainline_2026::IOMMU_HWPT_DATA_SELFTEST,
 };
 
-// Values of the kernel's enum iommu_hwpt_invalidate_data_type.
+// Values of the kernel's enum iommu_hwpt_invalidate_data_type, and IOMMU_HWPT_INVALIDATE_DATA_SELFTEST.
 enum class invalidate_data_type : std::uint32_t {
     vtd_s1 = ::uapikit::raw::mainline_2026::IOMMU_HWPT_INVALIDATE_DATA_VTD_S1,
     arm_smmuv3 = ::uapikit::raw::mainline_2026::IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
+    selftest = ::uapikit::raw::mainline_2026::IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
 };
 
-// Values of the kernel's enum iommu_veventq_type.
+// Values of the kernel's enum iommu_veventq_type, and IOMMU_VEVENTQ_TYPE_SELFTEST.
 enum class veventq_type : std::uint32_t {
     default_ = ::uapikit::raw::mainline_2026::IOMMU_VEVENTQ_TYPE_DEFAULT,
     arm_smmuv3 = ::uapikit::raw::mainline_2026::IOMMU_VEVENTQ_TYPE_ARM_SMMUV3,
     tegra241_cmdqv = ::uapikit::raw::mainline_2026::IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV,
+    selftest = ::uapikit::raw::mainline_2026::IOMMU_VEVENTQ_TYPE_SELFTEST,
 };
 
 // Flags of the kernel's enum iommufd_hw_capabilities.
@@ -645,12 +660,14 @@ inline ::uapikit::result<ioas_noiommu_get_pa_result> ioas_noiommu_get_pa(B& b, :
 #pragma pop_macro("IOMMU_HWPT_DATA_AMD_GUEST")
 #pragma pop_macro("IOMMU_HWPT_DATA_ARM_SMMUV3")
 #pragma pop_macro("IOMMU_HWPT_DATA_NONE")
+#pragma pop_macro("IOMMU_HWPT_DATA_SELFTEST")
 #pragma pop_macro("IOMMU_HWPT_DATA_VTD_S1")
 #pragma pop_macro("IOMMU_HWPT_DIRTY_TRACKING_ENABLE")
 #pragma pop_macro("IOMMU_HWPT_FAULT_ID_VALID")
 #pragma pop_macro("IOMMU_HWPT_GET_DIRTY_BITMAP")
 #pragma pop_macro("IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR")
 #pragma pop_macro("IOMMU_HWPT_INVALIDATE")
+#pragma pop_macro("IOMMU_HWPT_INVALIDATE_DATA_SELFTEST")
 #pragma pop_macro("IOMMU_HWPT_INVALIDATE_DATA_VTD_S1")
 #pragma pop_macro("IOMMU_HWPT_SET_DIRTY_TRACKING")
 #pragma pop_macro("IOMMU_HW_CAP_DIRTY_TRACKING")
@@ -663,9 +680,11 @@ inline ::uapikit::result<ioas_noiommu_get_pa_result> ioas_noiommu_get_pa(B& b, :
 #pragma pop_macro("IOMMU_HW_INFO_TYPE_DEFAULT")
 #pragma pop_macro("IOMMU_HW_INFO_TYPE_INTEL_VTD")
 #pragma pop_macro("IOMMU_HW_INFO_TYPE_NONE")
+#pragma pop_macro("IOMMU_HW_INFO_TYPE_SELFTEST")
 #pragma pop_macro("IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV")
 #pragma pop_macro("IOMMU_HW_QUEUE_ALLOC")
 #pragma pop_macro("IOMMU_HW_QUEUE_TYPE_DEFAULT")
+#pragma pop_macro("IOMMU_HW_QUEUE_TYPE_SELFTEST")
 #pragma pop_macro("IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV")
 #pragma pop_macro("IOMMU_IOAS_ALLOC")
 #pragma pop_macro("IOMMU_IOAS_ALLOW_IOVAS")
@@ -688,6 +707,7 @@ inline ::uapikit::result<ioas_noiommu_get_pa_result> ioas_noiommu_get_pa(B& b, :
 #pragma pop_macro("IOMMU_VEVENTQ_ALLOC")
 #pragma pop_macro("IOMMU_VEVENTQ_TYPE_ARM_SMMUV3")
 #pragma pop_macro("IOMMU_VEVENTQ_TYPE_DEFAULT")
+#pragma pop_macro("IOMMU_VEVENTQ_TYPE_SELFTEST")
 #pragma pop_macro("IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV")
 #pragma pop_macro("IOMMU_VFIO_IOAS")
 #pragma pop_macro("IOMMU_VFIO_IOAS_CLEAR")
