@@ -55,8 +55,8 @@ public:
         auto it = backends_.find(fd);
         return it != backends_.end() ? it->second->ioctl(request, argument) : host_.ioctl(fd, request, argument);
     }
-    long read(int fd, void* buf, size_t n) override { return host_.read(fd, address(buf), n); }
-    long write(int fd, const void* buf, size_t n) override { return host_.write(fd, address(buf), n); }
+    long read(int fd, void* buf, size_t n) override { return host_.read(fd, buf, n); }
+    long write(int fd, const void* buf, size_t n) override { return host_.write(fd, buf, n); }
     int close(int fd) override {
         if (backends_.erase(fd)) return 0;  // the backend's destructor closes it
         return host_.close(fd);

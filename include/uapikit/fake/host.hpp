@@ -185,8 +185,15 @@ public:
     // ioctl(2) from `caller`, whose memory `arg` (a pointer or a number) is in.
     int ioctl(int fd, unsigned long request, uint64_t arg, const user_space& caller);
 
-    // read(2) and write(2) of the fds that have them (fault queues,
-    // vEVENTQs): bytes done, or -errno.
+    // read(2) and write(2) from this process, of the fds that have them
+    // (fault queues, vEVENTQs): bytes done, or -errno.
+    long read(int fd, void* buf, std::size_t count) {
+        return read(fd, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(buf)), count, user_space{});
+    }
+    long write(int fd, const void* buf, std::size_t count) {
+        return write(fd, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(buf)), count, user_space{});
+    }
+    // The same with `buf` as a number: an address in `caller`'s memory.
     long read(int fd, uint64_t buf, uint64_t count, const user_space& caller = {});
     long write(int fd, uint64_t buf, uint64_t count, const user_space& caller = {});
 
