@@ -221,11 +221,9 @@ int qemu_nested_smmuv3(System& sys, const char* cdev_path, std::span<const ram_r
         if (!step("IOMMU_VIOMMU_ALLOC (ARM SMMUv3)", viommu)) return 1;
         // The STEs every vSMMU needs: abort (no translation allowed) and bypass.
         auto abort_ste = smmu::abort_ste(), bypass_ste = smmu::bypass_ste();
-        auto abort = uapikit::own(iommufd, uapikit::hwpt_alloc(iommufd, uapikit::hwpt_alloc_flags::none, device->id, viommu->id,
-                                                               uapikit::hwpt_data_type::arm_smmuv3, uapikit::const_bytes{abort_ste}, {}));
+        auto abort = uapikit::own(iommufd, uapikit::alloc_nested_hwpt(iommufd, device->id, viommu->id, abort_ste));
         if (!step("IOMMU_HWPT_ALLOC (vIOMMU, abort STE)", abort)) return 1;
-        auto bypass = uapikit::own(iommufd, uapikit::hwpt_alloc(iommufd, uapikit::hwpt_alloc_flags::none, device->id, viommu->id,
-                                                                uapikit::hwpt_data_type::arm_smmuv3, uapikit::const_bytes{bypass_ste}, {}));
+        auto bypass = uapikit::own(iommufd, uapikit::alloc_nested_hwpt(iommufd, device->id, viommu->id, bypass_ste));
         if (!step("IOMMU_HWPT_ALLOC (vIOMMU, bypass STE)", bypass)) return 1;
         if (!step("VFIO_DEVICE_ATTACH_IOMMUFD_PT (bypass)", uapikit::vfio_device_attach_iommufd_pt(device->cdev, *bypass))) return 1;
         auto events = uapikit::veventq_alloc(iommufd, viommu->id, uapikit::veventq_type::arm_smmuv3, 64);
@@ -242,22 +240,18 @@ int qemu_nested_smmuv3(System& sys, const char* cdev_path, std::span<const ram_r
         // the fields the kernel takes (smmu::nested_ste); here the guest's
         // STE points at a CD table at the start of its RAM.
         auto s1_ste = smmu::s1_ste(ram.front().guest_address);
-        auto stage1 = uapikit::own(iommufd, uapikit::hwpt_alloc(iommufd, uapikit::hwpt_alloc_flags::none, device->id, viommu->id,
-                                                                uapikit::hwpt_data_type::arm_smmuv3, uapikit::const_bytes{s1_ste}, {}));
+        auto stage1 = uapikit::own(iommufd, uapikit::alloc_nested_hwpt(iommufd, device->id, viommu->id, s1_ste));
         if (!step("IOMMU_HWPT_ALLOC (vIOMMU, guest stage-1 STE)", stage1)) return 1;
         if (!step("VFIO_DEVICE_ATTACH_IOMMUFD_PT (stage 1)", uapikit::vfio_device_attach_iommufd_pt(device->cdev, *stage1))) return 1;
         // The guest invalidates its CD for the stream (CMD_CFGI_CD, with the virtual StreamID).
         const smmu::command cfgi = smmu::cfgi_cd(vsid);
-        auto handled = uapikit::hwpt_invalidate(iommufd, viommu->id, std::span<const smmu::command>(&cfgi, 1),
-                                                uapikit::invalidate_data_type::arm_smmuv3);
+        auto handled = uapikit::cache_invalidate(iommufd, viommu->id, std::span<const smmu::command>(&cfgi, 1));
         if (!step("IOMMU_HWPT_INVALIDATE (vIOMMU, CFGI_CD)", handled)) return 1;
         // The guest points the STE at another CD table: a new stage-1 HWPT,
         // attached in place of the old one (a replace, no moment without a
         // translation), and only then the old one destroyed.
         auto s1_next_ste = smmu::s1_ste(ram.front().guest_address + 0x1000);
-        auto stage1_next = uapikit::own(iommufd, uapikit::hwpt_alloc(iommufd, uapikit::hwpt_alloc_flags::none, device->id, viommu->id,
-                                                                     uapikit::hwpt_data_type::arm_smmuv3,
-                                                                     uapikit::const_bytes{s1_next_ste}, {}));
+        auto stage1_next = uapikit::own(iommufd, uapikit::alloc_nested_hwpt(iommufd, device->id, viommu->id, s1_next_ste));
         if (!step("IOMMU_HWPT_ALLOC (vIOMMU, the guest's changed STE)", stage1_next)) return 1;
         if (!step("VFIO_DEVICE_ATTACH_IOMMUFD_PT (the new stage 1)", uapikit::vfio_device_attach_iommufd_pt(device->cdev, *stage1_next)))
             return 1;

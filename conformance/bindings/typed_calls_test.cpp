@@ -282,6 +282,65 @@ TEST_CASE("hwpt_invalidate: entries' address, entry size and count; returns how 
     CHECK(c.entry_num == 2);
 }
 
+// alloc_nested_hwpt and cache_invalidate (iommufd.hpp, hwpt_data.hpp) take
+// the data type from the struct: the values are the kernel's enums
+// (mainline include/uapi/linux/iommufd.h: IOMMU_HWPT_DATA_VTD_S1 1,
+// IOMMU_HWPT_DATA_ARM_SMMUV3 2; IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 0,
+// IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3 1), the sizes its structs' (an
+// SMMUv3 STE and command are two __le64; VT-d's stage 1 and its
+// invalidation entry are two __aligned_u64 and two __u32, 24 bytes).
+TEST_CASE("alloc_nested_hwpt and cache_invalidate: the data's struct gives its type, length and address") {
+    recording_backend b;
+    b.reply = [](unsigned long request, void* a) {
+        if (request == raw::IOMMU_HWPT_ALLOC) static_cast<raw::iommu_hwpt_alloc*>(a)->out_hwpt_id = 31;
+        else static_cast<raw::iommu_hwpt_invalidate*>(a)->entry_num = 2;
+        return 0;
+    };
+    raw::iommu_hwpt_arm_smmuv3 ste{};
+    auto nested = uapikit::alloc_nested_hwpt(b, uapikit::device_id{1}, uapikit::viommu_id{9}, ste);
+    REQUIRE(nested);
+    CHECK(*nested == uapikit::hwpt_id{31});
+    auto a = sent<raw::iommu_hwpt_alloc>(b, raw::IOMMU_HWPT_ALLOC, "IOMMU_HWPT_ALLOC");
+    CHECK(a.flags == 0);
+    CHECK(a.dev_id == 1);
+    CHECK(a.pt_id == 9);
+    CHECK(a.data_type == 2);
+    CHECK(a.data_len == 16);
+    CHECK(pointed<raw::iommu_hwpt_arm_smmuv3>(a.data_uptr) == &ste);
+    CHECK(a.fault_id == 0);
+
+    raw::iommu_hwpt_vtd_s1 s1{};
+    b.calls.clear();
+    REQUIRE(uapikit::alloc_nested_hwpt(b, uapikit::device_id{1}, uapikit::hwpt_id{4}, s1, uapikit::hwpt_alloc_flags::fault_id_valid,
+                                       uapikit::fault_id{5}));
+    a = sent<raw::iommu_hwpt_alloc>(b, raw::IOMMU_HWPT_ALLOC, "IOMMU_HWPT_ALLOC");
+    CHECK(a.pt_id == 4);
+    CHECK(a.data_type == 1);
+    CHECK(a.data_len == 24);
+    CHECK(a.flags == 1u << 2);  // FAULT_ID_VALID
+    CHECK(a.fault_id == 5);
+
+    raw::iommu_viommu_arm_smmuv3_invalidate cmds[2] = {};
+    b.calls.clear();
+    auto handled = uapikit::cache_invalidate(b, uapikit::viommu_id{9}, std::span<const raw::iommu_viommu_arm_smmuv3_invalidate>(cmds));
+    REQUIRE(handled);
+    CHECK(*handled == 2);
+    auto i = sent<raw::iommu_hwpt_invalidate>(b, raw::IOMMU_HWPT_INVALIDATE, "IOMMU_HWPT_INVALIDATE");
+    CHECK(i.hwpt_id == 9);
+    CHECK(i.data_type == 1);
+    CHECK(i.entry_len == 16);
+    CHECK(i.entry_num == 2);
+    CHECK(pointed<raw::iommu_viommu_arm_smmuv3_invalidate>(i.data_uptr) == cmds);
+
+    raw::iommu_hwpt_vtd_s1_invalidate vtd[1] = {};
+    b.calls.clear();
+    REQUIRE(uapikit::cache_invalidate(b, uapikit::hwpt_id{4}, std::span<const raw::iommu_hwpt_vtd_s1_invalidate>(vtd)));
+    i = sent<raw::iommu_hwpt_invalidate>(b, raw::IOMMU_HWPT_INVALIDATE, "IOMMU_HWPT_INVALIDATE");
+    CHECK(i.hwpt_id == 4);
+    CHECK(i.data_type == 0);
+    CHECK(i.entry_len == 24);
+}
+
 // The kernel writes entry_num back on failure too (Linux 6.12
 // drivers/iommu/iommufd/hw_pagetable.c, iommufd_hwpt_invalidate()): the
 // entries before the one that failed. A VMM reports the failing entry to

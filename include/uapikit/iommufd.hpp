@@ -17,10 +17,13 @@
 #include <uapikit/error.hpp>
 #include <uapikit/flags.hpp>
 #include <uapikit/generated/proposed_calls.hpp>
+#include <uapikit/hwpt_data.hpp>
 #include <uapikit/ids.hpp>
 #include <uapikit/viommu_data.hpp>
 
 #include <cstdint>
+#include <span>
+#include <type_traits>
 
 namespace uapikit {
 
@@ -74,6 +77,31 @@ template <viommu_type Type, backend B, viommu_driver_data D, typename... Vm>
 result<allocated_viommu<D>> alloc_viommu(B& b, device_id dev, hwpt_id parent, D data, Vm... vm) noexcept {
     static_assert(D::type == Type, "uapikit: driver data does not match the vIOMMU type");
     return alloc_viommu(b, dev, parent, data, vm...);
+}
+
+// A nested HWPT over `parent` from a driver's data (hwpt_data.hpp): on a
+// vIOMMU (ARM SMMUv3, AMD, the selftest) or on a nesting-parent HWPT (Intel
+// VT-d, the selftest). The data's struct gives data_type, data_len and
+// data_uptr together. Errors are IOMMU_HWPT_ALLOC's, among them EOPNOTSUPP
+// when the driver takes no such data on such a parent and EIO when it
+// refuses the data's contents (an SMMUv3 STE with a field the kernel keeps
+// for itself).
+template <backend B, nested_hwpt_data T, typename Parent>
+    requires(std::is_convertible_v<const Parent&, hwpt_id> || std::is_convertible_v<const Parent&, viommu_id>)
+result<hwpt_id> alloc_nested_hwpt(B& b, device_id dev, const Parent& parent, const T& data,
+                                  hwpt_alloc_flags flags = hwpt_alloc_flags::none, fault_id fault = fault_id{}) noexcept {
+    return hwpt_alloc(b, flags, dev, parent, nested_hwpt_data_type<T>::value, const_bytes{data}, fault);
+}
+
+// IOMMU_HWPT_INVALIDATE of a nested HWPT or a vIOMMU with `entries` of one
+// driver's kind (hwpt_data.hpp), which give data_type, entry_len and
+// entry_num. Returns how many entries the driver handled; on failure
+// `handled`, when given, still gets that count (the entries before the one
+// it refused).
+template <backend B, invalidate_entry T, typename Target>
+    requires(std::is_convertible_v<const Target&, hwpt_id> || std::is_convertible_v<const Target&, viommu_id>)
+result<std::uint32_t> cache_invalidate(B& b, const Target& target, std::span<const T> entries, std::uint32_t* handled = nullptr) noexcept {
+    return hwpt_invalidate(b, target, entries, invalidate_entry_type<T>::value, handled);
 }
 
 // What the selftest mock driver created: its device object, the HWPT it
