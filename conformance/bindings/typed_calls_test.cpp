@@ -334,7 +334,7 @@ TEST_CASE("alloc_nested_hwpt and cache_invalidate: the data's struct gives its t
 
     raw::iommu_hwpt_vtd_s1_invalidate vtd[1] = {};
     b.calls.clear();
-    REQUIRE(uapikit::cache_invalidate(b, uapikit::hwpt_id{4}, std::span<const raw::iommu_hwpt_vtd_s1_invalidate>(vtd)));
+    REQUIRE(uapikit::cache_invalidate(b, uapikit::hwpt_id{4}, vtd));  // a C array
     i = sent<raw::iommu_hwpt_invalidate>(b, raw::IOMMU_HWPT_INVALIDATE, "IOMMU_HWPT_INVALIDATE");
     CHECK(i.hwpt_id == 4);
     CHECK(i.data_type == 0);

@@ -21,8 +21,8 @@
 #include <uapikit/ids.hpp>
 #include <uapikit/viommu_data.hpp>
 
+#include <cstddef>
 #include <cstdint>
-#include <span>
 #include <type_traits>
 
 namespace uapikit {
@@ -94,14 +94,22 @@ result<hwpt_id> alloc_nested_hwpt(B& b, device_id dev, const Parent& parent, con
 }
 
 // IOMMU_HWPT_INVALIDATE of a nested HWPT or a vIOMMU with `entries` of one
-// driver's kind (hwpt_data.hpp), which give data_type, entry_len and
+// driver's kind (hwpt_data.hpp: anything with data() and size() of such
+// structs, or a C array of them), which give data_type, entry_len and
 // entry_num. Returns how many entries the driver handled; on failure
 // `handled`, when given, still gets that count (the entries before the one
 // it refused).
-template <backend B, invalidate_entry T, typename Target>
+template <backend B, typename Target, typename Entries>
+    requires(std::is_convertible_v<const Target&, hwpt_id> || std::is_convertible_v<const Target&, viommu_id>) &&
+            invalidate_entry<std::remove_cv_t<std::remove_pointer_t<decltype(static_cast<const Entries*>(nullptr)->data())>>>
+result<std::uint32_t> cache_invalidate(B& b, const Target& target, const Entries& entries, std::uint32_t* handled = nullptr) noexcept {
+    using entry = std::remove_cv_t<std::remove_pointer_t<decltype(entries.data())>>;
+    return hwpt_invalidate(b, target, array_view<const entry>(entries.data(), entries.size()), invalidate_entry_type<entry>::value, handled);
+}
+template <backend B, typename Target, invalidate_entry T, std::size_t N>
     requires(std::is_convertible_v<const Target&, hwpt_id> || std::is_convertible_v<const Target&, viommu_id>)
-result<std::uint32_t> cache_invalidate(B& b, const Target& target, std::span<const T> entries, std::uint32_t* handled = nullptr) noexcept {
-    return hwpt_invalidate(b, target, entries, invalidate_entry_type<T>::value, handled);
+result<std::uint32_t> cache_invalidate(B& b, const Target& target, const T (&entries)[N], std::uint32_t* handled = nullptr) noexcept {
+    return hwpt_invalidate(b, target, array_view<const T>(entries, N), invalidate_entry_type<T>::value, handled);
 }
 
 // What the selftest mock driver created: its device object, the HWPT it
