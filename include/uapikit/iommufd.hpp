@@ -4,8 +4,10 @@
 // hwpt_alloc, viommu_alloc, vdevice_alloc, destroy, ... This file keeps only
 // what the generator cannot derive: vIOMMU allocation from typed driver
 // data (which fixes type, length and pointer together) with the KVM flag
-// that exists only with a VM fd, the nesting-parent HWPT a vIOMMU needs, and
-// the selftest mock driver's per-operation union.
+// that exists only with a VM fd, the nesting-parent HWPT a vIOMMU needs,
+// nested HWPTs and cache invalidation from typed driver structs (which fix
+// the data type: hwpt_data.hpp), and the selftest mock driver's
+// per-operation union.
 //
 //   auto fd = uapikit::linux_backend::open();
 //   auto ioas = uapikit::ioas_alloc(*fd);
