@@ -240,7 +240,7 @@ inline int hwpt_invalidate(ucmd& u, abi::iommu_hwpt_invalidate& cmd) {
     } else if (auto* v = u.objects().get<viommu_object>(cmd.hwpt_id)) {
         rc = viommu_cache_invalidate(u, *v, cmd.data_type, cmd.data_uptr, cmd.entry_len, cmd.entry_num, &done);
     } else {
-        rc = -ENOENT;  // 6.12 looks the id up as a nested HWPT only
+        rc = -ENOENT;  // 6.12 looks the id up as a nested HWPT only; mainline: EINVAL (docs/fake-semantics.md)
     }
     // How many entries were handled goes back whatever the result.
     cmd.entry_num = done;
