@@ -10,6 +10,8 @@
 #include <doctest/doctest.h>
 
 #include <cerrno>
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -155,6 +157,34 @@ TEST_CASE("the selftest mock device returns its three ids") {
     CHECK(sent.size == 72);
     CHECK(sent.op == 2);  // IOMMU_TEST_OP_MOCK_DOMAIN
     CHECK(sent.id == 2);
+}
+
+// struct iommu_test_cmd (mainline tools/testing/selftests/iommu/iommufd_test.h):
+// size at 0, op at 4, id at 8, then the union at 16. IOMMU_TEST_OP_TRIGGER_IOPF
+// is the enum's 15th value and TRIGGER_VEVENT its 17th (it starts at
+// IOMMU_TEST_OP_ADD_RESERVED = 1); trigger_iopf is {dev_id, pasid, grpid,
+// perm: __u32; addr: __u64} and trigger_vevent {dev_id: __u32}.
+TEST_CASE("the selftest's fault and event triggers send the mock's op and the device") {
+    recording_backend b;
+    auto bytes = [&] { return b.calls.back().bytes; };
+    auto u32_at = [&](std::size_t at) {
+        std::uint32_t v;
+        std::memcpy(&v, bytes().data() + at, 4);
+        return v;
+    };
+    REQUIRE(uapikit::selftest_trigger_iopf(b, uapikit::device_id{7}, 0x123000, 3, 5, 9));
+    REQUIRE(bytes().size() == 72);
+    CHECK(u32_at(4) == 15);
+    CHECK(u32_at(16) == 7);  // dev_id
+    CHECK(u32_at(20) == 5);  // pasid
+    CHECK(u32_at(24) == 9);  // grpid
+    CHECK(u32_at(28) == 3);  // perm
+    std::uint64_t addr;
+    std::memcpy(&addr, bytes().data() + 32, 8);
+    CHECK(addr == 0x123000);
+    REQUIRE(uapikit::selftest_trigger_vevent(b, uapikit::device_id{8}));
+    CHECK(u32_at(4) == 17);
+    CHECK(u32_at(16) == 8);
 }
 
 TEST_CASE("results of ids stay small and trivially copyable") {

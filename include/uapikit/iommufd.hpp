@@ -7,7 +7,7 @@
 // that exists only with a VM fd, the nesting-parent HWPT a vIOMMU needs,
 // nested HWPTs and cache invalidation from typed driver structs (which fix
 // the data type: hwpt_data.hpp), and the selftest mock driver's
-// per-operation union.
+// per-operation union (a mock device, fault and event triggers).
 //
 //   auto fd = uapikit::linux_backend::open();
 //   auto ioas = uapikit::ioas_alloc(*fd);
@@ -133,6 +133,40 @@ result<mock_device> selftest_mock_device(B& b, ioas_id ioas) noexcept {
     if (auto r = submit(b, cmd); !r) return failure{r.error()};
     return mock_device{mock_device_id{cmd.mock_domain.out_stdev_id}, hwpt_id{cmd.mock_domain.out_hwpt_id},
                        device_id{cmd.mock_domain.out_idev_id}};
+}
+
+// IOMMU_TEST_CMD / IOMMU_TEST_OP_TRIGGER_IOPF: the mock driver reports a
+// page fault of the mock device `dev` at `addr` (IOMMU_PGFAULT_PERM_* in
+// `perm`, PASID `pasid`, page request group `grpid`) to the fault queue of
+// the HWPT it is attached to; a HWPT without one drops it. ENOENT: `dev` is
+// no device; EINVAL: not a mock device. Read the fault with read(2) of the
+// queue's fd (struct iommu_hwpt_pgfault).
+template <backend B>
+result<void> selftest_trigger_iopf(B& b, device_id dev, std::uint64_t addr, std::uint32_t perm, std::uint32_t pasid = 0,
+                                   std::uint32_t grpid = 0) noexcept {
+    raw_abi::iommu_test_cmd cmd{};
+    cmd.op = raw_abi::IOMMU_TEST_OP_TRIGGER_IOPF;
+    cmd.trigger_iopf.dev_id = dev.value();
+    cmd.trigger_iopf.pasid = pasid;
+    cmd.trigger_iopf.grpid = grpid;
+    cmd.trigger_iopf.perm = perm;
+    cmd.trigger_iopf.addr = addr;
+    return submit(b, cmd);
+}
+
+// IOMMU_TEST_CMD / IOMMU_TEST_OP_TRIGGER_VEVENT: the mock driver reports an
+// event (struct iommu_viommu_event_selftest: the vDEVICE's virtual id) for
+// the mock device `dev` on the selftest-type vEVENTQ of the vIOMMU whose
+// nested HWPT the device is attached to. ENOENT: no such device, or it is
+// not attached to a nested HWPT of a vIOMMU that has its vDEVICE (with a
+// non-zero virtual id); EOPNOTSUPP: the vIOMMU has no vEVENTQ of that type.
+// Read it with read(2) of the queue's fd and vevent_records (veventq.hpp).
+template <backend B>
+result<void> selftest_trigger_vevent(B& b, device_id dev) noexcept {
+    raw_abi::iommu_test_cmd cmd{};
+    cmd.op = raw_abi::IOMMU_TEST_OP_TRIGGER_VEVENT;
+    cmd.trigger_vevent.dev_id = dev.value();
+    return submit(b, cmd);
 }
 
 }  // namespace uapikit
