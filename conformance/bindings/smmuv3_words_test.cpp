@@ -23,6 +23,8 @@ TEST_CASE("smmuv3 STE: abort is V alone, bypass V with Config 0b100, stage 1 V w
     CHECK(smmu::s1_ste(0x80001000).ste[0] == 0x8000100b);
     CHECK(smmu::s1_ste(0x80001000, smmu::s1_format::two_level_64k, 3).ste[0] == 0x180000008000102bull);
     CHECK(smmu::s1_ste(0x80001000, smmu::s1_format::two_level_4k).ste[0] == 0x8000101bull);
+    CHECK(smmu::s1_ste(0x80001000).ste[1] == 0);
+    CHECK(smmu::s1_ste(0x80001000, smmu::s1_format::linear, 0, smmu::ste_eats::full).ste[1] == 0x10000000);  // EATS 0b01
     // Bits below 6 and above 51 of the address are not the field's.
     CHECK(smmu::s1_ste(0xfff0000080001fffull).ste[0] == 0x0000000080001fcbull);
     CHECK(smmu::is_valid(smmu::bypass_ste()));

@@ -564,7 +564,8 @@ FAKE_CASE("smmuv3: a command the vIOMMU does not pass on (CMD_SYNC) -> EIO [main
 FAKE_CASE("smmuv3: arm_smmuv3.hpp's abort, bypass and stage-1 STEs are taken, and a guest's STE once cut to the nesting fields [mainline arm-smmu-v3-iommufd.c]") {
     auto s = smmuv3(*this);
     vdevice(s.fd, s.viommu, s.dev, 0x10);
-    for (auto ste : {smmu::abort_ste(), smmu::bypass_ste(), smmu::s1_ste(0x80000000, smmu::s1_format::two_level_64k, 4)}) {
+    for (auto ste : {smmu::abort_ste(), smmu::bypass_ste(), smmu::s1_ste(0x80000000, smmu::s1_format::two_level_64k, 4),
+                     smmu::s1_ste(0x80000000, smmu::s1_format::linear, 0, smmu::ste_eats::full)}) {
         auto cmd = ste_cmd(s, ste);
         CHECK(call(s.fd, cmd) == 0);
     }

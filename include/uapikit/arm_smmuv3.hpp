@@ -114,11 +114,15 @@ constexpr raw::iommu_hwpt_arm_smmuv3 bypass_ste() noexcept {
 
 // A valid stage-1 STE over the guest's CD table at guest address `cd_table`
 // (64-byte aligned, below 2^52: the field holds bits 51:6 and drops the
-// rest), `format`, and 2^`s1cdmax` CDs (0 to 31; the field is 5 bits).
-constexpr raw::iommu_hwpt_arm_smmuv3 s1_ste(std::uint64_t cd_table, s1_format format = s1_format::linear,
-                                            unsigned s1cdmax = 0) noexcept {
+// rest), `format`, 2^`s1cdmax` CDs (0 to 31; the field is 5 bits), and
+// `eats`: ste_eats::full when the guest enabled ATS for the device, which
+// is how the kernel learns it must enable ATS (the guest then sends
+// CMD_ATC_INV).
+constexpr raw::iommu_hwpt_arm_smmuv3 s1_ste(std::uint64_t cd_table, s1_format format = s1_format::linear, unsigned s1cdmax = 0,
+                                            ste_eats eats = ste_eats::abort) noexcept {
     return make_ste(ste0::valid.put(1) | ste0::config.put(std::uint64_t(ste_config::s1_translate)) |
-                    ste0::s1fmt.put(std::uint64_t(format)) | (cd_table & ste0::s1ctxptr.mask()) | ste0::s1cdmax.put(s1cdmax));
+                        ste0::s1fmt.put(std::uint64_t(format)) | (cd_table & ste0::s1ctxptr.mask()) | ste0::s1cdmax.put(s1cdmax),
+                    ste1::eats.put(std::uint64_t(eats)));
 }
 
 // The guest's own STE words 0 and 1 (host order, as read from its stream
