@@ -242,9 +242,8 @@ constexpr command atc_inv(std::uint32_t vsid, std::uint64_t address, unsigned si
 
 // The same for substream `ssid` (SSV set).
 constexpr command atc_inv(std::uint32_t vsid, std::uint32_t ssid, std::uint64_t address, unsigned size_log2) noexcept {
-    command c = atc_inv(vsid, address, size_log2);
-    c.cmd[0] = le64(le64(c.cmd[0]) | cmd0::ssv.put(1) | cmd0::ssid.put(ssid));
-    return c;
+    return make_command(cmd0::opcode.put(std::uint64_t(cmdq_op::atc_inv)) | cmd0::ssv.put(1) | cmd0::ssid.put(ssid) | cmd0::sid.put(vsid),
+                        (address & cmd1::address.mask()) | cmd1::atc_size.put(size_log2));
 }
 
 // The opcode of a command.

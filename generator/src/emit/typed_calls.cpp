@@ -205,8 +205,8 @@ private:
             if (naming.flags && !has_zero) out += "    none = 0,\n";
             std::set<std::string> names;
             for (const auto& c : e.constants) {
-                names.insert(enumerator_name(c.name, naming.prefixes));
-                out += "    " + enumerator_name(c.name, naming.prefixes) + " = " + raw_ + c.name + ",\n";
+                const std::string& name = *names.insert(enumerator_name(c.name, naming.prefixes)).first;
+                out += "    " + name + " = " + raw_ + c.name + ",\n";
                 guarded_.insert(c.name);
             }
             for (const auto& macro : also) {
