@@ -14,8 +14,10 @@ packages=(
   linux-source-6.12 xz-utils bc rsync python3
   # the Linux 6.1 trees for the ABI-history diff (scripts/kernel-headers.sh --version 6.1)
   linux-source-6.1
-  # benchmark peers
-  bindgen hyperfine abigail-tools dwarves chromium valgrind
+  # benchmark peers (bindgen, abidiff, pahole), timing and instruction counts
+  bindgen hyperfine abigail-tools dwarves valgrind
+  # headless browser that renders `uapikit-gen report` pages in its test
+  chromium
   # each target's C library headers (/usr/<triple>/include), so that the
   # binding cross-check can compile uapi headers that include libc ones
   # (linux/videodev2.h includes <sys/time.h>) for all seven targets

@@ -17,10 +17,16 @@ fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
+# Wall time of each phase, so that a slow CI run shows where it went.
+phase_start=$SECONDS
+phase_done() { echo "test.sh: $1 took $((SECONDS - phase_start)) s"; phase_start=$SECONDS; }
+
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+phase_done "set-up (apt-get)"
 bash scripts/kernel-headers.sh build/cache >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 # The Linux 6.1 trees, for the real-history diff suites (history_*).
 bash scripts/kernel-headers.sh --version 6.1 build/cache >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+phase_done "Linux 6.12 and 6.1 headers_install trees"
 
 # The kernel's iommufd selftest maps hugetlb pages in 22 of its tests (at
 # most 128 MiB at once, and two pages), and two of the fake's cases do too.
@@ -65,16 +71,20 @@ configure() {  # dir, compiler, extra meson args...
 
 mkdir -p build
 if configure build/gcc g++; then
+  phase_done "g++ build"
   meson test -C build/gcc --suite fast --num-processes "$jobs" --print-errorlogs || status=1
   logs+=(build/gcc/meson-logs/testlog.json)
+  phase_done "g++ tests (suite fast)"
 else
   echo "FAILED: g++ build"; status=1; build_failures=$((build_failures + 1))
 fi
 
 if configure build/clang-san clang++-19 -Db_sanitize=address,undefined -Db_lundef=false; then
+  phase_done "clang++-19 sanitizer build"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
   meson test -C build/clang-san --num-processes "$jobs" --print-errorlogs || status=1
   logs+=(build/clang-san/meson-logs/testlog.json)
+  phase_done "clang++-19 sanitizer tests (every suite)"
 else
   echo "FAILED: clang++-19 sanitizer build"; status=1; build_failures=$((build_failures + 1))
 fi
