@@ -127,7 +127,9 @@ done
 [[ -z $headers_dir || -d $headers_dir ]] || die_usage "headers folder '$headers_dir' does not exist"
 
 script_dir=$(cd "$(dirname "$(realpath "${BASH_SOURCE[0]}")")" && pwd)
-if [[ -z $gen ]]; then
+if [[ -n $gen ]]; then
+  [[ -x $gen && ! -d $gen ]] || die_usage "--gen $gen: not an executable file"
+else
   for candidate in "${UAPIKIT_GEN:-}" "$script_dir/uapikit-gen" "$script_dir/../build/gcc/generator/uapikit-gen" \
                    "$(command -v uapikit-gen || true)"; do
     [[ -n $candidate && -x $candidate ]] && { gen=$candidate; break; }

@@ -348,6 +348,13 @@ class Usage(unittest.TestCase):
         self.assertNotIn("set -", r.stdout)
         self.assertIn("--git-base", r.stdout)
 
+    def test_a_gen_that_is_not_a_program_is_named(self):
+        for gen in ("/nonexistent/uapikit-gen", ROOT):
+            r = subprocess.run(["bash", SCRIPT, "--gen", gen, "--baseline", "linux-6.12", "--new", "linux-7.1"],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(f"--gen {gen}: not an executable file", r.stderr)
+
     def test_unknown_baseline_version_lists_the_known_ones(self):
         r = run("--baseline", "linux-6.21", "--new", "linux-7.1")
         self.assertEqual(r.returncode, 2)
