@@ -222,6 +222,7 @@ TEST_CASE("enum constants: a new one is compatible, a changed or removed one is 
     const auto& f = only(r, "flag-bit-reused");
     CHECK(f.severity == Severity::Incompatible);
     CHECK(f.old_value == "DEMO_B");
+    CHECK(f.message == "new flag uses bit 1 (2), which meant DEMO_B before");  // 2 == 1 << 1
 }
 
 TEST_CASE("findings about an enum constant point at the constant's line; a new alias of a flag reuses no bit") {
@@ -377,6 +378,48 @@ TEST_CASE("a header that compiled before and does not now is incompatible, at th
     // Failing on both sides (a header that needs the C library) is no change.
     o.targets["x86_64-linux-gnu"].errors = {{"linux/demo.h", "linux/demo.h:3:10: error: 'sys/socket.h' file not found"}};
     CHECK(analysis::diff({"old", &o}, {"new", &n}).findings.empty());
+}
+
+TEST_CASE("a header that stops compiling takes what it included with it: not compared, not removed") {
+    // linux/demo.h includes asm-generic/ioctl.h (_IOC_NRBITS, 8 in every
+    // Linux) and linux/posix_types.h. Broken on the new side, it reads
+    // neither there: nothing of theirs was removed.
+    auto in_header = [](ir::Record r, const std::string& file) {
+        r.origin.file = file;
+        return r;
+    };
+    ir::Macro nrbits;
+    nrbits.name = "_IOC_NRBITS";
+    nrbits.origin = {"asm-generic/ioctl.h", 23, 9};
+    nrbits.value = ir::Integer{false, 8};
+    Abi old_abi = with_records({base(), in_header(record("demo_fd_set", 128, 8, {u64("fds_bits", 0)}), "linux/posix_types.h")});
+    old_abi.macros = {nrbits};
+    ir::Manifest o = manifest(old_abi);
+    ir::Manifest n = manifest(with_records({}));
+    for (auto* m : {&o, &n}) m->targets["x86_64-linux-gnu"].headers = {"linux/demo.h"};
+    n.targets["x86_64-linux-gnu"].errors = {{"linux/demo.h", "linux/demo.h:5:2: error: unknown type name '__u3'"}};
+
+    auto r = analysis::diff({"old", &o}, {"new", &n});
+    REQUIRE(r.findings.size() == 1);
+    CHECK(r.findings[0].kind == "header-no-longer-compiles");
+    auto left_out = [&](const std::string& name) {
+        return std::any_of(r.not_covered.begin(), r.not_covered.end(), [&](const auto& c) { return c.name == name; });
+    };
+    CHECK(left_out("_IOC_NRBITS"));
+    CHECK(left_out("demo_fd_set"));
+    CHECK(left_out("demo_alloc"));
+
+    // A second header, which still compiles, reads asm-generic/ioctl.h on
+    // the new side: what that file lacks there now was removed.
+    ir::Macro typebits = nrbits;
+    typebits.name = "_IOC_TYPEBITS";
+    for (auto* m : {&o, &n}) m->targets["x86_64-linux-gnu"].headers.push_back("linux/other.h");
+    n.targets["x86_64-linux-gnu"].macros = {typebits};
+    auto reached = analysis::diff({"old", &o}, {"new", &n});
+    CHECK(std::any_of(reached.findings.begin(), reached.findings.end(),
+                      [](const auto& f) { return f.kind == "macro-removed" && f.record == "_IOC_NRBITS"; }));
+    CHECK(std::none_of(reached.findings.begin(), reached.findings.end(),
+                       [](const auto& f) { return f.record == "demo_fd_set"; }));
 }
 
 TEST_CASE("a new side narrowed to some headers: what the old side has from headers it never reached is not compared") {

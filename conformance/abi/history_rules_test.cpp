@@ -560,6 +560,36 @@ TEST_CASE("a 32-bit layout fixed to match its 64-bit kernel is reported as such,
     CHECK(d.exit_code == 4);
 }
 
+TEST_CASE("a __u32 widened to __u64 mid-struct changed size on every target, and pushed what follows") {
+    // Hand-computed: old 4 x __u32 at 0, 4, 8, 12. New: flags is __u64.
+    // i386 (__u64 aligned to 4): flags stays at 4, id 8 -> 12, out 12 -> 16.
+    // x86_64 (aligned to 8): flags 4 -> 8 after 4 bytes of padding, id 8 -> 16,
+    // out 12 -> 20. The width is a break on both; the moves of id and out
+    // follow from it on both.
+    auto side = [](const char* type) {
+        return header(std::string("struct wa { __u32 size; ") + type + " flags; __u32 id; __u32 out; };\n");
+    };
+    Diff d = diff(side("__u32"), side("__u64"), {"x86_64-linux-gnu", "i386-linux-gnu"});
+    auto resized = d.of("field-size-changed");
+    REQUIRE(resized.size() == 1);
+    CHECK(resized[0]["field"] == "flags");
+    CHECK(resized[0]["targets"] == json::array({"x86_64-linux-gnu", "i386-linux-gnu"}));
+    int pushed = 0;
+    for (const auto& f : d.of("field-moved")) {
+        INFO(f.dump());
+        if (f["field"] == "flags") {
+            CHECK(f["targets"] == json::array({"x86_64-linux-gnu"}));
+            CHECK(f["old"] == "offset 4");
+            CHECK(f["new"] == "offset 8");
+        } else {
+            CHECK(std::string(f["message"]).find("(pushed: flags changed size)") != std::string::npos);
+            ++pushed;
+        }
+    }
+    CHECK(pushed == 4);  // id and out, on each target
+    CHECK(d.exit_code >= 8);
+}
+
 TEST_CASE("a 32-bit alignment that now matches its 64-bit kernel, sizes and offsets kept, is an alignment change") {
     // VFIO's region info as in 6.1 and 6.12: argsz 0, flags 4, index 8,
     // cap_offset 12, size 16, offset 24, 32 bytes on both targets and

@@ -9,6 +9,7 @@
 #include "util/errors.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cstdio>
 #include <map>
@@ -112,7 +113,8 @@ public:
                FindingCollector& out)
         : all_(all), old_(*all.at(triple).old_side), new_(*all.at(triple).new_side), triple_(triple),
           lineage_(options.new_descends_from_old), whole_trees_(options.whole_trees), out_(out),
-          old_is_narrower_(narrower(old_, new_)), new_is_narrower_(options.new_narrowed || narrower(new_, old_)) {}
+          old_is_narrower_(narrower(old_, new_)), new_is_narrower_(options.new_narrowed || narrower(new_, old_)),
+          old_lost_one_(lost_one(old_, new_)), new_lost_one_(lost_one(new_, old_)) {}
 
     void run() {
         headers();
@@ -131,10 +133,23 @@ private:
     FindingCollector& out_;
     bool old_is_narrower_;  // the old side scanned some of the new side's headers and nothing else
     bool new_is_narrower_;  // the same of the new side, or DiffOptions::new_narrowed
+    bool old_lost_one_;     // a header both sides scanned failed on the old side only
+    bool new_lost_one_;     // the same of the new side
 
     static bool narrower(const Side& a, const Side& b) {
         return a.scanned.size() < b.scanned.size() &&
                std::includes(b.scanned.begin(), b.scanned.end(), a.scanned.begin(), a.scanned.end());
+    }
+
+    // Whether a header both sides scanned, which `b` compiled, failed on `a`
+    // (its tree has it). What `b` reached through its includes, `a` may have
+    // reached too, had it compiled; a manifest does not say which header
+    // reached which file.
+    static bool lost_one(const Side& a, const Side& b) {
+        return std::any_of(a.failed.begin(), a.failed.end(), [&](const auto& entry) {
+            const auto& header = entry.first;
+            return !a.absent.count(header) && b.scanned.count(header) && !b.failed.count(header);
+        });
     }
 
     void add(std::string kind, Severity s, std::string record, std::string field, std::optional<std::string> o,
@@ -150,14 +165,18 @@ private:
     // tree has no such header). A header a scanned one includes (asm/kvm.h
     // through linux/kvm.h) is described by the other side unless that side
     // is the narrower one (DiffOptions::new_narrowed) and reached nothing
-    // from it.
+    // from it, or reached nothing from it while a header that may have
+    // brought it failed there (a header that stopped compiling takes
+    // asm-generic/ioctl.h's macros with it; they were not removed).
     bool describes(const Side& other, const Side& having, const ir::Origin& origin) const {
         if (other.partial && !lineage_) return false;
         if (other.absent.count(origin.file)) return true;  // that tree has no such header: added or removed
         if (other.failed.count(origin.file)) return false;
         if (whole_trees_) return true;
         if (having.scanned.count(origin.file)) return other.scanned.count(origin.file) > 0;
-        return other.files.count(origin.file) || !(&other == &old_ ? old_is_narrower_ : new_is_narrower_);
+        if (other.files.count(origin.file)) return true;
+        const bool other_is_old = &other == &old_;
+        return !(other_is_old ? old_is_narrower_ || old_lost_one_ : new_is_narrower_ || new_lost_one_);
     }
 
     bool only_on_one_side(const Side& having, const Side& other, const char* kind, const std::string& name,
@@ -410,7 +429,8 @@ private:
                         reused = &oc;
             if (reused)
                 add("flag-bit-reused", Severity::Incompatible, e->name, name, reused->name, name,
-                    "new flag uses bit " + number(c->value) + ", which meant " + reused->name + " before",
+                    "new flag uses bit " + std::to_string(std::countr_zero(c->value.bits)) + " (" + number(c->value) +
+                        "), which meant " + reused->name + " before",
                     origin_of(*e, *c));
             else
                 add("new-constant", Severity::Compatible, e->name, name, std::nullopt, number(c->value), "new enum constant",

@@ -315,6 +315,15 @@ private:
         if (o.reserved && d_.old_view.spare().covers(n.begin, n.end)) return;
         if (p.moved()) {
             moves_.push_back(p);
+            // Moved and resized, as a __u32 that became __u64 moves to its
+            // 8-byte alignment on x86_64 while i386 keeps its place: the
+            // width is a break of its own, and what lies past the member's
+            // new end was pushed by it (its own move has other causes).
+            if (n.bits() != o.bits() && !n.unnamed() && !o.reserved) {
+                cause(make("field-size-changed", Severity::Incompatible, display_name(n), member_type(o),
+                           member_type(n), "field changed size: old callers pass the old width", at(d_.new_view, n)));
+                pushes_.push_back({n.end, display_name(n) + " changed size"});
+            }
             return;
         }
         if (flexible_conversion(p)) {

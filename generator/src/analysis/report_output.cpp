@@ -43,8 +43,8 @@ std::string to_text(const Report& report) {
             std::vector<std::string> parts;
             for (const auto& [kind, n] : kinds) parts.push_back(std::to_string(n) + " " + kind + (n == 1 ? "" : "s"));
             out += "note: not compared: " + join(parts, ", ") + " only in " + side +
-                   ": the other side does not describe them (a partial description, or a header it did not scan); "
-                   "--format json lists them\n";
+                   ": the other side does not describe them (a partial description, a header it did not scan, "
+                   "or one that did not compile there); --format json lists them\n";
         }
     }
     if (!report.findings.empty()) out += summary_line(report);
