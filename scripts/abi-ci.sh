@@ -125,6 +125,12 @@ for v in kernel_tree headers_dir junit work gen; do
 done
 [[ -z $kernel_tree || -d $kernel_tree ]] || die_usage "kernel tree '$kernel_tree' does not exist"
 [[ -z $headers_dir || -d $headers_dir ]] || die_usage "headers folder '$headers_dir' does not exist"
+# headers_install needs the kernel's Makefile and its include/uapi; without
+# them make says only "No rule to make target". (Git mode reads revisions,
+# and says first when the folder is no git checkout.)
+if ((git_mode == 0)) && [[ -n $kernel_tree ]] && [[ ! -f $kernel_tree/Makefile || ! -d $kernel_tree/include/uapi ]]; then
+  die_usage "'$kernel_tree' is not a kernel source tree (no Makefile and include/uapi/ there); for headers_install output (DIR/<arch>/include) use --headers-dir"
+fi
 
 script_dir=$(cd "$(dirname "$(realpath "${BASH_SOURCE[0]}")")" && pwd)
 if [[ -n $gen ]]; then
@@ -217,6 +223,19 @@ if ((git_mode == 0)); then
   }
   ((${#targets[@]})) || mapfile -t targets < <(read_base 'print("\n".join(m["targets"]))')
   ((${#headers[@]})) || mapfile -t headers < <(read_base 'print("\n".join(next(iter(m["targets"].values()))["headers"]))')
+  # A --header the baseline never scanned has nothing to be compared with:
+  # the check would pass having compared nothing of it.
+  if ((given_headers)); then
+    report=$(python3 -c 'import json, sys
+m = json.load(open(sys.argv[1]))
+scanned = {h for t in m["targets"].values() for h in t["headers"]}
+print(len(scanned), *[h for h in sys.argv[2:] if h not in scanned], sep="\n")' "$base_manifest" "${headers[@]}") ||
+      die_usage "--baseline $baseline: not a manifest uapikit-gen wrote"
+    mapfile -t report <<<"$report"
+    unscanned=$(printf ', %s' "${report[@]:1}")
+    ((${#report[@]} == 1)) ||
+      die_usage "--header ${unscanned:2}: not one of the ${report[0]} header(s) the baseline scanned, so nothing of it could be compared (a misspelling? else scan a baseline with it: 'uapikit-gen scan --keep-going' records a header its tree lacks, so the new one's declarations count as added)"
+  fi
 fi
 ((${#targets[@]})) || targets=("${all_targets[@]}")
 

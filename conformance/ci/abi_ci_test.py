@@ -139,11 +139,12 @@ class KernelTree(unittest.TestCase):
     def test_header_narrows_the_new_scan_against_a_whole_tree_baseline(self):
         # The baseline: every linux/ header of the 6.12 x86 tree but
         # linux/iommufd.h, as a tree from before iommufd (6.1). The check: the
-        # 6.12 tree, narrowed to linux/iommufd.h. What the baseline has from
-        # headers that scan never read (asm/kvm.h through linux/kvm.h) is not
+        # 6.12 tree, narrowed to linux/kvm.h. What the baseline has from
+        # headers that scan never read (asm/mman.h through linux/mman.h) is not
         # compared, so nothing changed. Without abi-ci's --narrowed, diff
         # called such declarations removed. The options use the joined
-        # spellings (--header=H, -j1).
+        # spellings (--header=H, -j1). Narrowed to linux/iommufd.h, which the
+        # baseline never scanned, the check would compare nothing: refused.
         include = os.path.join(HEADERS, "x86", "include")
         headers = sorted(os.path.join("linux", f) for f in os.listdir(os.path.join(include, "linux"))
                          if f.endswith(".h") and f != "iommufd.h")
@@ -153,11 +154,17 @@ class KernelTree(unittest.TestCase):
                                    "--target", "x86_64-linux-gnu", "--keep-going", "-o", whole],
                                   capture_output=True, text=True)
             self.assertEqual(scan.returncode, 0, scan.stderr)
-            r = run("--baseline", whole, "--headers-dir", HEADERS, "--header=linux/iommufd.h",
+            r = run("--baseline", whole, "--headers-dir", HEADERS, "--header=linux/kvm.h",
                     "--target=x86_64-linux-gnu", "-j1")
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             self.assertNotIn("removed", r.stdout)
             self.assertIn("not compared", r.stdout)
+            unscanned = run("--baseline", whole, "--headers-dir", HEADERS, "--header=linux/iommufd.h",
+                            "--target=x86_64-linux-gnu")
+            self.assertEqual(unscanned.returncode, 2, unscanned.stdout + unscanned.stderr)
+            self.assertIn("--header linux/iommufd.h: not one of the %d header(s) the baseline scanned" % len(headers),
+                          unscanned.stderr)
+            self.assertEqual(unscanned.stdout, "")
 
     def test_a_header_that_no_longer_compiles_is_an_incompatible_finding_at_its_error(self):
         # The new tree's linux/iommufd.h ends in an unterminated struct: it
@@ -173,6 +180,10 @@ class KernelTree(unittest.TestCase):
                     "x86_64-linux-gnu", "--junit", xml)
             self.assertIn(r.returncode, (8, 12), r.stdout + r.stderr)
             self.assertIn("incompatible: linux/iommufd.h: compiled on its own before and does not now", r.stdout)
+            # What it includes (asm-generic/ioctl.h's _IOC_* macros) was not
+            # read either, so it was not removed: the break is the one finding.
+            self.assertIn("\n1 finding: 1 incompatible, 0 warnings, 0 compatible\n", r.stdout)
+            self.assertNotIn("removed", r.stdout)
             self.assertNotIn(tmp, r.stdout)
             _, _, cases = junit(xml)
             failed = [c.get("name") for c in cases if c.find("failure") is not None]
@@ -190,10 +201,12 @@ class KernelTree(unittest.TestCase):
             self.assertIn("not in that tree", r.stderr)
 
     def test_a_header_in_neither_tree_is_a_usage_error(self):
+        # Against a manifest, a misspelt header is one the baseline did not
+        # scan, refused before any scan (git mode's typo: GitMode below).
         r = run("--baseline", MANIFEST_612, "--headers-dir", HEADERS, "--header", "linux/iommufd.h", "--header",
                 "linux/iommufdd.h", "--target", "x86_64-linux-gnu")
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
-        self.assertIn("--header linux/iommufdd.h: in neither tree, for any target", r.stderr)
+        self.assertIn("--header linux/iommufdd.h: not one of the 1 header(s) the baseline scanned", r.stderr)
 
 
 class GitMode(unittest.TestCase):
@@ -325,6 +338,14 @@ class Usage(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("cannot write --junit /nonexistent-dir/a.xml", r.stderr)
         self.assertEqual(r.stdout, "")
+
+    def test_a_kernel_tree_that_is_not_one_is_named_before_headers_install(self):
+        # headers_install output given as a source tree: no Makefile there.
+        r = run("--baseline", MANIFEST_612, "--kernel-tree", HEADERS, "--target", "x86_64-linux-gnu")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("'%s' is not a kernel source tree" % os.path.realpath(HEADERS), r.stderr)
+        self.assertIn("use --headers-dir", r.stderr)
+        self.assertNotIn("No rule to make target", r.stderr)
 
     def test_joined_option_values(self):
         r = run("--baseline=linux-7.1", "--new=kvm-vm-fd-v2", "--jobs=1")
