@@ -12,7 +12,15 @@ using namespace uapikit::scan;
 
 namespace {
 fs::path write_temp(const std::string& name, const std::string& text) {
-    fs::path dir = fs::temp_directory_path() / ("uapikit-define-index-" + std::to_string(getpid()));
+    // Removed with the program, as the other suites' scratch folders are.
+    static const struct Folder {
+        fs::path path = fs::temp_directory_path() / ("uapikit-define-index-" + std::to_string(getpid()));
+        ~Folder() {
+            std::error_code ignored;
+            fs::remove_all(path, ignored);
+        }
+    } folder;
+    const fs::path& dir = folder.path;
     fs::create_directories(dir / fs::path(name).parent_path());
     std::ofstream(dir / name) << text;
     return dir / name;

@@ -242,6 +242,21 @@ TEST_CASE("a header or a target named twice is scanned and recorded once") {
     CHECK(read_file((dir / "twice.json").string()) == read_file((dir / "once.json").string()));
 }
 
+TEST_CASE("options take one value each: headers may follow -I, -D and --target, as with a compiler") {
+    // `scan -I DIR linux/x.h -o m.json` is how cc's options read; each of the
+    // repeatable options takes exactly its one value.
+    fs::path dir = scratch("option-order");
+    auto first = run_command({gen(), "scan", "linux/uapikit_fixture.h", "-I", fixtures(), "--target", "x86_64-linux-gnu",
+                              "-o", (dir / "first.json").string()});
+    auto last = run_command({gen(), "scan", "-I", fixtures(), "-D", "UAPIKIT_UNUSED=1", "--target", "x86_64-linux-gnu",
+                             "linux/uapikit_fixture.h", "-o", (dir / "last.json").string()});
+    INFO(last.err);
+    REQUIRE(first.exit_code == 0);
+    REQUIRE(last.exit_code == 0);
+    json m = json::parse(read_file((dir / "last.json").string()));
+    CHECK(m["targets"]["x86_64-linux-gnu"]["headers"] == json::array({"linux/uapikit_fixture.h"}));
+}
+
 TEST_CASE("bad input: exit 2, a clear error, and nothing written") {
     fs::path dir = scratch("bad");
     fs::path out = dir / "m.json";

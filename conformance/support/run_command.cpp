@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,9 +66,21 @@ std::string required_env(const char* name) {
 }
 
 std::filesystem::path scratch_dir(const std::string& suite, const std::string& name) {
+    // The per-process folders go when the suite's program ends, so runs do
+    // not pile up in the temporary folder. (Children that run_command forks
+    // exec or _exit, and never run this.)
+    struct Roots {
+        std::set<std::filesystem::path> made;
+        ~Roots() {
+            std::error_code ignored;
+            for (const auto& root : made) std::filesystem::remove_all(root, ignored);
+        }
+    };
+    static Roots roots;
     static int made = 0;
-    const auto dir = std::filesystem::temp_directory_path() / ("uapikit-" + suite + "-" + std::to_string(getpid())) /
-                     (name.empty() ? std::to_string(++made) : name);
+    const auto root = std::filesystem::temp_directory_path() / ("uapikit-" + suite + "-" + std::to_string(getpid()));
+    roots.made.insert(root);
+    const auto dir = root / (name.empty() ? std::to_string(++made) : name);
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     return dir;

@@ -24,7 +24,8 @@ std::string required_env(const char* name);
 
 // An empty folder for one test's files, under the system's temporary folder
 // in one folder per suite and process (uapikit-SUITE-PID): NAME when given,
-// emptied first; otherwise a new numbered one on every call.
+// emptied first; otherwise a new numbered one on every call. The
+// per-process folder is removed when the program exits.
 std::filesystem::path scratch_dir(const std::string& suite, const std::string& name = "");
 
 }  // namespace uapikit::testing

@@ -39,7 +39,8 @@ std::function<int()> add_diff_command(CLI::App& app) {
     cmd->add_option("old", state->old_side, "The older version: a name from abi/ or a manifest file")->required();
     cmd->add_option("new", state->new_side, "The newer version: a name from abi/ or a manifest file")->required();
     cmd->add_option("--target", state->targets,
-                    "Compare only this target (repeatable); both sides must have it. Default: all, which must match");
+                    "Compare only this target (repeatable); both sides must have it. Default: all, which must match")
+        ->allow_extra_args(false);
     cmd->add_flag("--whole-trees", state->whole_trees,
                   "Each side is every uapi header of its tree: a header only one side scanned was added or removed "
                   "(its declarations are new or removed), not left out");

@@ -28,9 +28,12 @@ std::function<int()> add_scan_command(CLI::App& app) {
         "Exit status: 0 on success, 2 for bad usage or input (nothing is written), 1 for an internal error.");
     cmd->add_option("headers", request->headers, "Headers to scan: include-style names (linux/kvm.h) or file paths")
         ->required();
-    cmd->add_option("-I", request->include_dirs, "Folder to search for #include <...> (repeatable)");
-    cmd->add_option("-D", request->defines, "Define a macro for the parse: NAME or NAME=VALUE (repeatable)");
-    cmd->add_option("--target", request->targets, "Target triple (repeatable; default x86_64-linux-gnu)");
+    cmd->add_option("-I", request->include_dirs, "Folder to search for #include <...> (repeatable)")
+        ->allow_extra_args(false);
+    cmd->add_option("-D", request->defines, "Define a macro for the parse: NAME or NAME=VALUE (repeatable)")
+        ->allow_extra_args(false);
+    cmd->add_option("--target", request->targets, "Target triple (repeatable; default x86_64-linux-gnu)")
+        ->allow_extra_args(false);
     cmd->add_option("-o,--output", *output, "Manifest file to write")->required();
     add_jobs_option(cmd, request->jobs);
     cmd->add_flag("--keep-going", request->keep_going,
