@@ -218,23 +218,19 @@ if ((git_mode == 0)); then
     # A version name: uapikit-gen knows the versions and says which exist.
     base_manifest=$("$gen" abi path "$baseline") || exit 2
   fi
-  read_base() {  # a python expression over the baseline manifest `m`
-    python3 -c "import json,sys; m=json.load(open(sys.argv[1])); $1" "$base_manifest"
+  read_base() {  # CODE [ARG...]: python over the baseline manifest `m` (ARGs in sys.argv[2:])
+    python3 -c "import json,sys; m=json.load(open(sys.argv[1])); $1" "$base_manifest" "${@:2}"
   }
   ((${#targets[@]})) || mapfile -t targets < <(read_base 'print("\n".join(m["targets"]))')
   ((${#headers[@]})) || mapfile -t headers < <(read_base 'print("\n".join(next(iter(m["targets"].values()))["headers"]))')
   # A --header the baseline never scanned has nothing to be compared with:
   # the check would pass having compared nothing of it.
   if ((given_headers)); then
-    report=$(python3 -c 'import json, sys
-m = json.load(open(sys.argv[1]))
-scanned = {h for t in m["targets"].values() for h in t["headers"]}
-print(len(scanned), *[h for h in sys.argv[2:] if h not in scanned], sep="\n")' "$base_manifest" "${headers[@]}") ||
-      die_usage "--baseline $baseline: not a manifest uapikit-gen wrote"
-    mapfile -t report <<<"$report"
-    unscanned=$(printf ', %s' "${report[@]:1}")
-    ((${#report[@]} == 1)) ||
-      die_usage "--header ${unscanned:2}: not one of the ${report[0]} header(s) the baseline scanned, so nothing of it could be compared (a misspelling? else scan a baseline with it: 'uapikit-gen scan --keep-going' records a header its tree lacks, so the new one's declarations count as added)"
+    scanned_count="" unscanned=""
+    { read -r scanned_count; read -r unscanned; } < <(read_base 'scanned = {h for t in m["targets"].values() for h in t["headers"]}; print(len(scanned)); print(", ".join(h for h in sys.argv[2:] if h not in scanned))' "${headers[@]}") || true
+    [[ $scanned_count =~ ^[0-9]+$ ]] || die_usage "--baseline $baseline: not a manifest uapikit-gen wrote"
+    [[ -z $unscanned ]] ||
+      die_usage "--header $unscanned: not one of the $scanned_count header(s) the baseline scanned, so nothing of it could be compared (a misspelling? else scan a baseline with it: 'uapikit-gen scan --keep-going' records a header its tree lacks, so the new one's declarations count as added)"
   fi
 fi
 ((${#targets[@]})) || targets=("${all_targets[@]}")

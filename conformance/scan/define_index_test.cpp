@@ -1,26 +1,18 @@
 // The lexical pre-pass that picks macro names to probe.
 #include "scan/define_index.hpp"
+#include "../support/run_command.hpp"
 
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace uapikit::scan;
 
 namespace {
 fs::path write_temp(const std::string& name, const std::string& text) {
-    // Removed with the program, as the other suites' scratch folders are.
-    static const struct Folder {
-        fs::path path = fs::temp_directory_path() / ("uapikit-define-index-" + std::to_string(getpid()));
-        ~Folder() {
-            std::error_code ignored;
-            fs::remove_all(path, ignored);
-        }
-    } folder;
-    const fs::path& dir = folder.path;
+    static const fs::path dir = uapikit::testing::scratch_dir("define-index", "files");
     fs::create_directories(dir / fs::path(name).parent_path());
     std::ofstream(dir / name) << text;
     return dir / name;

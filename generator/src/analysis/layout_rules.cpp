@@ -319,11 +319,7 @@ private:
             // 8-byte alignment on x86_64 while i386 keeps its place: the
             // width is a break of its own, and what lies past the member's
             // new end was pushed by it (its own move has other causes).
-            if (n.bits() != o.bits() && !n.unnamed() && !o.reserved) {
-                cause(make("field-size-changed", Severity::Incompatible, display_name(n), member_type(o),
-                           member_type(n), "field changed size: old callers pass the old width", at(d_.new_view, n)));
-                pushes_.push_back({n.end, display_name(n) + " changed size"});
-            }
+            if (n.bits() != o.bits() && !n.unnamed() && !o.reserved) member_resized(o, n, n.end);
             return;
         }
         if (flexible_conversion(p)) {
@@ -348,9 +344,14 @@ private:
                 return;
             }
         }
+        member_resized(o, n, n.begin);
+    }
+
+    // field-size-changed; what lies from `pushes_from` on was pushed by it.
+    void member_resized(const Member& o, const Member& n, std::uint64_t pushes_from) {
         cause(make("field-size-changed", Severity::Incompatible, display_name(n), member_type(o), member_type(n),
                    "field changed size: old callers pass the old width", at(d_.new_view, n)));
-        pushes_.push_back({n.begin, display_name(n) + " changed size"});
+        pushes_.push_back({pushes_from, display_name(n) + " changed size"});
     }
 
     // Both are arrays of one element type (`__u8[8]` and `__u8[16]`).
