@@ -46,6 +46,9 @@ import sys
 import tempfile
 from collections import defaultdict
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import clang_batch  # noqa: E402
+
 COMMON_FLAGS = ["-fsyntax-only", "-fno-color-diagnostics"]
 AST_FLAGS = COMMON_FLAGS + ["-Xclang", "-ast-dump"]
 LAYOUT_FLAGS = COMMON_FLAGS + ["-Xclang", "-fdump-record-layouts"]
@@ -353,11 +356,6 @@ def rel_to_includes(path, inc_dirs, cwd):
 # Worker: compile one header and reduce clang's output to compact records
 # --------------------------------------------------------------------------
 
-def _clang(cmd, stdin, cwd):
-    return subprocess.run(cmd, input=stdin, cwd=cwd, capture_output=True,
-                          text=True, errors="replace")
-
-
 def force_layout_source(header, ast):
     """Main file for pass 2: the header plus one sizeof per record that can
     be named at file scope.  Anonymous records nested in a named one are laid
@@ -381,33 +379,46 @@ def force_layout_source(header, ast):
     return "\n".join(lines) + "\n"
 
 
-def run_header(clang, clang_args, header, cwd, extra=""):
-    """Compile one header (both passes); return a small picklable dict.
+def run_headers(clang, clang_args, headers, cwd, extras=None, jobs=1):
+    """Compile each header (both passes); return one small dict per header.
 
-    `extra` is appended to the second pass's source (macro_accuracy's checks
-    ride on that compile); the errors on its lines come back in
-    res["extra_errors"], keyed by line number within `extra` (from 1)."""
+    `extras[i]` is appended to header i's second pass (macro_accuracy's
+    checks ride on that compile); the errors on its lines come back in
+    res["extra_errors"], keyed by line number within the extra text (from 1).
+    The compiles of each pass go through clang_batch, many to a process."""
     inc = include_dirs(clang_args, cwd)
-    res = {"rc": 0, "error": None, "records": [], "problems": [], "local": 0}
+    extras = extras or [""] * len(headers)
+    out = [{"rc": 0, "error": None, "records": [], "problems": [], "local": 0} for _ in headers]
     try:
-        p1 = _clang([clang] + clang_args + AST_FLAGS + ["-"],
-                    "#include <%s>\n" % header, cwd)
+        first = clang_batch.compile_all(clang, clang_args + AST_FLAGS,
+                                        ["#include <%s>\n" % h for h in headers], cwd, "ast", jobs)
     except OSError as e:
-        res.update(rc=-1, error="cannot run %s: %s" % (clang, e))
-        return res
-    res["rc"] = p1.returncode
-    if p1.returncode:
-        res["error"] = first_error(p1.stderr) or (
-            p1.stderr.strip().splitlines() or ["clang exit %d" % p1.returncode])[-1]
-        return res
-    try:
-        ast = parse_ast(p1.stdout)
-    except DumpParseError as e:
-        res["problems"].append(("AST dump parse", str(e)))
-        return res
-    layout_source = force_layout_source(header, ast)
-    own_lines = layout_source.count("\n")
-    p2 = _clang([clang] + clang_args + LAYOUT_FLAGS + ["-ferror-limit=0", "-"], layout_source + extra, cwd)
+        for res in out:
+            res.update(rc=-1, error="cannot run %s: %s" % (clang, e))
+        return out
+    second = []  # (index, AST, layout source) of the headers that go on
+    for i, (res, p1) in enumerate(zip(out, first)):
+        res["rc"] = p1.returncode
+        if p1.returncode:
+            res["error"] = first_error(p1.stderr) or (
+                p1.stderr.strip().splitlines() or ["clang exit %d" % p1.returncode])[-1]
+            continue
+        try:
+            ast = parse_ast(p1.stdout)
+        except DumpParseError as e:
+            res["problems"].append(("AST dump parse", str(e)))
+            continue
+        second.append((i, ast, force_layout_source(headers[i], ast)))
+    layouts = clang_batch.compile_all(clang, clang_args + LAYOUT_FLAGS + ["-ferror-limit=0"],
+                                      [src + extras[i] for i, _, src in second], cwd, "layout", jobs)
+    for (i, ast, src), p2 in zip(second, layouts):
+        second_pass(out[i], ast, src.count("\n"), p2, inc, cwd)
+    return out
+
+
+def second_pass(res, ast, own_lines, p2, inc, cwd):
+    """Fill `res` from the layout pass of a header whose AST is `ast`; its own
+    source (before the extra text) has `own_lines` lines."""
     res["extra_errors"] = {}
     own_error = None
     for ln in p2.stderr.splitlines():
@@ -422,18 +433,22 @@ def run_header(clang, clang_args, header, cwd, extra=""):
             own_error = own_error or ln
     if own_error or (p2.returncode and not res["extra_errors"]):
         res["problems"].append(("layout pass", own_error or first_error(p2.stderr) or "exit %d" % p2.returncode))
-        return res
+        return
     try:
         lay = parse_layout_dump(p2.stdout)
     except DumpParseError as e:
         res["problems"].append(("layout dump parse", str(e)))
-        return res
+        return
     res["records"], res["local"], missing = reduce_records(lay, ast, inc, cwd)
     res["local_locs"] = [(rel_to_includes(a["loc"][0], inc, cwd), a["loc"][1], a["loc"][2])
                          for a in ast["records"] if a["local"] and a["loc"]]
     for what in missing:
         res["problems"].append(("no layout obtained", what))
-    return res
+
+
+def run_header(clang, clang_args, header, cwd, extra=""):
+    """run_headers for one header."""
+    return run_headers(clang, clang_args, [header], cwd, [extra])[0]
 
 
 def am_start(qualname):
@@ -745,23 +760,16 @@ def check_manifest(manifest, clang, jobs, cwd, out=sys.stdout, extra=None):
                          % manifest.get("uapikit_manifest"))
     targets = manifest.get("targets") or {}
     checkers = {t: TargetChecker(t, d) for t, d in targets.items()}
-    tasks = []
+    fatal = []
     for t, d in sorted(targets.items()):
         hdrs = list(d.get("headers") or [])
         # a header listed only under `errors` must still be shown to fail
         hdrs += [e["header"] for e in d.get("errors") or [] if e["header"] not in hdrs]
-        for h in hdrs:
-            tasks.append((t, h))
-    fatal = []
-    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-        futs = {pool.submit(run_header, clang, targets[t]["clang_args"], h, cwd, extra.get((t, h), "")): (t, h)
-                for t, h in tasks}
-        for fut in concurrent.futures.as_completed(futs):
-            t, h = futs[fut]
-            res = fut.result()
+        results = run_headers(clang, d["clang_args"], hdrs, cwd, [extra.get((t, h), "") for h in hdrs], jobs)
+        ck = checkers[t]
+        for h, res in zip(hdrs, results):
             if "extra_errors" in res:
                 extra_errors[(t, h)] = res["extra_errors"]
-            ck = checkers[t]
             ck.headers += 1
             if res["rc"] == -1:
                 fatal.append(res["error"])

@@ -33,6 +33,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import clang_batch  # noqa: E402
 from layout_accuracy import include_dirs, rel_to_includes  # noqa: E402
 
 _MARKER = re.compile(r'^# (\d+) "(.*)"')
@@ -120,10 +121,11 @@ def compile_errors(cmd, source, cwd):
     return lines
 
 
-def preprocess(clang, clang_args, header, cwd):
-    p = subprocess.run([clang] + clang_args + ["-E", "-dD", "-"], input="#include <%s>\n" % header,
-                       cwd=cwd, capture_output=True, text=True, errors="replace")
-    return p.returncode, p.stdout
+def preprocess(clang, clang_args, headers, cwd, jobs):
+    """[(exit status, -E -dD output)] of each header alone."""
+    done = clang_batch.compile_all(clang, clang_args + ["-E", "-dD"], ["#include <%s>\n" % h for h in headers],
+                                   cwd, "preprocess", jobs)
+    return [(p.returncode, p.stdout) for p in done]
 
 
 class TargetPlan:
@@ -136,8 +138,7 @@ class TargetPlan:
         failed = {e["header"] for e in target.get("errors") or []}
         self.headers = [h for h in target["headers"] if h not in failed]
         reported = {(m["name"], m["file"]): m for m in target["macros"]}
-        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-            pre = list(pool.map(lambda h: preprocess(clang, self.clang_args, h, cwd), self.headers))
+        pre = preprocess(clang, self.clang_args, self.headers, cwd, jobs)
         self.problems, self.checks = [], {}
         self.counts = {"value": 0, "error": 0, "absent": 0}
         seen = set()
