@@ -35,13 +35,11 @@ the parsers and the comparison on built-in snippets.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import copy
 import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections import defaultdict
