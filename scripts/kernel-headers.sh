@@ -206,11 +206,27 @@ if ! stamp_ok "$SRC"; then
 fi
 
 # ---- step 2: headers_install per arch, at most MAX_JOBS at once ---------
+# Most of what headers_install writes does not depend on the arch: the
+# include/uapi headers (everything but asm/) come out the same for all six,
+# and processing them one by one (a shell script, sed and unifdef for each of
+# about 900) is most of an arch's time. So the first arch is built alone, and
+# its build folder's usr/include, without asm/, seeds the others' build
+# folders with mtimes kept: their make then finds those headers up to date (same
+# sources, same command lines) and processes only the arch's own, and still
+# removes what the arch does not export (linux/kvm.h on arm, linux/a.out.h on
+# most). The trees are the same as without the seed, byte for byte.
+SEED=""
 build_arch() {
-    local arch=$1 tmp=$2 t0=$SECONDS
+    local arch=$1 tmp=$2 jobs=$3 t0=$SECONDS d
+    if [[ -n $SEED ]]; then
+        mkdir -p "$tmp/obj/usr/include"
+        for d in "$SEED"/*; do
+            [[ ${d##*/} == asm ]] || cp -a "$d" "$tmp/obj/usr/include/"
+        done
+    fi
     # Out-of-tree build (O=) keeps the shared source slice pristine, so
     # several arches can be built from it concurrently.
-    if ! make -s -C "$SRC" O="$tmp/obj" ARCH="$arch" "${hostcc_args[@]}" \
+    if ! make -s -j"$jobs" -C "$SRC" O="$tmp/obj" ARCH="$arch" "${hostcc_args[@]}" \
             headers_install INSTALL_HDR_PATH="$tmp/out" >"$tmp/build.log" 2>&1; then
         log "$arch: headers_install FAILED; last lines of the log:"
         tail -n 20 "$tmp/build.log" >&2
@@ -225,8 +241,13 @@ build_arch() {
     # otherwise still carry its stamp.
     if [[ -e $OUT/$arch ]]; then mv "$OUT/$arch" "$tmp/stale"; fi
     mv "$tmp/out" "$OUT/$arch"
-    rm -rf "$tmp"
-    log "$arch: installed $(find "$OUT/$arch/include" -name '*.h' | wc -l) headers ($((SECONDS - t0))s)"
+    if [[ -z $SEED ]]; then
+        # the seed stays in this temporary folder until the script ends
+        [[ -d $tmp/obj/usr/include ]] && printf '%s\n' "$tmp/obj/usr/include" >"$tmp/seed"
+    else
+        rm -rf "$tmp"
+    fi
+    log "$arch: installed $(find "$OUT/$arch/include" -name '*.h' | wc -l) headers ($((SECONDS - t0))s${SEED:+, seeded})"
 }
 
 set -m
@@ -246,8 +267,17 @@ for a in "${ARCHES[@]}"; do
     while [[ ${#job_arch[@]} -ge $MAX_JOBS ]]; do reap_one; done
     tmp=$(mktemp -d "$OUT/.tmp-$a.XXXXXX")
     tmpdirs+=("$tmp")
+    if [[ -z $SEED ]]; then
+        # The first arch to build runs alone, with every job, and seeds the rest.
+        log "$a: make headers_install"
+        build_arch "$a" "$tmp" "$MAX_JOBS" &
+        job_arch[$!]=$a
+        reap_one
+        [[ -f $tmp/seed ]] && SEED=$(<"$tmp/seed")
+        continue
+    fi
     log "$a: make headers_install"
-    build_arch "$a" "$tmp" &
+    build_arch "$a" "$tmp" 1 &
     job_arch[$!]=$a
 done
 while [[ ${#job_arch[@]} -gt 0 ]]; do reap_one; done
