@@ -93,7 +93,7 @@ def frontend_command(clang, args, cwd, probe):
     if cmd[-1] != probe:
         return None
     out, skip = [], False
-    for i, a in enumerate(cmd[:-1]):
+    for a in cmd[:-1]:
         if skip:
             skip = False
         elif a in ("-main-file-name", "-o"):
@@ -104,6 +104,8 @@ def frontend_command(clang, args, cwd, probe):
 
 
 def _one(clang, args, source, cwd):
+    """One input through the driver, on stdin: the way the inputs are
+    compiled when batching cannot be used."""
     p = subprocess.run([clang] + args + ["-"], input=source, cwd=cwd, capture_output=True,
                        text=True, errors="replace")
     return Result(p.returncode, p.stdout, _without_count(p.stderr))

@@ -249,8 +249,15 @@ mapfile -t arches < <(for t in "${targets[@]}"; do arch_of "$t"; done | sort -u)
 
 # ---- headers_install, every ARCH in parallel (at most --jobs at once) -----
 # install_headers SRC OUT: OUT/<arch>/include for every ARCH needed.
+# What headers_install writes outside asm/ is the same for every ARCH of one
+# source tree, and processing those 900-odd headers one by one is most of an
+# ARCH's time. So the first ARCH runs alone, with every job, and its build
+# folder's usr/include without asm/ seeds the others' build folders (mtimes
+# kept): their make finds those headers up to date, same sources and same
+# commands, and processes only what is the ARCH's own. It still removes what
+# an ARCH does not export. The trees are the same as without the seed.
 install_headers() {
-  local src=$1 out=$2 arch pid failed=() running=0
+  local src=$1 out=$2 arch pid failed=() running=0 seed="" d
   mkdir -p "$out"
   declare -A job_arch=()
   for arch in "${arches[@]}"; do
@@ -258,10 +265,21 @@ install_headers() {
       wait -n -p pid "${!job_arch[@]}" || failed+=("${job_arch[$pid]}")
       unset "job_arch[$pid]"; running=$((running - 1))
     done
+    if [[ -n $seed ]]; then
+      mkdir -p "$out/build-$arch/usr/include"
+      for d in "$seed"/*; do
+        [[ ${d##*/} == asm ]] || cp -a "$d" "$out/build-$arch/usr/include/"
+      done
+    fi
     say "make ARCH=$arch headers_install ($src)"
-    make -s -C "$src" ARCH="$arch" O="$out/build-$arch" headers_install \
-      INSTALL_HDR_PATH="$out/$arch" >"$out/headers_install-$arch.log" 2>&1 &
+    make -s -j"$([[ -n $seed ]] && echo 1 || echo "$jobs")" -C "$src" ARCH="$arch" O="$out/build-$arch" \
+      headers_install INSTALL_HDR_PATH="$out/$arch" >"$out/headers_install-$arch.log" 2>&1 &
     job_arch[$!]=$arch; running=$((running + 1))
+    if [[ -z $seed ]]; then
+      # the first ARCH: wait for it, and seed the rest if it went well
+      if wait "$!"; then seed="$out/build-$arch/usr/include"; else failed+=("$arch"); fi
+      unset "job_arch[$!]"; running=0
+    fi
   done
   while ((running > 0)); do
     wait -n -p pid "${!job_arch[@]}" || failed+=("${job_arch[$pid]}")

@@ -26,7 +26,7 @@ TEST_CASE("every committed manifest matches a fresh scan") {
         CHECK(r.out.find(std::string(v) + ": up to date") != std::string::npos);
 }
 
-TEST_CASE("a stale manifest is reported with the line where it differs, and update repairs it") {
+TEST_CASE("a stale manifest is reported with the line where it differs and what that is to the ABI, and update repairs it") {
     fs::path copy = fs::temp_directory_path() / ("uapikit-drift-" + std::to_string(getpid()));
     fs::remove_all(copy);
     fs::copy(required_env("UAPIKIT_ABI_DIR"), copy, fs::copy_options::recursive);
@@ -51,11 +51,30 @@ TEST_CASE("a stale manifest is reported with the line where it differs, and upda
     INFO(stale.out << stale.err);
     CHECK(stale.exit_code == 8);
     CHECK(stale.out.find("linux-7.1: out of date") != std::string::npos);
+    // The note says what the difference is to the ABI: the committed side
+    // had a 12-byte struct, the fresh scan an 8-byte one.
+    CHECK(stale.out.find("ABI finding(s), 1 incompatible; the first:") != std::string::npos);
+    CHECK(stale.out.find("iommu_destroy") != std::string::npos);
 
     std::vector<std::string> update = base;
     update.insert(update.end(), where.begin(), where.end());
     update.insert(update.end(), {"update", "linux-7.1", "--kernel-headers", required_env("UAPIKIT_KERNEL_HEADERS")});
     CHECK(run_command(update).exit_code == 0);
     CHECK(verify("linux-7.1").exit_code == 0);
+
+    // A declaration that only moved down the header (as when a kernel point
+    // release adds a comment above it) is out of date, but no ABI change.
+    text = read_file(manifest.string());
+    at = text.find("{\"name\":\"iommu_destroy\",\"kind\":\"struct\"");
+    REQUIRE(at != std::string::npos);
+    auto line = text.find("\"line\":", at);
+    REQUIRE(line != std::string::npos);
+    text.insert(line + 7, "1");  // "line":63 -> "line":163
+    std::ofstream(manifest, std::ios::binary) << text;
+    auto moved = verify("linux-7.1");
+    INFO(moved.out << moved.err);
+    CHECK(moved.exit_code == 8);
+    CHECK(moved.out.find("linux-7.1: out of date") != std::string::npos);
+    CHECK(moved.out.find("diff finds no ABI change between them") != std::string::npos);
     fs::remove_all(copy);
 }

@@ -115,9 +115,10 @@ class KernelTree(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(os.listdir(tmp), [], "the temporary work folder was left behind")
 
-    def test_headers_install_runs_in_parallel(self):
+    def test_headers_install_seeds_then_runs_in_parallel_with_the_same_trees(self):
         # A `make` first on PATH records when each headers_install starts
-        # and ends, then runs the real one.
+        # and ends, then runs the real one. The first ARCH runs alone and
+        # seeds the others, which then run at once.
         with tempfile.TemporaryDirectory() as tmp:
             bindir = os.path.join(tmp, "bin")
             os.mkdir(bindir)
@@ -127,14 +128,30 @@ class KernelTree(unittest.TestCase):
                 f.write(f"#!/bin/sh\necho start $(date +%s.%N) >>{log}\nsleep 1\n{real_make} \"$@\"; s=$?\n"
                         f"echo end $(date +%s.%N) >>{log}\nexit $s\n")
             os.chmod(os.path.join(bindir, "make"), 0o755)
+            work = os.path.join(tmp, "w")
             r = run("--baseline", MANIFEST_612, "--kernel-tree", SLICE, "--target", "x86_64-linux-gnu",
-                    "--target", "aarch64-linux-gnu", "-j", "2", env={"PATH": bindir + ":" + os.environ["PATH"]})
+                    "--target", "aarch64-linux-gnu", "--target", "arm-linux-gnueabihf", "-j", "2", "--work", work,
+                    env={"PATH": bindir + ":" + os.environ["PATH"]})
             self.assertEqual(r.returncode, 0, r.stderr)
             events = [line.split() for line in read_text(log).splitlines()]
             starts = sorted(float(t) for e, t in events if e == "start")
             ends = sorted(float(t) for e, t in events if e == "end")
-            self.assertEqual(len(starts), 2)
-            self.assertLess(starts[1], ends[0], "the second headers_install started after the first ended")
+            self.assertEqual(len(starts), 3)
+            self.assertGreaterEqual(starts[1], ends[0], "a seeded headers_install started before the seed was made")
+            self.assertLess(starts[2], ends[1], "the seeded headers_install runs did not overlap")
+            # arm sorts first, so it is the seed; arm exports neither
+            # linux/kvm.h nor linux/a.out.h, which the seeded x86 build must
+            # then make itself. Its tree against a plain headers_install.
+            plain = os.path.join(tmp, "plain")
+            subprocess.run([real_make, "-s", "-C", SLICE, "ARCH=x86", "O=" + os.path.join(tmp, "plain-build"),
+                            "headers_install", "INSTALL_HDR_PATH=" + plain], check=True, capture_output=True)
+            seeded = os.path.join(work, "headers", "x86")
+            self.assertFalse(os.path.exists(os.path.join(work, "headers", "arm", "include", "linux", "kvm.h")))
+            self.assertTrue(os.path.exists(os.path.join(seeded, "include", "linux", "kvm.h")))
+            self.assertEqual(tree_listing(seeded), tree_listing(plain))
+            for name in tree_listing(plain):
+                with open(os.path.join(plain, name), "rb") as a, open(os.path.join(seeded, name), "rb") as b:
+                    self.assertEqual(a.read(), b.read(), name)
 
     def test_header_narrows_the_new_scan_against_a_whole_tree_baseline(self):
         # The baseline: every linux/ header of the 6.12 x86 tree but

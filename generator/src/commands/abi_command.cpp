@@ -1,8 +1,10 @@
 #include "commands/abi_command.hpp"
 
 #include "abi/version_builder.hpp"
+#include "analysis/abi_diff.hpp"
 #include "commands/jobs_option.hpp"
 #include "manifest/manifest_json.hpp"
+#include "manifest/manifest_reader.hpp"
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"
 
@@ -52,6 +54,35 @@ std::size_t first_different_line(const std::string& a, const std::string& b) {
     return line;
 }
 
+// What an out-of-date manifest means: `diff` from the committed manifest to
+// the fresh scan, in a few words. A new point release of the kernel package
+// often moves declarations without changing the ABI (a comment added above
+// them), and the reader should not have to find that out by hand.
+std::string abi_change_summary(const std::string& committed_text, const std::filesystem::path& committed_path,
+                               const ir::Manifest& fresh) {
+    ir::Manifest committed;
+    try {
+        committed = manifest::parse_manifest(committed_text, committed_path.string());
+    } catch (const std::exception& e) {
+        return "the committed manifest does not read as one (" + std::string(e.what()) + ")";
+    }
+    analysis::Report report;
+    try {
+        report = analysis::diff({"committed", &committed}, {"fresh scan", &fresh});
+    } catch (const std::exception& e) {
+        return "the two cannot be compared (" + std::string(e.what()) + ")";
+    }
+    if (report.findings.empty())
+        return "diff finds no ABI change between them (what moved is where declarations sit in the headers, or "
+               "other text the ABI does not depend on)";
+    std::size_t incompatible = 0;
+    for (const auto& f : report.findings) incompatible += f.severity == analysis::Severity::Incompatible;
+    const analysis::Finding& first = report.findings.front();
+    return std::to_string(report.findings.size()) + " ABI finding(s), " + std::to_string(incompatible) +
+           " incompatible; the first: " + first.kind + " " + first.record + (first.field.empty() ? "" : "." + first.field) +
+           ": " + first.message;
+}
+
 int list(const abi::VersionCatalog& catalog) {
     for (const auto& v : catalog.versions()) {
         std::cout << v.name << (v.partial ? " (partial)" : "") << ": " << v.summary;
@@ -87,7 +118,8 @@ int update_or_verify(const State& s, const abi::VersionCatalog& catalog, bool ve
             std::cout << v->name << ": wrote " << v->manifest_path().string() << "\n";
             continue;
         }
-        std::string fresh = manifest::to_json_text(abi::build_version(*v, paths));
+        ir::Manifest scanned = abi::build_version(*v, paths);
+        std::string fresh = manifest::to_json_text(scanned);
         std::string committed = read_file(v->manifest_path());
         if (fresh == committed) {
             std::cout << v->name << ": up to date\n";
@@ -95,7 +127,9 @@ int update_or_verify(const State& s, const abi::VersionCatalog& catalog, bool ve
         }
         status = 8;
         std::cout << v->name << ": out of date: " << v->manifest_path().string() << " differs from a fresh scan at line "
-                  << first_different_line(fresh, committed) << "; run 'uapikit-gen abi update " << v->name << "'\n";
+                  << first_different_line(fresh, committed) << "; "
+                  << abi_change_summary(committed, v->manifest_path(), scanned) << "; run 'uapikit-gen abi update "
+                  << v->name << "'\n";
     }
     return status;
 }
