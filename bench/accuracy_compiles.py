@@ -45,8 +45,9 @@ def main():
         t1 = time.perf_counter()
         driver = [clang_batch._one(a.clang, args + flags, s, os.getcwd()) for s in sources]
         t2 = time.perf_counter()
-        differ = sum(1 for x, y in zip(driver, batch)
-                     if (x.returncode, addr.sub("", x.stdout), x.stderr) != (y.returncode, addr.sub("", y.stdout), y.stderr))
+        def seen(r):
+            return r.returncode, addr.sub("", r.stdout), r.stderr
+        differ = sum(1 for x, y in zip(driver, batch) if seen(x) != seen(y))
         total["driver"] += t2 - t1
         total["batch"] += t1 - t0
         print("%-10s %d headers: driver %.1f s (%.1f ms each), batch %.1f s (%.1f ms each, %d processes), "

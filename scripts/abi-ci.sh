@@ -33,6 +33,10 @@ Options:
   --junit-suite NAME  the JUnit suite's name (default: "uapikit ABI: BASE -> NEW")
   --work DIR          keep intermediate files (headers, manifests, logs) in DIR;
                       by default a temporary folder that is removed at the end
+  --cache DIR         git mode: keep the headers_install trees of each committed
+                      revision in DIR, keyed by its git tree id, and take them
+                      from there next time (a run against the same base then
+                      installs only the new side's headers)
   -j, --jobs N        parallel headers_install runs and parses (default, or 0:
                       one per CPU)
   --gen PATH          the uapikit-gen to use (default: $UAPIKIT_GEN, the one
@@ -54,9 +58,9 @@ die_usage() { echo "$me: error: $1 (try --help)" >&2; exit 2; }
 say() { echo "$me: $*" >&2; }
 
 baseline="" new="" kernel_tree="" headers_dir="" junit="" junit_suite="" work="" gen=""
-git_base="" git_head="" jobs=""
+git_base="" git_head="" jobs="" cache=""
 headers=() targets=()
-value_options='--baseline|--new|--kernel-tree|--headers-dir|--header|--target|--junit|--junit-suite|--work|--gen|--git-base|--git-head|-j|--jobs'
+value_options='--baseline|--new|--kernel-tree|--headers-dir|--header|--target|--junit|--junit-suite|--work|--cache|--gen|--git-base|--git-head|-j|--jobs'
 while (($#)); do
   opt=$1
   # The joined spellings as well: --jobs=4, --header=linux/iommufd.h, -j4.
@@ -85,6 +89,7 @@ while (($#)); do
     --junit) junit=$val ;;
     --junit-suite) junit_suite=$val ;;
     --work) work=$val ;;
+    --cache) cache=$val ;;
     --gen) gen=$val ;;
     --git-base) git_base=$val ;;
     --git-head) git_head=$val ;;
@@ -103,6 +108,7 @@ if [[ -n $git_base ]]; then
   kernel_tree=${kernel_tree:-.}
 else
   [[ -z $git_head ]] || die_usage "--git-head needs --git-base"
+  [[ -z $cache ]] || die_usage "--cache keeps the trees of git revisions: it needs --git-base"
   [[ -n $baseline ]] || die_usage "--baseline (or --git-base) is required"
   sources=0
   for s in "$new" "$kernel_tree" "$headers_dir"; do [[ -n $s ]] && sources=$((sources + 1)); done
@@ -120,7 +126,7 @@ fi
 # Paths are made absolute now: make -C changes directory, and a relative
 # O= or INSTALL_HDR_PATH would land inside the kernel tree under test.
 absolute() { realpath -m -- "$1"; }
-for v in kernel_tree headers_dir junit work gen; do
+for v in kernel_tree headers_dir junit work cache gen; do
   [[ -n ${!v} ]] && printf -v "$v" '%s' "$(absolute "${!v}")"
 done
 [[ -z $kernel_tree || -d $kernel_tree ]] || die_usage "kernel tree '$kernel_tree' does not exist"
@@ -156,6 +162,11 @@ all_targets=(x86_64-linux-gnu i386-linux-gnu aarch64-linux-gnu arm-linux-gnueabi
 for t in "${targets[@]}"; do
   arch_of "$t" >/dev/null || die_usage "unknown target '$t' (supported: ${all_targets[*]})"
 done
+
+if [[ -n $cache ]]; then
+  mkdir -p "$cache" 2>/dev/null || die_usage "cannot make the cache folder '$cache'"
+  [[ -w $cache ]] || die_usage "the cache folder '$cache' is not writable"
+fi
 
 # ---- the work folder: removed at the end unless the caller chose it --------
 if [[ -n $work ]]; then
@@ -375,15 +386,44 @@ if ((git_mode)); then
     done
     git -C "$kernel_tree" archive --format=tar "$1" -- "${specs[@]}" | tar -x -C "$2"
   }
-  say "exporting $git_base"
-  export_ref "$git_base" "$work/base-src" >"$work/export-base.log" 2>&1 ||
-    fail_step "git archive of $git_base" 2 "$work/export-base.log"
-  install_headers "$work/base-src" "$work/base-headers"
+  # install_rev REF SIDE: $work/SIDE-headers/<arch>/include for REF, from
+  # --cache when it holds every ARCH needed, else exported and installed (and
+  # then kept there). The key is REF's tree id: the same files, whatever the
+  # commit; "headers-1" names the recipe, so a changed one starts afresh.
+  install_rev() {
+    local ref=$1 side=$2 tree="" arch keep="" tmp hit=1
+    if [[ -n $cache ]]; then
+      tree=$(git -C "$kernel_tree" rev-parse "$ref^{tree}")
+      keep=$cache/headers-1/$tree
+      for arch in "${arches[@]}"; do [[ -f $keep/$arch.done ]] || hit=0; done
+      if ((hit)); then
+        say "headers of $ref ($tree) from $cache"
+        mkdir -p "$work/$side-headers"
+        for arch in "${arches[@]}"; do cp -a "$keep/$arch" "$work/$side-headers/"; done
+        return
+      fi
+    fi
+    say "exporting $ref"
+    export_ref "$ref" "$work/$side-src" >"$work/export-$side.log" 2>&1 ||
+      fail_step "git archive of $ref" 2 "$work/export-$side.log"
+    install_headers "$work/$side-src" "$work/$side-headers"
+    [[ -n $cache ]] || return 0
+    # Copied in under a temporary name and renamed, then marked done: a run
+    # that stops half way, or another job writing the same tree, leaves no
+    # half tree marked done.
+    mkdir -p "$keep"
+    for arch in "${arches[@]}"; do
+      [[ -f $keep/$arch.done ]] && continue
+      tmp=$(mktemp -d "$keep/.tmp-$arch.XXXXXX")
+      cp -a "$work/$side-headers/$arch" "$tmp/$arch"
+      rm -rf "$keep/$arch"
+      if mv -T "$tmp/$arch" "$keep/$arch" 2>/dev/null; then : >"$keep/$arch.done"; fi
+      rm -rf "$tmp"
+    done
+  }
+  install_rev "$git_base" base
   if [[ -n $git_head ]]; then
-    say "exporting $git_head"
-    export_ref "$git_head" "$work/head-src" >"$work/export-head.log" 2>&1 ||
-      fail_step "git archive of $git_head" 2 "$work/export-head.log"
-    install_headers "$work/head-src" "$work/head-headers"
+    install_rev "$git_head" head
   else
     install_headers "$kernel_tree" "$work/head-headers"
   fi

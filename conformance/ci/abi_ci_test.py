@@ -259,14 +259,36 @@ class GitMode(unittest.TestCase):
         edit("include/uapi/linux/vfio.h", "struct vfio_iommu_type1_dma_unmap {\n\t__u32\targsz;\n\t__u32\tflags;",
              "struct vfio_iommu_type1_dma_unmap {\n\t__u32\targsz;\n\t__u64\tflags;")
         git("commit", "-qam", "break")
+        # One cache for the class: a revision's headers_install runs once.
+        cls.cache = os.path.join(cls.tmp.name, "cache")
+
+    def run_git(self, *args):
+        return run("--cache", self.cache, *args)
 
     @classmethod
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
+    def test_a_cached_tree_is_the_installed_one(self):
+        # Base and head are the same revision: the base is installed and kept,
+        # the head comes from the cache, and the two trees must be the same.
+        work = os.path.join(self.tmp.name, "same")
+        r = self.run_git("--git-base", "HEAD~2", "--git-head", "HEAD~2", "--kernel-tree", self.repo, "--header",
+                         "linux/iommufd.h", "--target", "x86_64-linux-gnu", "--work", work)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("exporting HEAD~2", r.stderr)
+        self.assertIn("headers of HEAD~2 (", r.stderr)
+        self.assertEqual(r.stderr.count("make ARCH="), 1, r.stderr)
+        base, head = (os.path.join(work, side + "-headers", "x86") for side in ("base", "head"))
+        self.assertEqual(tree_listing(head), tree_listing(base))
+        self.assertGreater(len(tree_listing(base)), 500)
+        for name in tree_listing(base):
+            with open(os.path.join(base, name), "rb") as a, open(os.path.join(head, name), "rb") as b:
+                self.assertEqual(a.read(), b.read(), name)
+
     def test_extension_only_is_compatible(self):
         xml = os.path.join(self.tmp.name, "extend.xml")
-        r = run("--git-base", "HEAD~2", "--git-head", "HEAD~1", "--kernel-tree", self.repo, "--header",
+        r = self.run_git("--git-base", "HEAD~2", "--git-head", "HEAD~1", "--kernel-tree", self.repo, "--header",
                 "linux/iommufd.h", "--target", "x86_64-linux-gnu", "--target", "i386-linux-gnu", "--junit", xml)
         self.assertEqual(r.returncode, 4, r.stdout + r.stderr)
         self.assertIn("iommu_vfio_ioas", r.stdout)
@@ -276,7 +298,7 @@ class GitMode(unittest.TestCase):
 
     def test_breaking_commit_is_incompatible_with_every_header_scanned(self):
         xml = os.path.join(self.tmp.name, "break.xml")
-        r = run("--git-base", "HEAD~1", "--git-head", "HEAD", "--kernel-tree", self.repo, "--target",
+        r = self.run_git("--git-base", "HEAD~1", "--git-head", "HEAD", "--kernel-tree", self.repo, "--target",
                 "x86_64-linux-gnu", "--junit", xml)
         self.assertIn(r.returncode, (8, 12), r.stdout + r.stderr)
         self.assertIn("vfio_iommu_type1_dma_unmap", r.stdout)
@@ -290,12 +312,13 @@ class GitMode(unittest.TestCase):
         original = read_text(path)
         try:
             write_text(path, original.replace("struct iommu_ioas_alloc {\n", "struct iommu_ioas_alloc {\n\tfoo_t bar;\n", 1))
-            r = run("--git-base", "HEAD", "--kernel-tree", self.repo, "--target", "x86_64-linux-gnu")
+            r = self.run_git("--git-base", "HEAD", "--kernel-tree", self.repo, "--target", "x86_64-linux-gnu")
             self.assertIn(r.returncode, (8, 12), r.stdout + r.stderr)
             self.assertIn("linux/iommufd.h", r.stdout)
             self.assertIn("header-no-longer-compiles", r.stdout)
             self.assertIn("unknown type name 'foo_t'", r.stdout)
-            typo = run("--git-base", "HEAD", "--kernel-tree", self.repo, "--target", "x86_64-linux-gnu", "--header",
+            typo = self.run_git("--git-base", "HEAD", "--kernel-tree", self.repo, "--target", "x86_64-linux-gnu",
+                                "--header",
                        "linux/nonexist.h")
             self.assertEqual(typo.returncode, 2, typo.stdout + typo.stderr)
             self.assertIn("--header linux/nonexist.h: in neither tree", typo.stderr)
@@ -308,7 +331,7 @@ class GitMode(unittest.TestCase):
         original = read_text(path)
         try:
             write_text(path, original.replace("\t__u64\tflags;", "\t__u32\tflags;", 1))
-            r = run("--git-base", "HEAD~1", "--kernel-tree", self.repo, "--header", "linux/vfio.h", "--target",
+            r = self.run_git("--git-base", "HEAD~1", "--kernel-tree", self.repo, "--header", "linux/vfio.h", "--target",
                     "x86_64-linux-gnu")
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         finally:
@@ -325,7 +348,8 @@ class GitMode(unittest.TestCase):
             write_text(fresh, "#ifndef _UAPI_UAPIKIT_TRIAL_H\n#define _UAPI_UAPIKIT_TRIAL_H\n#include <linux/types.h>\n"
                               "struct uapikit_trial {\n\t__u32 size;\n\t__u32 flags;\n\t__u64 data;\n};\n#endif\n")
             xml = os.path.join(self.tmp.name, "headers.xml")
-            r = run("--git-base", "HEAD", "--kernel-tree", self.repo, "--target", "x86_64-linux-gnu", "--junit", xml)
+            r = self.run_git("--git-base", "HEAD", "--kernel-tree", self.repo, "--target", "x86_64-linux-gnu",
+                             "--junit", xml)
             self.assertIn(r.returncode, (8, 12), r.stdout + r.stderr)
             _, _, cases = junit(xml)
             failed = [c.get("name") for c in cases if c.find("failure") is not None]
@@ -363,6 +387,12 @@ class Usage(unittest.TestCase):
         self.assertIn("'%s' is not a kernel source tree" % os.path.realpath(HEADERS), r.stderr)
         self.assertIn("use --headers-dir", r.stderr)
         self.assertNotIn("No rule to make target", r.stderr)
+
+    def test_cache_outside_git_mode_is_a_usage_error(self):
+        r = run("--baseline", "linux-7.1", "--new", "proposed", "--cache", "/tmp/never-made")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("--cache keeps the trees of git revisions: it needs --git-base", r.stderr)
+        self.assertFalse(os.path.exists("/tmp/never-made"))
 
     def test_joined_option_values(self):
         r = run("--baseline=linux-7.1", "--new=kvm-vm-fd-v2", "--jobs=1")
