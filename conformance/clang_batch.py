@@ -216,7 +216,8 @@ def compile_all(clang, args, sources, cwd, mode, jobs=1, stats=None):
     """[Result] for each text in `sources`, in order, as `clang ARGS -` with
     that text on stdin would give. `mode` says what `args` make clang print
     on stdout: "ast" (-ast-dump), "layout" (-fdump-record-layouts) or
-    "preprocess" (-E); for -fsyntax-only alone, any of them. `stats`, a
+    "preprocess" (-E); other arguments leave nothing to split the output
+    by, and get one driver process per input. `stats`, a
     dict, counts the frontend processes ("batches") and driver runs
     ("single") it took."""
     assert mode in MODES
