@@ -164,6 +164,7 @@ for t in "${targets[@]}"; do
 done
 
 if [[ -n $cache ]]; then
+  [[ ! -e $cache || -d $cache ]] || die_usage "the cache folder '$cache' exists and is not a folder"
   mkdir -p "$cache" 2>/dev/null || die_usage "cannot make the cache folder '$cache'"
   [[ -w $cache ]] || die_usage "the cache folder '$cache' is not writable"
 fi
@@ -386,16 +387,27 @@ if ((git_mode)); then
     done
     git -C "$kernel_tree" archive --format=tar "$1" -- "${specs[@]}" | tar -x -C "$2"
   }
+  # digest DIR: one checksum of every file's name and contents below DIR.
+  digest() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum | sha256sum); }
   # install_rev REF SIDE: $work/SIDE-headers/<arch>/include for REF, from
   # --cache when it holds every ARCH needed, else exported and installed (and
   # then kept there). The key is REF's tree id: the same files, whatever the
-  # commit; "headers-1" names the recipe, so a changed one starts afresh.
+  # commit; "headers-1" names the recipe, so a changed one starts afresh. An
+  # ARCH's .done file holds the digest of its tree, so a tree changed or cut
+  # short since is installed again rather than trusted.
   install_rev() {
     local ref=$1 side=$2 tree="" arch keep="" tmp hit=1
     if [[ -n $cache ]]; then
       tree=$(git -C "$kernel_tree" rev-parse "$ref^{tree}")
       keep=$cache/headers-1/$tree
-      for arch in "${arches[@]}"; do [[ -f $keep/$arch.done ]] || hit=0; done
+      for arch in "${arches[@]}"; do
+        [[ -f $keep/$arch.done ]] || { hit=0; continue; }
+        if [[ ! -d $keep/$arch || $(digest "$keep/$arch") != "$(<"$keep/$arch.done")" ]]; then
+          say "the cached headers of $ref for $arch ($keep/$arch) were changed since they were kept: installing again"
+          rm -rf "$keep/$arch" "$keep/$arch.done"
+          hit=0
+        fi
+      done
       if ((hit)); then
         say "headers of $ref ($tree) from $cache"
         mkdir -p "$work/$side-headers"
@@ -417,9 +429,10 @@ if ((git_mode)); then
       tmp=$(mktemp -d "$keep/.tmp-$arch.XXXXXX")
       cp -a "$work/$side-headers/$arch" "$tmp/$arch"
       rm -rf "$keep/$arch"
-      if mv -T "$tmp/$arch" "$keep/$arch" 2>/dev/null; then : >"$keep/$arch.done"; fi
+      if mv -T "$tmp/$arch" "$keep/$arch" 2>/dev/null; then digest "$keep/$arch" >"$keep/$arch.done"; fi
       rm -rf "$tmp"
     done
+    say "kept the headers of $ref ($tree) in $cache"
   }
   install_rev "$git_base" base
   if [[ -n $git_head ]]; then

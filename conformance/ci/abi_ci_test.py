@@ -285,6 +285,18 @@ class GitMode(unittest.TestCase):
         for name in tree_listing(base):
             with open(os.path.join(base, name), "rb") as a, open(os.path.join(head, name), "rb") as b:
                 self.assertEqual(a.read(), b.read(), name)
+        # A cached tree changed by hand (a header lost) is not trusted: the
+        # revision is installed again, and the run's trees are whole.
+        [tree] = os.listdir(os.path.join(self.cache, "headers-1"))
+        os.remove(os.path.join(self.cache, "headers-1", tree, "x86", "include", "linux", "vfio.h"))
+        work = os.path.join(self.tmp.name, "same-again")
+        r = self.run_git("--git-base", "HEAD~2", "--git-head", "HEAD~2", "--kernel-tree", self.repo, "--header",
+                         "linux/iommufd.h", "--target", "x86_64-linux-gnu", "--work", work)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("were changed since they were kept: installing again", r.stderr)
+        self.assertEqual(r.stderr.count("make ARCH="), 1, r.stderr)
+        for side in ("base", "head"):
+            self.assertTrue(os.path.exists(os.path.join(work, side + "-headers", "x86", "include", "linux", "vfio.h")))
 
     def test_extension_only_is_compatible(self):
         xml = os.path.join(self.tmp.name, "extend.xml")
@@ -393,6 +405,12 @@ class Usage(unittest.TestCase):
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
         self.assertIn("--cache keeps the trees of git revisions: it needs --git-base", r.stderr)
         self.assertFalse(os.path.exists("/tmp/never-made"))
+
+    def test_a_cache_that_is_a_file_is_named_as_such(self):
+        with tempfile.NamedTemporaryFile() as f:
+            r = run("--git-base", "HEAD", "--kernel-tree", ROOT, "--cache", f.name)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("exists and is not a folder", r.stderr)
 
     def test_joined_option_values(self):
         r = run("--baseline=linux-7.1", "--new=kvm-vm-fd-v2", "--jobs=1")
