@@ -53,7 +53,8 @@ TEST_CASE("a stale manifest is reported with the line where it differs and what 
     CHECK(stale.out.find("linux-7.1: out of date") != std::string::npos);
     // The note says what the difference is to the ABI: the committed side
     // had a 12-byte struct, the fresh scan an 8-byte one.
-    CHECK(stale.out.find("ABI finding(s), 1 incompatible; the first:") != std::string::npos);
+    CHECK(stale.out.find("diff finds 1 finding: 1 incompatible, 0 warnings, 0 compatible; the first:") !=
+          std::string::npos);
     CHECK(stale.out.find("iommu_destroy") != std::string::npos);
 
     std::vector<std::string> update = base;

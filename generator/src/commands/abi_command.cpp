@@ -2,6 +2,7 @@
 
 #include "abi/version_builder.hpp"
 #include "analysis/abi_diff.hpp"
+#include "analysis/report_output.hpp"
 #include "commands/jobs_option.hpp"
 #include "manifest/manifest_json.hpp"
 #include "manifest/manifest_reader.hpp"
@@ -75,12 +76,11 @@ std::string abi_change_summary(const std::string& committed_text, const std::fil
     if (report.findings.empty())
         return "diff finds no ABI change between them (what moved is where declarations sit in the headers, or "
                "other text the ABI does not depend on)";
-    std::size_t incompatible = 0;
-    for (const auto& f : report.findings) incompatible += f.severity == analysis::Severity::Incompatible;
+    std::string counts = analysis::summary_line(report);
+    counts.pop_back();  // its newline
     const analysis::Finding& first = report.findings.front();
-    return std::to_string(report.findings.size()) + " ABI finding(s), " + std::to_string(incompatible) +
-           " incompatible; the first: " + first.kind + " " + first.record + (first.field.empty() ? "" : "." + first.field) +
-           ": " + first.message;
+    return "diff finds " + counts + "; the first: " + first.kind + " " + first.record +
+           (first.field.empty() ? "" : "." + first.field) + ": " + first.message;
 }
 
 int list(const abi::VersionCatalog& catalog) {
