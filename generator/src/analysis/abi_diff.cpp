@@ -5,6 +5,7 @@
 #include "analysis/lints.hpp"
 #include "analysis/name_patterns.hpp"
 #include "analysis/uapi_rules.hpp"
+#include "analysis/wording.hpp"
 #include "ir/field_keys.hpp"
 #include "util/errors.hpp"
 
@@ -19,8 +20,6 @@
 
 namespace uapikit::analysis {
 namespace {
-
-std::string bytes(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); }
 
 // The last word of a constant's name: a rename keeps it
 // (CXL_MEM_COMMAND_ID_GET_POISON -> CXL_MEM_DEPRECATED_ID_GET_POISON).

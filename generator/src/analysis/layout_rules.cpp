@@ -2,6 +2,7 @@
 
 #include "analysis/name_patterns.hpp"
 #include "analysis/uapi_rules.hpp"
+#include "analysis/wording.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -10,8 +11,6 @@
 
 namespace uapikit::analysis {
 namespace {
-
-std::string bytes(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); }
 
 std::string member_type(const Member& m) {
     const ir::Field& f = *m.field;

@@ -1,6 +1,7 @@
 #include "emit/record_definitions.hpp"
 
 #include "emit/data_model.hpp"
+#include "ir/lookup.hpp"
 #include "emit/member_layout.hpp"
 #include "emit/type_spelling.hpp"
 #include "scan/targets.hpp"
@@ -11,11 +12,7 @@
 namespace uapikit::emit {
 namespace {
 
-const ir::Record* find_record(const ir::TargetAbi& abi, const std::string& name) {
-    for (const auto& r : abi.records)
-        if (r.name == name) return &r;
-    return nullptr;
-}
+using ir::find_record;
 
 std::string keyword(const ir::Record& r) { return r.kind == ir::RecordKind::Union ? "union" : "struct"; }
 

@@ -1,6 +1,7 @@
 #include "emit/type_spelling.hpp"
 
 #include "emit/data_model.hpp"
+#include "ir/lookup.hpp"
 
 #include <algorithm>
 #include <map>
@@ -69,15 +70,11 @@ std::string scalar_spelling(const std::string& canonical, const std::string& dec
     return "";
 }
 
-const ir::Record* find_record(const ir::TargetAbi& abi, const std::string& name) {
-    for (const auto& r : abi.records)
-        if (r.name == name) return &r;
-    return nullptr;
-}
+using ir::find_record;
 
 // Field types name an unnamed enum by where it is ("@at:drm/drm.h:334:2");
 // the manifest's enum list by its first constant.
-const ir::Enum* find_enum(const ir::TargetAbi& abi, const std::string& name) {
+const ir::Enum* find_enum_or_unnamed(const ir::TargetAbi& abi, const std::string& name) {
     for (const auto& e : abi.enums) {
         if (e.name == name) return &e;
         const ir::Origin& o = e.origin;
@@ -161,7 +158,7 @@ std::optional<FieldType> unqualified_field_type(const ir::Field& field, const ir
     if (base.rfind("enum ", 0) == 0) {
         t.kind = FieldType::Kind::Enum;
         t.enum_name = base.substr(5);
-        const ir::Enum* e = find_enum(abi, t.enum_name);
+        const ir::Enum* e = find_enum_or_unnamed(abi, t.enum_name);
         if (!is_synthetic(t.enum_name)) {
             t.spelled = base;
             return t;
@@ -181,7 +178,7 @@ std::optional<FieldType> unqualified_field_type(const ir::Field& field, const ir
         t.spelled = std::string(r->kind == ir::RecordKind::Union ? "union " : "struct ") + base;
         return t;
     }
-    if (find_enum(abi, base) && !is_synthetic(base)) {
+    if (find_enum_or_unnamed(abi, base) && !is_synthetic(base)) {
         // An unnamed enum named by a typedef.
         t.kind = FieldType::Kind::Enum;
         t.enum_name = base;
@@ -230,7 +227,7 @@ std::optional<std::uint64_t> natural_align(const FieldType& type, const ir::Targ
         if (const ir::Record* r = find_record(abi, type.record)) return r->align;
         return std::nullopt;
     case FieldType::Kind::Enum:
-        if (const ir::Enum* e = find_enum(abi, type.enum_name))
+        if (const ir::Enum* e = find_enum_or_unnamed(abi, type.enum_name))
             if (auto s = scalar_layout(abi.triple, e->underlying)) return s->align;
         return std::nullopt;
     case FieldType::Kind::Scalar:

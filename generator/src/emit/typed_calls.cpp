@@ -3,6 +3,7 @@
 #include "emit/data_model.hpp"
 #include "emit/layout_asserts.hpp"
 #include "emit/type_spelling.hpp"
+#include "ir/lookup.hpp"
 #include "util/errors.hpp"
 #include "version.hpp"
 
@@ -16,17 +17,8 @@ namespace {
 
 using Kind = FieldRole::Kind;
 
-const ir::Record* find_record(const ir::TargetAbi& abi, const std::string& name) {
-    for (const auto& r : abi.records)
-        if (r.name == name) return &r;
-    return nullptr;
-}
-
-const ir::Enum* find_enum(const ir::TargetAbi& abi, const std::string& name) {
-    for (const auto& e : abi.enums)
-        if (e.name == name) return &e;
-    return nullptr;
-}
+using ir::find_enum;
+using ir::find_record;
 
 bool has_macro(const ir::TargetAbi& abi, const std::string& name) {
     return std::any_of(abi.macros.begin(), abi.macros.end(), [&](const ir::Macro& m) { return m.name == name && m.value; });
