@@ -268,8 +268,12 @@ mapfile -t arches < <(for t in "${targets[@]}"; do arch_of "$t"; done | sort -u)
 # kept): their make finds those headers up to date, same sources and same
 # commands, and processes only what is the ARCH's own. It still removes what
 # an ARCH does not export. The trees are the same as without the seed.
+# SEEDS (git mode): a folder that holds, for each ARCH, the build folder's
+# usr/include of another revision, made ready for SRC by seed_from (below);
+# each ARCH then starts from its own. Git mode keeps each ARCH's build
+# usr/include as OUT/kbuild-<arch>, for the next revision to start from.
 install_headers() {
-  local src=$1 out=$2 arch pid failed=() running=0 seed="" d
+  local src=$1 out=$2 seeds=${3:-} arch pid failed=() running=0 seed="" d
   mkdir -p "$out"
   declare -A job_arch=()
   for arch in "${arches[@]}"; do
@@ -277,17 +281,20 @@ install_headers() {
       wait -n -p pid "${!job_arch[@]}" || failed+=("${job_arch[$pid]}")
       unset "job_arch[$pid]"; running=$((running - 1))
     done
-    if [[ -n $seed ]]; then
+    if [[ -n $seeds ]]; then
+      mkdir -p "$out/build-$arch/usr"
+      cp -a "$seeds/$arch" "$out/build-$arch/usr/include"
+    elif [[ -n $seed ]]; then
       mkdir -p "$out/build-$arch/usr/include"
       for d in "$seed"/*; do
         [[ ${d##*/} == asm ]] || cp -a "$d" "$out/build-$arch/usr/include/"
       done
     fi
     say "make ARCH=$arch headers_install ($src)"
-    make -s -j"$([[ -n $seed ]] && echo 1 || echo "$jobs")" -C "$src" ARCH="$arch" O="$out/build-$arch" \
+    make -s -j"$([[ -n $seed$seeds ]] && echo 1 || echo "$jobs")" -C "$src" ARCH="$arch" O="$out/build-$arch" \
       headers_install INSTALL_HDR_PATH="$out/$arch" >"$out/headers_install-$arch.log" 2>&1 &
     job_arch[$!]=$arch; running=$((running + 1))
-    if [[ -z $seed ]]; then
+    if [[ -z $seed$seeds ]]; then
       # the first ARCH: wait for it, and seed the rest if it went well
       if wait "$!"; then seed="$out/build-$arch/usr/include"; else failed+=("$arch"); fi
       unset "job_arch[$!]"; running=0
@@ -300,7 +307,13 @@ install_headers() {
   for arch in "${failed[@]}"; do
     fail_step "headers_install for $arch" 2 "$out/headers_install-$arch.log"
   done
-  for arch in "${arches[@]}"; do rm -rf "$out/build-$arch"; done
+  for arch in "${arches[@]}"; do
+    if ((git_mode)); then
+      rm -rf "$out/kbuild-$arch"
+      mv "$out/build-$arch/usr/include" "$out/kbuild-$arch"
+    fi
+    rm -rf "$out/build-$arch"
+  done
 }
 
 # Every uapi header of the installed trees, include-style, once: all of
@@ -372,9 +385,11 @@ if ((git_mode)); then
   # a pathspec that matches nothing, and which of the later ones a tree has
   # depends on its version (and on how a repository was sliced): those the
   # revision lacks are left out.
+  # The slice: what headers_install reads.
+  slice_specs=(Makefile scripts include/uapi ':(glob)arch/*/Makefile' ':(glob)arch/*/include/uapi/**')
   export_ref() {  # REF DIR
     mkdir -p "$2"
-    local files spec specs=(Makefile scripts include/uapi ':(glob)arch/*/Makefile' ':(glob)arch/*/include/uapi/**')
+    local files spec specs=("${slice_specs[@]}")
     local -A optional=(
       [tools/include]='^tools/include/'
       [':(glob)arch/*/tools/**']='^arch/[^/]+/tools/'
@@ -387,38 +402,120 @@ if ((git_mode)); then
     done
     git -C "$kernel_tree" archive --format=tar "$1" -- "${specs[@]}" | tar -x -C "$2"
   }
-  # digest DIR: one checksum of every file's name and contents below DIR.
-  digest() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum | sha256sum); }
-  # install_rev REF SIDE: $work/SIDE-headers/<arch>/include for REF, from
-  # --cache when it holds every ARCH needed, else exported and installed (and
-  # then kept there). The key is REF's tree id: the same files, whatever the
-  # commit; "headers-1" names the recipe, so a changed one starts afresh. An
-  # ARCH's .done file holds the digest of its tree, so a tree changed or cut
-  # short since is installed again rather than trusted.
+  optional_specs=(tools/include ':(glob)arch/*/tools/**' ':(glob)arch/*/entry/syscalls/**'
+                  ':(glob)arch/*/kernel/syscalls/**' ':(glob)arch/*/kernel/Makefile*')
+  # digest DIR...: one checksum of every file's name and contents below DIRs.
+  digest() {
+    local d
+    for d; do (cd "$d" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum | sha256sum); done
+  }
+
+  # The new side's headers_install starts from the base's. A change to a
+  # kernel's uapi touches a few headers of the 900-odd that headers_install
+  # processes one by one, and on a machine where starting a process is slow
+  # that is a minute per ARCH. make decides what to redo from mtimes and from
+  # the commands it recorded (kbuild's .cmd files), so the base's build
+  # usr/include, copied, serves another revision when:
+  # - the headers made from the files that changed are removed, so make makes
+  #   them again (and it removes those whose source is gone);
+  # - the recorded commands name the new source tree, as make's would;
+  # - every other header is newer than any source file.
+  # Only a change to uapi headers (*.h under include/uapi/ and
+  # arch/*/include/uapi/) is handled so; any other change to what
+  # headers_install reads (its scripts, a Makefile, a syscall table, a Kbuild
+  # file) means a headers_install from scratch.
+  #
+  # changed_paths BASE [HEAD]: the slice's files that differ between BASE and
+  # HEAD (without HEAD: the working tree, untracked files included),
+  # NUL-terminated.
+  changed_paths() {
+    git -C "$kernel_tree" diff --no-renames --name-only -z "$@" -- "${slice_specs[@]}" "${optional_specs[@]}" &&
+      if (($# == 1)); then
+        git -C "$kernel_tree" ls-files --others --exclude-standard -z -- "${slice_specs[@]}" "${optional_specs[@]}"
+      fi
+  }
+  # seed_from SRC SEEDS PATH...: SEEDS/<arch> for every ARCH, from the base's
+  # kbuild-<arch>, ready for a headers_install of SRC in which PATH...
+  # changed. Fails (leaving no SEEDS) when it cannot be done.
+  seed_from() {
+    local src=$1 seeds=$2 arch p rel old new cmds=()
+    shift 2
+    for p; do
+      case $p in
+        include/uapi/*.h) ;;
+        arch/*/include/uapi/*.h) ;;
+        *) say "the new side changes $p, not only uapi headers: its headers_install starts from scratch"; return 1 ;;
+      esac
+    done
+    new=$(realpath "$src")
+    rm -rf "$seeds"
+    mkdir -p "$seeds"
+    for arch in "${arches[@]}"; do
+      [[ -d $work/base-headers/kbuild-$arch ]] || { rm -rf "$seeds"; return 1; }
+      cp -a "$work/base-headers/kbuild-$arch" "$seeds/$arch"
+      for p; do
+        case $p in
+          include/uapi/*) rel=${p#include/uapi/} ;;
+          *) rel=${p#arch/*/include/uapi/} ;;
+        esac
+        rm -f "$seeds/$arch/$rel"
+      done
+      mapfile -d '' cmds < <(find "$seeds/$arch" -name '*.cmd' -print0)
+      # The base's source tree, as its commands name it: "sh TREE/scripts/headers_install.sh ...".
+      old=$(grep -ohE -m1 '[^ ]+/scripts/headers_install\.sh' "${cmds[@]}" /dev/null | head -n1) || true
+      old=${old%/scripts/headers_install.sh}
+      [[ -n $old ]] || { rm -rf "$seeds"; return 1; }
+      if [[ $old != "$new" ]]; then
+        printf '%s\0' "${cmds[@]}" |
+          OLD=$old/ NEW=$new/ xargs -0 -r perl -pi -e 's/\Q$ENV{OLD}\E/$ENV{NEW}/g'
+      fi
+      find "$seeds/$arch" -type f -name '*.h' -exec touch -- {} +
+    done
+  }
+  # seeds_for HEAD_REF SRC: seed_from for HEAD_REF (empty: the working tree),
+  # against the base; prints the SEEDS folder, or nothing.
+  seeds_for() {
+    local n changed=()
+    changed_paths "$git_base" ${1:+"$1"} >"$work/changed-paths" 2>"$work/changed-paths.log" || return 0
+    mapfile -d '' changed <"$work/changed-paths"
+    seed_from "$2" "$work/seeds" "${changed[@]}" || return 0
+    n=${#changed[@]}
+    say "headers_install of ${1:-the working tree} starts from $git_base's: $n uapi header(s) changed"
+    echo "$work/seeds"
+  }
+  # install_rev REF SIDE: $work/SIDE-headers/<arch>/include (and kbuild-<arch>)
+  # for REF, from --cache when it holds every ARCH needed, else exported and
+  # installed (the new side starting from the base's, above), and then kept
+  # there. The key is REF's tree id: the same files, whatever the commit;
+  # "headers-2" names the recipe, so a changed one starts afresh. An ARCH's
+  # .done file holds the digest of its trees, so a tree changed or cut short
+  # since is installed again rather than trusted.
   install_rev() {
-    local ref=$1 side=$2 tree="" arch keep="" tmp hit=1
+    local ref=$1 side=$2 tree="" arch keep="" tmp hit=1 seeds=""
     if [[ -n $cache ]]; then
       tree=$(git -C "$kernel_tree" rev-parse "$ref^{tree}")
-      keep=$cache/headers-1/$tree
+      keep=$cache/headers-2/$tree
       for arch in "${arches[@]}"; do
         [[ -f $keep/$arch.done ]] || { hit=0; continue; }
-        if [[ ! -d $keep/$arch || $(digest "$keep/$arch") != "$(<"$keep/$arch.done")" ]]; then
+        if [[ ! -d $keep/$arch || ! -d $keep/kbuild-$arch ||
+              $(digest "$keep/$arch" "$keep/kbuild-$arch") != "$(<"$keep/$arch.done")" ]]; then
           say "the cached headers of $ref for $arch ($keep/$arch) were changed since they were kept: installing again"
-          rm -rf "$keep/$arch" "$keep/$arch.done"
+          rm -rf "$keep/$arch" "$keep/kbuild-$arch" "$keep/$arch.done"
           hit=0
         fi
       done
       if ((hit)); then
         say "headers of $ref ($tree) from $cache"
         mkdir -p "$work/$side-headers"
-        for arch in "${arches[@]}"; do cp -a "$keep/$arch" "$work/$side-headers/"; done
+        for arch in "${arches[@]}"; do cp -a "$keep/$arch" "$keep/kbuild-$arch" "$work/$side-headers/"; done
         return
       fi
     fi
     say "exporting $ref"
     export_ref "$ref" "$work/$side-src" >"$work/export-$side.log" 2>&1 ||
       fail_step "git archive of $ref" 2 "$work/export-$side.log"
-    install_headers "$work/$side-src" "$work/$side-headers"
+    [[ $side == head ]] && seeds=$(seeds_for "$ref" "$work/$side-src")
+    install_headers "$work/$side-src" "$work/$side-headers" "$seeds"
     [[ -n $cache ]] || return 0
     # Copied in under a temporary name and renamed, then marked done: a run
     # that stops half way, or another job writing the same tree, leaves no
@@ -427,9 +524,11 @@ if ((git_mode)); then
     for arch in "${arches[@]}"; do
       [[ -f $keep/$arch.done ]] && continue
       tmp=$(mktemp -d "$keep/.tmp-$arch.XXXXXX")
-      cp -a "$work/$side-headers/$arch" "$tmp/$arch"
-      rm -rf "$keep/$arch"
-      if mv -T "$tmp/$arch" "$keep/$arch" 2>/dev/null; then digest "$keep/$arch" >"$keep/$arch.done"; fi
+      cp -a "$work/$side-headers/$arch" "$work/$side-headers/kbuild-$arch" "$tmp/"
+      rm -rf "$keep/$arch" "$keep/kbuild-$arch"
+      if mv -T "$tmp/$arch" "$keep/$arch" 2>/dev/null && mv -T "$tmp/kbuild-$arch" "$keep/kbuild-$arch" 2>/dev/null; then
+        digest "$keep/$arch" "$keep/kbuild-$arch" >"$keep/$arch.done"
+      fi
       rm -rf "$tmp"
     done
     say "kept the headers of $ref ($tree) in $cache"
@@ -438,7 +537,7 @@ if ((git_mode)); then
   if [[ -n $git_head ]]; then
     install_rev "$git_head" head
   else
-    install_headers "$kernel_tree" "$work/head-headers"
+    install_headers "$kernel_tree" "$work/head-headers" "$(seeds_for "" "$kernel_tree")"
   fi
   if ((${#headers[@]} == 0)); then
     mapfile -t base_headers < <(all_headers "$work/base-headers")

@@ -287,8 +287,8 @@ class GitMode(unittest.TestCase):
                 self.assertEqual(a.read(), b.read(), name)
         # A cached tree changed by hand (a header lost) is not trusted: the
         # revision is installed again, and the run's trees are whole.
-        [tree] = os.listdir(os.path.join(self.cache, "headers-1"))
-        os.remove(os.path.join(self.cache, "headers-1", tree, "x86", "include", "linux", "vfio.h"))
+        [tree] = os.listdir(os.path.join(self.cache, "headers-2"))
+        os.remove(os.path.join(self.cache, "headers-2", tree, "x86", "include", "linux", "vfio.h"))
         work = os.path.join(self.tmp.name, "same-again")
         r = self.run_git("--git-base", "HEAD~2", "--git-head", "HEAD~2", "--kernel-tree", self.repo, "--header",
                          "linux/iommufd.h", "--target", "x86_64-linux-gnu", "--work", work)
@@ -297,6 +297,42 @@ class GitMode(unittest.TestCase):
         self.assertEqual(r.stderr.count("make ARCH="), 1, r.stderr)
         for side in ("base", "head"):
             self.assertTrue(os.path.exists(os.path.join(work, side + "-headers", "x86", "include", "linux", "vfio.h")))
+
+    def test_the_new_side_starts_from_the_base_and_ends_as_a_plain_install(self):
+        # HEAD~2 -> HEAD changed linux/iommufd.h and linux/vfio.h only, so
+        # HEAD's headers_install starts from HEAD~2's build (no cache: the
+        # base is installed here). What a plain headers_install of HEAD
+        # writes: HEAD~2's tree, but for the two changed headers, which are
+        # what kbuild's command for each (scripts/headers_install.sh SRC
+        # DST) makes of HEAD's sources (the clean working tree).
+        with tempfile.TemporaryDirectory() as tmp:
+            work = os.path.join(tmp, "w")
+            r = run("--git-base", "HEAD~2", "--git-head", "HEAD", "--kernel-tree", self.repo, "--header",
+                    "linux/vfio.h", "--target", "x86_64-linux-gnu", "--work", work)
+            self.assertIn(r.returncode, (8, 12), r.stdout + r.stderr)
+            self.assertIn("headers_install of HEAD starts from HEAD~2's: 2 uapi header(s) changed", r.stderr)
+            self.assertEqual(r.stderr.count("make ARCH="), 2, r.stderr)
+            base, seeded = (os.path.join(work, side + "-headers", "x86") for side in ("base", "head"))
+            self.assertEqual(tree_listing(seeded), tree_listing(base))
+            # The script runs scripts/unifdef, kbuild's host program, from
+            # the build folder: built here from the tree's source.
+            os.mkdir(os.path.join(tmp, "scripts"))
+            subprocess.run([shutil.which("gcc") or "clang-19", "-O2", "-o", os.path.join(tmp, "scripts", "unifdef"),
+                            os.path.join(self.repo, "scripts", "unifdef.c")], check=True, capture_output=True)
+            changed = {os.path.join("include", "linux", h): h for h in ("iommufd.h", "vfio.h")}
+            for name in tree_listing(base):
+                if name in changed:
+                    made = os.path.join(tmp, changed[name])
+                    subprocess.run(["sh", os.path.join(self.repo, "scripts", "headers_install.sh"),
+                                    os.path.join(self.repo, "include", "uapi", "linux", changed[name]), made],
+                                   check=True, capture_output=True, cwd=tmp)
+                    expected = made
+                else:
+                    expected = os.path.join(base, name)
+                with open(expected, "rb") as a, open(os.path.join(seeded, name), "rb") as b:
+                    self.assertEqual(a.read(), b.read(), name)
+            self.assertIn("__u32 extension;", read_text(os.path.join(seeded, "include", "linux", "iommufd.h")))
+            self.assertNotIn("__u32 extension;", read_text(os.path.join(base, "include", "linux", "iommufd.h")))
 
     def test_extension_only_is_compatible(self):
         xml = os.path.join(self.tmp.name, "extend.xml")
@@ -329,6 +365,9 @@ class GitMode(unittest.TestCase):
             self.assertIn("linux/iommufd.h", r.stdout)
             self.assertIn("header-no-longer-compiles", r.stdout)
             self.assertIn("unknown type name 'foo_t'", r.stdout)
+            # Found in a headers_install that started from HEAD's: the
+            # changed header was made again.
+            self.assertIn("headers_install of the working tree starts from HEAD's: 1 uapi header(s) changed", r.stderr)
             typo = self.run_git("--git-base", "HEAD", "--kernel-tree", self.repo, "--target", "x86_64-linux-gnu",
                                 "--header",
                        "linux/nonexist.h")
@@ -341,13 +380,21 @@ class GitMode(unittest.TestCase):
         # Uncommitted: undo the break in the working tree only.
         path = os.path.join(self.repo, "include/uapi/linux/vfio.h")
         original = read_text(path)
+        script = os.path.join(self.repo, "scripts", "headers_install.sh")
+        script_text = read_text(script)
         try:
             write_text(path, original.replace("\t__u64\tflags;", "\t__u32\tflags;", 1))
+            # A change to what processes the headers, not to a header: the
+            # working tree's headers_install cannot start from the base's.
+            write_text(script, script_text + "# a comment\n")
             r = self.run_git("--git-base", "HEAD~1", "--kernel-tree", self.repo, "--header", "linux/vfio.h", "--target",
                     "x86_64-linux-gnu")
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("the new side changes scripts/headers_install.sh, not only uapi headers: its headers_install "
+                          "starts from scratch", r.stderr)
         finally:
             write_text(path, original)
+            write_text(script, script_text)
 
     def test_a_removed_header_breaks_and_a_new_header_is_new(self):
         # In the working tree only: linux/vfio_ccw.h goes (nothing else
