@@ -475,7 +475,18 @@ if ((git_mode)); then
   # seeds_for HEAD_REF SRC: seed_from for HEAD_REF (empty: the working tree),
   # against the base; prints the SEEDS folder, or nothing.
   seeds_for() {
-    local n changed=()
+    local n changed=() hidden
+    # git diff does not look at a file marked assume-unchanged or
+    # skip-worktree (`git ls-files -v`: a lowercase tag, or S), so its edits
+    # would be missed: such a working tree starts from scratch.
+    if [[ -z $1 ]]; then
+      hidden=$(git -C "$kernel_tree" ls-files -v -- "${slice_specs[@]}" "${optional_specs[@]}" |
+               grep -m1 -E '^([a-z]|S) ' || true)
+      if [[ -n $hidden ]]; then
+        say "git is told not to look at changes to ${hidden#* } (assume-unchanged or skip-worktree): the working tree's headers_install starts from scratch"
+        return 0
+      fi
+    fi
     changed_paths "$git_base" ${1:+"$1"} >"$work/changed-paths" 2>"$work/changed-paths.log" || return 0
     mapfile -d '' changed <"$work/changed-paths"
     seed_from "$2" "$work/seeds" "${changed[@]}" || return 0

@@ -368,12 +368,25 @@ class GitMode(unittest.TestCase):
             # Found in a headers_install that started from HEAD's: the
             # changed header was made again.
             self.assertIn("headers_install of the working tree starts from HEAD's: 1 uapi header(s) changed", r.stderr)
+            # The same edit in a file git is told to skip (assume-unchanged):
+            # git diff no longer lists it, so the working tree is installed
+            # from scratch, and the break is still found.
+            subprocess.run(["git", "-C", self.repo, "update-index", "--assume-unchanged",
+                            "include/uapi/linux/iommufd.h"], check=True)
+            hidden = self.run_git("--git-base", "HEAD", "--kernel-tree", self.repo, "--target", "x86_64-linux-gnu",
+                                  "--header", "linux/iommufd.h")
+            self.assertIn(hidden.returncode, (8, 12), hidden.stdout + hidden.stderr)
+            self.assertIn("unknown type name 'foo_t'", hidden.stdout)
+            self.assertIn("git is told not to look at changes to include/uapi/linux/iommufd.h (assume-unchanged or "
+                          "skip-worktree): the working tree's headers_install starts from scratch", hidden.stderr)
             typo = self.run_git("--git-base", "HEAD", "--kernel-tree", self.repo, "--target", "x86_64-linux-gnu",
                                 "--header",
                        "linux/nonexist.h")
             self.assertEqual(typo.returncode, 2, typo.stdout + typo.stderr)
             self.assertIn("--header linux/nonexist.h: in neither tree", typo.stderr)
         finally:
+            subprocess.run(["git", "-C", self.repo, "update-index", "--no-assume-unchanged",
+                            "include/uapi/linux/iommufd.h"], check=True)
             write_text(path, original)
 
     def test_working_tree_is_the_default_head(self):
