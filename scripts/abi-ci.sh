@@ -475,7 +475,7 @@ if ((git_mode)); then
   # seeds_for HEAD_REF SRC: seed_from for HEAD_REF (empty: the working tree),
   # against the base; prints the SEEDS folder, or nothing.
   seeds_for() {
-    local n changed=() hidden
+    local changed=() hidden
     # git diff does not look at a file marked assume-unchanged or
     # skip-worktree (`git ls-files -v`: a lowercase tag, or S), so its edits
     # would be missed: such a working tree starts from scratch.
@@ -490,8 +490,7 @@ if ((git_mode)); then
     changed_paths "$git_base" ${1:+"$1"} >"$work/changed-paths" 2>"$work/changed-paths.log" || return 0
     mapfile -d '' changed <"$work/changed-paths"
     seed_from "$2" "$work/seeds" "${changed[@]}" || return 0
-    n=${#changed[@]}
-    say "headers_install of ${1:-the working tree} starts from $git_base's: $n uapi header(s) changed"
+    say "headers_install of ${1:-the working tree} starts from $git_base's: ${#changed[@]} uapi header(s) changed"
     echo "$work/seeds"
   }
   # install_rev REF SIDE: $work/SIDE-headers/<arch>/include (and kbuild-<arch>)

@@ -1,5 +1,6 @@
 #include "abi/version_builder.hpp"
 
+#include "ir/lookup.hpp"
 #include "scan/scan_driver.hpp"
 #include "scan/targets.hpp"
 #include "util/errors.hpp"
@@ -20,11 +21,7 @@ void replace_all(std::string& s, std::string_view from, std::string_view to) {
         s.replace(pos, from.size(), to);
 }
 
-const ir::Record* find_record(const ir::TargetAbi& abi, const std::string& name) {
-    for (const auto& r : abi.records)
-        if (r.name == name) return &r;
-    return nullptr;
-}
+using ir::find_record;
 
 bool has_ioctl_macro(const ir::TargetAbi& abi, const std::string& name) {
     return std::any_of(abi.macros.begin(), abi.macros.end(), [&](const ir::Macro& m) { return m.name == name && m.ioctl; });

@@ -2,6 +2,7 @@
 
 #include "analysis/uapi_rules.hpp"
 #include "ir/field_keys.hpp"
+#include "ir/lookup.hpp"
 #include "util/markup_escape.hpp"
 #include "version.hpp"
 
@@ -23,16 +24,10 @@ std::string shape(const ir::Field& f) { return std::to_string(f.offset_bits) + "
 
 std::string label_of(const ir::Field& f) { return f.name.empty() ? "(anonymous)" : f.name; }
 
-const ir::Record* find(const ir::TargetAbi& abi, const std::string& name) {
-    for (const auto& r : abi.records)
-        if (r.name == name) return &r;
-    return nullptr;
-}
-
 const ir::Record* find(const ir::Manifest* manifest, const std::string& triple, const std::string& name) {
     if (!manifest) return nullptr;
     auto t = manifest->targets.find(triple);
-    return t == manifest->targets.end() ? nullptr : find(t->second, name);
+    return t == manifest->targets.end() ? nullptr : ir::find_record(t->second, name);
 }
 
 // The field that covers each byte of `r` (nullptr for padding); a union or
@@ -127,7 +122,7 @@ private:
         std::map<std::string, std::set<std::string>> shapes;
         std::set<std::string> out;
         for (const auto& [triple, abi] : in_.manifest->targets) {
-            const ir::Record* r = find(abi, name);
+            const ir::Record* r = ir::find_record(abi, name);
             if (!r) continue;
             std::vector<std::string> keys = ir::field_keys(*r);
             for (std::size_t i = 0; i < r->fields.size(); ++i) shapes[keys[i]].insert(shape(r->fields[i]));
@@ -171,7 +166,7 @@ private:
         if (!in_.against) return false;
         if (findings_.count(name)) return true;
         for (const auto& [triple, abi] : in_.manifest->targets) {
-            const ir::Record* r = find(abi, name);
+            const ir::Record* r = ir::find_record(abi, name);
             const ir::Record* other = find(in_.against, triple, name);
             if (!r || !not_compared(triple, *r).empty()) continue;
             if (!other || other->size != r->size || other->align != r->align) return true;
@@ -208,7 +203,7 @@ private:
     void grids(const std::string& name, const std::set<std::string>& differing) {
         std::vector<std::pair<std::vector<std::string>, std::string>> drawn;  // targets, body
         for (const auto& [triple, abi] : in_.manifest->targets) {
-            const ir::Record* r = find(abi, name);
+            const ir::Record* r = ir::find_record(abi, name);
             if (!r) continue;
             std::string body = grid(triple, *r, differing);
             auto same = std::find_if(drawn.begin(), drawn.end(), [&](const auto& d) { return d.second == body; });

@@ -1,9 +1,9 @@
 #include "emit/record_definitions.hpp"
 
 #include "emit/data_model.hpp"
-#include "ir/lookup.hpp"
 #include "emit/member_layout.hpp"
 #include "emit/type_spelling.hpp"
+#include "ir/lookup.hpp"
 #include "scan/targets.hpp"
 #include "util/errors.hpp"
 

@@ -75,12 +75,11 @@ using ir::find_record;
 // Field types name an unnamed enum by where it is ("@at:drm/drm.h:334:2");
 // the manifest's enum list by its first constant.
 const ir::Enum* find_enum_or_unnamed(const ir::TargetAbi& abi, const std::string& name) {
+    if (const ir::Enum* e = ir::find_enum(abi, name)) return e;
+    if (name.rfind("@at:", 0) != 0) return nullptr;
     for (const auto& e : abi.enums) {
-        if (e.name == name) return &e;
         const ir::Origin& o = e.origin;
-        if (name.rfind("@at:", 0) == 0 &&
-            name == "@at:" + o.file + ":" + std::to_string(o.line) + ":" + std::to_string(o.column))
-            return &e;
+        if (name == "@at:" + o.file + ":" + std::to_string(o.line) + ":" + std::to_string(o.column)) return &e;
     }
     return nullptr;
 }
