@@ -167,6 +167,11 @@ if [[ -n $cache ]]; then
   [[ ! -e $cache || -d $cache ]] || die_usage "the cache folder '$cache' exists and is not a folder"
   mkdir -p "$cache" 2>/dev/null || die_usage "cannot make the cache folder '$cache'"
   [[ -w $cache ]] || die_usage "the cache folder '$cache' is not writable"
+  # It works there, but git sees it: untracked in git status, and gone with
+  # the next git clean -x.
+  if [[ $cache == "$kernel_tree" || $cache == "$kernel_tree"/* ]]; then
+    say "warning: the cache folder '$cache' is inside the kernel tree: git status lists it and git clean -x removes it; give a folder outside the tree"
+  fi
 fi
 
 # ---- the work folder: removed at the end unless the caller chose it --------
@@ -327,6 +332,14 @@ all_headers() {
   done | sed 's|^\./||' | LC_ALL=C sort -u
 }
 
+# not_found_pairs LOG: the first five headers a scan's log says it did not
+# find, with their targets ("linux/x.h [x86_64-linux-gnu], ..."), and how
+# many more there are.
+not_found_pairs() {
+  sed -n 's/^uapikit-gen: warning: \([^:]*\): skipped \([^:]*\): header .* not found in .*/\2 [\1]/p' "$1" |
+    awk '{ n++ } n <= 5 { printf "%s%s", (n > 1 ? ", " : ""), $0 } END { if (n > 5) printf ", and %d more", n - 5 }'
+}
+
 # scan NAME HEADERS_ROOT OUT [HEADER...]: writes OUT, or fails the step.
 scan() {
   local name=$1 root=$2 out=$3 args=()
@@ -342,7 +355,7 @@ scan() {
   local skipped missing
   skipped=$(grep -c 'warning:' "$work/scan-$name.log" || true)
   missing=$(grep -c "warning: .* not found in " "$work/scan-$name.log" || true)
-  ((missing == 0)) || say "$name: $missing header/target pair(s) not in that tree"
+  ((missing == 0)) || say "$name: $missing header/target pair(s) not in that tree: $(not_found_pairs "$work/scan-$name.log")"
   ((skipped - missing == 0)) ||
     say "$name: $((skipped - missing)) header/target pair(s) do not compile on their own and are not compared" \
         "($(where_errors "$name"))"

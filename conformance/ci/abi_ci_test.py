@@ -215,7 +215,7 @@ class KernelTree(unittest.TestCase):
             r = run("--baseline", MANIFEST_612, "--headers-dir", os.path.join(tmp, "hd"), "--target", "x86_64-linux-gnu")
             self.assertIn(r.returncode, (8, 12), r.stdout + r.stderr)
             self.assertIn("iommu_ioas_alloc: removed", r.stdout)
-            self.assertIn("not in that tree", r.stderr)
+            self.assertIn("new: 1 header/target pair(s) not in that tree: linux/iommufd.h [x86_64-linux-gnu]\n", r.stderr)
 
     def test_a_header_in_neither_tree_is_a_usage_error(self):
         # Against a manifest, a misspelt header is one the baseline did not
@@ -471,6 +471,21 @@ class Usage(unittest.TestCase):
             r = run("--git-base", "HEAD", "--kernel-tree", ROOT, "--cache", f.name)
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
         self.assertIn("exists and is not a folder", r.stderr)
+
+    def test_a_cache_inside_the_kernel_tree_is_warned_about(self):
+        # An unknown revision stops the run right after the warning.
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(["git", "init", "-q", tmp], check=True)
+            inside = os.path.join(tmp, "abi-cache")
+            r = run("--git-base", "no-such-rev", "--kernel-tree", tmp, "--cache", inside)
+            self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+            self.assertIn("warning: the cache folder '%s' is inside the kernel tree" % os.path.realpath(inside), r.stderr)
+            self.assertIn("unknown git revision 'no-such-rev'", r.stderr)
+            outside = os.path.join(tmp + "-cache")
+            r = run("--git-base", "no-such-rev", "--kernel-tree", tmp, "--cache", outside)
+            shutil.rmtree(outside, ignore_errors=True)
+            self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+            self.assertNotIn("inside the kernel tree", r.stderr)
 
     def test_joined_option_values(self):
         r = run("--baseline=linux-7.1", "--new=kvm-vm-fd-v2", "--jobs=1")
