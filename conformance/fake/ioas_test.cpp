@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <climits>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 using namespace uapikit::testing;
@@ -50,6 +51,24 @@ FAKE_CASE("map: neither readable nor writeable -> EINVAL [6.12 ioas.c]") {
     buffer b(page);
     auto cmd = map_cmd(ioas(fd), b.address(), page, 0, 0);
     rejected(fd, cmd, EINVAL);
+}
+
+// A writeable area is pinned with FOLL_WRITE (pages.c), which get_user_pages()
+// refuses on a mapping without PROT_WRITE: EFAULT once a domain needs the
+// pages, here at once; a readable-only map of the same memory is fine.
+FAKE_CASE("map: writeable, of memory mapped read-only, into an IOAS with a domain -> EFAULT [6.12 pages.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock_device(fd, io);
+    void* ro = ::mmap(nullptr, 2 * page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(ro != MAP_FAILED);
+    const uint64_t va = reinterpret_cast<uintptr_t>(ro);
+    auto cmd = map_cmd(io, va, 2 * page, aperture);
+    rejected(fd, cmd, EFAULT);
+    auto readable = map_cmd(io, va, 2 * page, aperture, abi::IOMMU_IOAS_MAP_READABLE);
+    CHECK(call(fd, readable) == 0);
+    unmap(fd, io, aperture, 2 * page);
+    ::munmap(ro, 2 * page);
 }
 
 FAKE_CASE("map: an id that is not an IOAS -> ENOENT [6.12 ioas.c]") {
@@ -153,8 +172,31 @@ FAKE_CASE("accounting: pinning past RLIMIT_MEMLOCK without CAP_IPC_LOCK -> ENOME
     rejected(fd, more, ENOMEM);
     unmap(fd, io, aperture, 2 * page);  // unpinning gives the charge back
     CHECK(map(fd, io, b.address(), 2 * page, aperture) == aperture);
-    host().set_memlock_limit(~0ull);
+    host().use_process_memlock_limit();
     host().set_capabilities(true, true);
+}
+
+// The limit is the process's at the time of the pin, not at the fake's start
+// (task_rlimit() at each charge): a VMM that lowers it after opening
+// /dev/iommu is held to the new one.
+FAKE_CASE("accounting: RLIMIT_MEMLOCK lowered after the first call -> ENOMEM [6.12 pages.c]") {
+    int fd = open("/dev/iommu");
+    uint32_t io = ioas(fd);
+    mock_device(fd, io);
+    host().set_capabilities(true, false);
+    rlimit saved{};
+    REQUIRE(::getrlimit(RLIMIT_MEMLOCK, &saved) == 0);
+    rlimit two_pages = saved;
+    two_pages.rlim_cur = 2 * page;
+    REQUIRE(::setrlimit(RLIMIT_MEMLOCK, &two_pages) == 0);
+    buffer b(4 * page);
+    auto cmd = map_cmd(io, b.address(), 4 * page, aperture);
+    rejected(fd, cmd, ENOMEM);
+    auto within = map_cmd(io, b.address(), 2 * page, aperture);
+    int rc = call(fd, within);
+    ::setrlimit(RLIMIT_MEMLOCK, &saved);
+    host().set_capabilities(true, true);
+    CHECK(rc == 0);
 }
 
 // ---- IOAS_UNMAP ------------------------------------------------------------------------

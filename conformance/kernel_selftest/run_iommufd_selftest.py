@@ -155,7 +155,7 @@ def parse_run(output):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     p.add_argument("--build", required=True, help="scripts/kernel-selftest.sh")
     p.add_argument("--cache", required=True, help="cache root for the binary")
     p.add_argument("--preload", required=True, help="libuapikit-preload.so")

@@ -52,6 +52,7 @@ inline memlock_policy process_memlock_policy() {
     memlock_policy p;
     rlimit lim{};
     if (::getrlimit(RLIMIT_MEMLOCK, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) p.limit_pages = lim.rlim_cur / page_size;
+    p.read_rlimit = true;
     p.ipc_lock = process_capable(CAP_IPC_LOCK);
     return p;
 }
@@ -108,9 +109,12 @@ public:
         plat_.pins.set_ipc_lock(ipc_lock);
     }
 
-    // The RLIMIT_MEMLOCK (in pages) the fake's kernel charges pinned pages
-    // against, by default the process's.
+    // A fixed RLIMIT_MEMLOCK (in pages) for the fake's kernel to charge
+    // pinned pages against, instead of the process's own, which is read at
+    // each charge (setrlimit(2) at any time counts, as on the kernel).
     void set_memlock_limit(uint64_t pages) { plat_.pins.set_limit(pages); }
+    // Back to the process's own RLIMIT_MEMLOCK, the default.
+    void use_process_memlock_limit() { plat_.pins.follow_rlimit(); }
 
     platform& machine() { return plat_; }
     const platform& machine() const { return plat_; }

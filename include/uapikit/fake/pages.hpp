@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <new>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
@@ -38,11 +39,14 @@ struct page_range {
     friend bool operator==(const page_range&, const page_range&) = default;
 };
 
-// What the host charges pinned pages against, read from the process that
-// holds the fake when the host is made.
+// What the host charges pinned pages against. A host made from the process
+// that holds it reads RLIMIT_MEMLOCK of the pages' process at each charge,
+// as the kernel's task_rlimit() does (Linux 6.12 pages.c), so a setrlimit(2)
+// after the first call counts; a limit set by hand (tests) is fixed.
 struct memlock_policy {
     bool ipc_lock = false;          // CAP_IPC_LOCK: no limit
-    uint64_t limit_pages = ~0ull;   // RLIMIT_MEMLOCK in pages
+    uint64_t limit_pages = ~0ull;   // RLIMIT_MEMLOCK in pages, when not read_rlimit
+    bool read_rlimit = false;       // read the process's limit at each charge
 };
 
 class pin_registry;
@@ -171,7 +175,7 @@ public:
         if (moving && !policy_.ipc_lock) {
             auto it = mm_locked_.find(to.pid);
             uint64_t have = it == mm_locked_.end() ? 0 : it->second;
-            if (have + moving > policy_.limit_pages) return -ENOMEM;
+            if (have + moving > limit_pages(to)) return -ENOMEM;
         }
         for (iopt_pages* p : pages) {
             if (p->account_mm && !(p->mm == to) && p->npinned) {
@@ -188,7 +192,13 @@ public:
     const std::map<pid_t, uint64_t>& mm_locked() const { return mm_locked_; }
     const memlock_policy& policy() const { return policy_; }
     void set_ipc_lock(bool held) { policy_.ipc_lock = held; }
-    void set_limit(uint64_t pages) { policy_.limit_pages = pages; }
+    // A fixed limit, in pages, instead of the process's RLIMIT_MEMLOCK.
+    void set_limit(uint64_t pages) {
+        policy_.limit_pages = pages;
+        policy_.read_rlimit = false;
+    }
+    // Back to reading the process's RLIMIT_MEMLOCK at each charge.
+    void follow_rlimit() { policy_.read_rlimit = true; }
 
 private:
     friend struct iopt_pages;  // takes itself off the list when it goes
@@ -223,13 +233,25 @@ private:
         }
         user_space mem(p.mm);
         if (!mem.alive()) return -EFAULT;
-        return mem.readable(p.uptr + r.first * page_size, (r.last - r.first + 1) * page_size, page_size) ? 0
-                                                                                                         : -EFAULT;
+        const uint64_t start = p.uptr + r.first * page_size, bytes = (r.last - r.first + 1) * page_size;
+        if (!mem.readable(start, bytes, page_size)) return -EFAULT;
+        // Writeable areas are pinned for writing (pages.c adds FOLL_WRITE).
+        return !p.writable || mem.writable(start, bytes) ? 0 : -EFAULT;
+    }
+
+    // The limit in pages for process mm: its RLIMIT_MEMLOCK now (prlimit(2);
+    // pid 0 is this process), or the fixed one. Only asked without
+    // CAP_IPC_LOCK, so a privileged VMM makes no extra system call.
+    uint64_t limit_pages(mm_id mm) const {
+        if (!policy_.read_rlimit) return policy_.limit_pages;
+        rlimit lim{};
+        if (::prlimit(mm.pid, RLIMIT_MEMLOCK, nullptr, &lim) != 0) return policy_.limit_pages;
+        return lim.rlim_cur == RLIM_INFINITY ? ~0ull : lim.rlim_cur / page_size;
     }
 
     int charge(const iopt_pages& p, uint64_t n) {
         uint64_t& counter = p.account_mm ? mm_locked_[p.mm.pid] : user_locked_;
-        if (!policy_.ipc_lock && counter + n > policy_.limit_pages) return -ENOMEM;
+        if (!policy_.ipc_lock && counter + n > limit_pages(p.mm)) return -ENOMEM;
         counter += n;
         return 0;
     }

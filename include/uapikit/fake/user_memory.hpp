@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -105,6 +107,33 @@ public:
             if (got != static_cast<ssize_t>(k)) return false;
         }
         return true;
+    }
+
+    // Whether every byte of [addr, addr + n) lies in mappings the process
+    // may write: what pinning with FOLL_WRITE needs (get_user_pages() is
+    // EFAULT on a mapping without VM_WRITE). Read from /proc/PID/maps, which
+    // lists the mappings in address order, so the check writes nothing.
+    bool writable(uint64_t addr, uint64_t n) const {
+        if (n == 0) return true;
+        if (!plausible(addr, n)) return false;
+        char path[32];
+        std::snprintf(path, sizeof path, "/proc/%d/maps", static_cast<int>(target()));
+        FILE* maps = std::fopen(path, "re");
+        if (!maps) return false;
+        const uint64_t end = addr + n;
+        uint64_t at = addr;  // the first byte not yet found writable
+        char* line = nullptr;
+        size_t cap = 0;
+        while (at < end && ::getline(&line, &cap, maps) > 0) {
+            unsigned long lo = 0, hi = 0;
+            char perms[5] = {};
+            if (std::sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) != 3 || hi <= at) continue;
+            if (lo > at || perms[1] != 'w') break;  // a hole, or a mapping without write
+            at = hi;
+        }
+        std::free(line);
+        std::fclose(maps);
+        return at >= end;
     }
 
     // Whether the process still has its memory (an exited process, even
