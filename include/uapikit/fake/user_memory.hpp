@@ -15,6 +15,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -28,6 +30,30 @@ struct mm_id {
     pid_t pid = 0;
     friend bool operator==(mm_id, mm_id) = default;
 };
+
+// The PROCMAP_QUERY ioctl of /proc/PID/maps (Linux 6.11
+// include/uapi/linux/fs.h): 104 bytes, all fields in and out as the kernel
+// documents them; only vma_end and vma_flags are read here.
+struct procmap_query {
+    uint64_t size;
+    uint64_t query_flags;
+    uint64_t query_addr;
+    uint64_t vma_start;
+    uint64_t vma_end;
+    uint64_t vma_flags;
+    uint64_t vma_page_size;
+    uint64_t vma_offset;
+    uint64_t inode;
+    uint32_t dev_major;
+    uint32_t dev_minor;
+    uint32_t vma_name_size;
+    uint32_t build_id_size;
+    uint64_t vma_name_addr;
+    uint64_t build_id_addr;
+};
+static_assert(sizeof(procmap_query) == 104);
+inline constexpr unsigned long procmap_query_request = _IOWR('f', 17, procmap_query);
+inline constexpr uint64_t procmap_query_vma_writable = 0x02;  // PROCMAP_QUERY_VMA_WRITABLE
 
 class user_space {
 public:
@@ -111,16 +137,44 @@ public:
 
     // Whether every byte of [addr, addr + n) lies in mappings the process
     // may write: what pinning with FOLL_WRITE needs (get_user_pages() is
-    // EFAULT on a mapping without VM_WRITE). Read from /proc/PID/maps, which
-    // lists the mappings in address order, so the check writes nothing.
+    // EFAULT on a mapping without VM_WRITE). Asked of /proc/PID/maps, so the
+    // check writes nothing: one PROCMAP_QUERY per mapping on Linux 6.11 and
+    // later, else the file's text.
     bool writable(uint64_t addr, uint64_t n) const {
         if (n == 0) return true;
         if (!plausible(addr, n)) return false;
         char path[32];
         std::snprintf(path, sizeof path, "/proc/%d/maps", static_cast<int>(target()));
-        FILE* maps = std::fopen(path, "re");
-        if (!maps) return false;
-        const uint64_t end = addr + n;
+        int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return false;
+        int answer = maps_writable_by_query(fd, addr, addr + n);
+        if (answer < 0) answer = maps_writable_by_text(fd, addr, addr + n);
+        ::close(fd);
+        return answer == 1;
+    }
+
+    // The two ways of writable(), on an open /proc/PID/maps, for [addr, end):
+    // 1 or 0, or -1 when the kernel has no PROCMAP_QUERY (by_query) or the
+    // file cannot be read (by_text). Public for the test that compares them.
+    static int maps_writable_by_query(int maps_fd, uint64_t addr, uint64_t end) {
+        for (uint64_t at = addr; at < end;) {
+            procmap_query q{};
+            q.size = sizeof q;
+            q.query_addr = at;  // no flags: only a mapping that covers `at`
+            if (::ioctl(maps_fd, procmap_query_request, &q) != 0) return errno == ENOENT ? 0 : -1;
+            if (!(q.vma_flags & procmap_query_vma_writable)) return 0;
+            at = q.vma_end;
+        }
+        return 1;
+    }
+    static int maps_writable_by_text(int maps_fd, uint64_t addr, uint64_t end) {
+        int copy = ::dup(maps_fd);
+        FILE* maps = copy < 0 ? nullptr : ::fdopen(copy, "r");
+        if (!maps) {
+            if (copy >= 0) ::close(copy);
+            return -1;
+        }
+        std::rewind(maps);
         uint64_t at = addr;  // the first byte not yet found writable
         char* line = nullptr;
         size_t cap = 0;
@@ -133,7 +187,7 @@ public:
         }
         std::free(line);
         std::fclose(maps);
-        return at >= end;
+        return at >= end ? 1 : 0;
     }
 
     // Whether the process still has its memory (an exited process, even
