@@ -25,7 +25,6 @@
 #include <string>
 #include <string_view>
 #include <linux/capability.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -47,11 +46,9 @@ inline bool process_capable(int cap) {
     return data[cap / 32].effective & (1u << (cap % 32));
 }
 
-// RLIMIT_MEMLOCK and the capabilities of the process the fake runs in.
+// The process's own RLIMIT_MEMLOCK (read at each charge) and capabilities.
 inline memlock_policy process_memlock_policy() {
     memlock_policy p;
-    rlimit lim{};
-    if (::getrlimit(RLIMIT_MEMLOCK, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) p.limit_pages = lim.rlim_cur / page_size;
     p.read_rlimit = true;
     p.ipc_lock = process_capable(CAP_IPC_LOCK);
     return p;

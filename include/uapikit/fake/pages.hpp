@@ -45,7 +45,7 @@ struct page_range {
 // after the first call counts; a limit set by hand (tests) is fixed.
 struct memlock_policy {
     bool ipc_lock = false;          // CAP_IPC_LOCK: no limit
-    uint64_t limit_pages = ~0ull;   // RLIMIT_MEMLOCK in pages, when not read_rlimit
+    uint64_t limit_pages = ~0ull;   // the fixed limit in pages, when not read_rlimit
     bool read_rlimit = false;       // read the process's limit at each charge
 };
 
@@ -240,7 +240,8 @@ private:
     }
 
     // The limit in pages for process mm: its RLIMIT_MEMLOCK now (prlimit(2);
-    // pid 0 is this process), or the fixed one. Only asked without
+    // pid 0 is this process; none for a process that has gone, whose pages
+    // fail check_present() first), or the fixed one. Only asked without
     // CAP_IPC_LOCK, so a privileged VMM makes no extra system call.
     uint64_t limit_pages(mm_id mm) const {
         if (!policy_.read_rlimit) return policy_.limit_pages;
